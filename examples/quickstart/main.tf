@@ -1,0 +1,12 @@
+data "aws_region" "current" {}
+
+module "finfocus" {
+  source = "../../modules/finfocus_ecs"
+
+  name          = var.name
+  vpc_id        = local.vpc_id
+  subnet_ids    = local.subnet_ids
+  image         = var.image
+  region_ports  = var.region_ports
+  desired_count = var.desired_count
+}

@@ -1,0 +1,94 @@
+# The port bridge. Every published plugin image listens on 127.0.0.1 only
+# (pluginsdk.Serve -> listenOnLoopback), so in awsvpc mode no other host can
+# reach the regional ports. This HAProxy container shares the task's network
+# namespace, listens on the task's own IP (0.0.0.0 would collide with the
+# plugin's loopback bind) and forwards each port to 127.0.0.1 on the same
+# port, in TCP mode so gRPC and HTTP pass through untouched.
+
+locals {
+  bridge_tmp_volume = "port-bridge-tmp"
+
+  # POSIX sh: it runs unchanged under busybox in the HAProxy Alpine image and
+  # under Debian's dash in the tests. Exit code 78 (EX_CONFIG) when the task
+  # IP cannot be found, so ECS stops the task and the circuit breaker acts.
+  port_bridge_script = <<-EOT
+    set -eu
+    log() { echo "port-bridge: $*" >&2; }
+    if [ -z "$${ECS_CONTAINER_METADATA_URI_V4:-}" ]; then
+      log "ECS_CONTAINER_METADATA_URI_V4 is not set: cannot find the task IP, refusing to guess an address"
+      exit 78
+    fi
+    url="$${ECS_CONTAINER_METADATA_URI_V4}/task"
+    task_json=""
+    for attempt in 1 2 3 4 5; do
+      if command -v wget >/dev/null 2>&1; then
+        task_json=$(wget -q -T 2 -O - "$url" 2>/dev/null) || task_json=""
+      else
+        task_json=$(curl -fsS -m 2 "$url" 2>/dev/null) || task_json=""
+      fi
+      [ -n "$task_json" ] && break
+      sleep 1
+    done
+    if [ -z "$task_json" ]; then
+      log "no answer from the task metadata endpoint $url after 5 attempts: cannot find the task IP"
+      exit 78
+    fi
+    task_ip=$(printf '%s' "$task_json" | tr -d ' \t\r\n' | sed -n 's/.*"IPv4Addresses":\["\([0-9][0-9.]*\)".*/\1/p')
+    if [ -z "$task_ip" ]; then
+      log "the task metadata at $url has no Containers[].Networks[].IPv4Addresses: cannot find the task IP"
+      exit 78
+    fi
+    run_dir="$${TMPDIR:-/tmp}"
+    cat > "$run_dir/port-bridge.cfg" <<CFG
+    global
+      maxconn 4096
+    defaults
+      mode tcp
+      timeout connect 5s
+      timeout client 1h
+      timeout server 1h
+    %{for port in local.regional_ports~}
+    listen ${local.region_by_port[tostring(port)]}
+      bind $task_ip:${port}
+      server plugin 127.0.0.1:${port}
+    %{endfor~}
+    CFG
+    log "forwarding ${length(local.regional_ports)} regional ports (${join(",", local.regional_ports)}) from $task_ip to 127.0.0.1"
+    exec haproxy -db -f "$run_dir/port-bridge.cfg" -p "$run_dir/port-bridge.pid"
+  EOT
+
+  bridge_container = {
+    name                   = local.bridge_container_name
+    image                  = var.port_bridge_image
+    cpu                    = var.port_bridge_cpu
+    memory                 = var.port_bridge_memory
+    essential              = true
+    readonlyRootFilesystem = true
+    entryPoint             = ["/bin/sh", "-c"]
+    command                = [local.port_bridge_script]
+    portMappings           = local.regional_port_mappings
+    environment            = []
+    mountPoints            = [{ sourceVolume = local.bridge_tmp_volume, containerPath = "/tmp", readOnly = false }]
+    volumesFrom            = []
+    systemControls         = []
+    # Start once the plugin's processes are starting; the bridge forwards to
+    # ports that come up one by one, and refused connections recover by
+    # themselves.
+    dependsOn = [{ containerName = local.plugin_container_name, condition = "START" }]
+    healthCheck = {
+      command     = ["CMD-SHELL", "kill -0 \"$(cat /tmp/port-bridge.pid)\""]
+      interval    = 10
+      timeout     = 5
+      retries     = 3
+      startPeriod = 15
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = data.aws_region.current.name
+        awslogs-stream-prefix = "port-bridge"
+      }
+    }
+  }
+}

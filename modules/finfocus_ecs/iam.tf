@@ -1,0 +1,115 @@
+data "aws_partition" "current" {}
+
+data "aws_iam_policy_document" "ecs_tasks_assume_role" {
+  count = local.create_execution_role || local.create_exec_task_role ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "execution" {
+  count = local.create_execution_role ? 1 : 0
+
+  name               = "${var.name}-execution"
+  description        = "ECS pulls the FinFocus plugin image, writes its logs and reads its secrets"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role[0].json
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "execution" {
+  count = local.create_execution_role ? 1 : 0
+
+  role       = aws_iam_role.execution[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+}
+
+locals {
+  # A Secrets Manager reference may end in :json-key:version-stage:version-id;
+  # IAM wants the secret's own ARN, its first seven fields.
+  secret_arns_by_service = {
+    ssm            = [for arn in values(var.secrets) : arn if split(":", arn)[2] == "ssm"]
+    secretsmanager = distinct([for arn in values(var.secrets) : join(":", slice(split(":", arn), 0, 7)) if split(":", arn)[2] == "secretsmanager"])
+  }
+  create_secrets_policy = local.create_execution_role && (length(var.secrets) > 0 || length(var.secrets_kms_key_arns) > 0)
+}
+
+data "aws_iam_policy_document" "secrets" {
+  count = local.create_secrets_policy ? 1 : 0
+
+  dynamic "statement" {
+    for_each = length(local.secret_arns_by_service.ssm) > 0 ? [1] : []
+    content {
+      sid       = "ReadSsmParameters"
+      actions   = ["ssm:GetParameters"]
+      resources = local.secret_arns_by_service.ssm
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.secret_arns_by_service.secretsmanager) > 0 ? [1] : []
+    content {
+      sid       = "ReadSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = local.secret_arns_by_service.secretsmanager
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.secrets_kms_key_arns) > 0 ? [1] : []
+    content {
+      sid       = "DecryptSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = var.secrets_kms_key_arns
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "secrets" {
+  count = local.create_secrets_policy ? 1 : 0
+
+  name   = "read-secrets"
+  role   = aws_iam_role.execution[0].id
+  policy = data.aws_iam_policy_document.secrets[0].json
+}
+
+# Only for ECS Exec: the plugin itself calls no AWS API.
+resource "aws_iam_role" "task" {
+  count = local.create_exec_task_role ? 1 : 0
+
+  name               = "${var.name}-task"
+  description        = "ECS Exec sessions into the FinFocus plugin tasks"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role[0].json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "execute_command" {
+  count = local.create_exec_task_role ? 1 : 0
+
+  statement {
+    sid = "EcsExecSessions"
+    actions = [
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ]
+    # These actions take no resource ARN.
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "execute_command" {
+  count = local.create_exec_task_role ? 1 : 0
+
+  name   = "ecs-exec"
+  role   = aws_iam_role.task[0].id
+  policy = data.aws_iam_policy_document.execute_command[0].json
+}

@@ -1,0 +1,98 @@
+locals {
+  create_cluster         = var.cluster_arn == null
+  create_namespace       = var.namespace_id == null
+  create_execution_role  = var.execution_role_arn == null
+  create_exec_task_role  = var.task_role_arn == null && var.enable_execute_command
+  use_capacity_providers = length(var.capacity_provider_strategy) > 0
+
+  cluster_arn        = local.create_cluster ? aws_ecs_cluster.this[0].arn : var.cluster_arn
+  namespace_id       = local.create_namespace ? aws_service_discovery_private_dns_namespace.this[0].id : var.namespace_id
+  execution_role_arn = local.create_execution_role ? aws_iam_role.execution[0].arn : var.execution_role_arn
+  task_role_arn      = local.create_exec_task_role ? aws_iam_role.task[0].arn : var.task_role_arn
+
+  dns_name = "${var.service_discovery_name}.${var.namespace_name}"
+
+  # Fargate's task sizes: CPU units => memory (MiB) it accepts.
+  fargate_memory_by_cpu = {
+    "256"   = [512, 1024, 2048]
+    "512"   = range(1024, 4097, 1024)
+    "1024"  = range(2048, 8193, 1024)
+    "2048"  = range(4096, 16385, 1024)
+    "4096"  = range(8192, 30721, 1024)
+    "8192"  = range(16384, 61441, 4096)
+    "16384" = range(32768, 122881, 8192)
+    "32768" = [61440, 122880, 249856]
+  }
+  fargate_memory_allowed = lookup(local.fargate_memory_by_cpu, tostring(var.cpu), [])
+
+  # Regional ports in numeric order. sort() orders strings, so pad them first.
+  regional_ports = [for padded in sort([for port in values(var.region_ports) : format("%05d", port)]) : tonumber(padded)]
+  region_by_port = { for region, port in var.region_ports : tostring(port) => region }
+
+  # Contiguous ports folded into ranges: the fewest ingress rules that cover them.
+  port_range_starts = [for port in local.regional_ports : port if !contains(local.regional_ports, port - 1)]
+  port_range_ends   = [for port in local.regional_ports : port if !contains(local.regional_ports, port + 1)]
+  regional_port_ranges = [
+    for index, start in local.port_range_starts : { from_port = start, to_port = local.port_range_ends[index] }
+  ]
+
+  # null means "the VPC's own CIDR", looked up only in that case.
+  regional_ingress_cidr_blocks = var.allowed_cidr_blocks != null ? { for cidr in var.allowed_cidr_blocks : cidr => cidr } : { vpc = data.aws_vpc.this[0].cidr_block }
+
+  regional_ingress_rules = merge(
+    {
+      for pair in setproduct(local.regional_port_ranges, keys(local.regional_ingress_cidr_blocks)) :
+      "${pair[0].from_port}-${pair[0].to_port}/${pair[1]}" => {
+        from_port   = pair[0].from_port
+        to_port     = pair[0].to_port
+        cidr_ipv4   = can(cidrnetmask(local.regional_ingress_cidr_blocks[pair[1]])) ? local.regional_ingress_cidr_blocks[pair[1]] : null
+        cidr_ipv6   = can(cidrnetmask(local.regional_ingress_cidr_blocks[pair[1]])) ? null : local.regional_ingress_cidr_blocks[pair[1]]
+        group_id    = null
+        description = "FinFocus regional ports ${pair[0].from_port}-${pair[0].to_port} from ${pair[1] == "vpc" ? "the VPC CIDR" : pair[1]}"
+      }
+    },
+    {
+      for pair in setproduct(local.regional_port_ranges, var.allowed_security_group_ids) :
+      "${pair[0].from_port}-${pair[0].to_port}/${pair[1]}" => {
+        from_port   = pair[0].from_port
+        to_port     = pair[0].to_port
+        cidr_ipv4   = null
+        cidr_ipv6   = null
+        group_id    = pair[1]
+        description = "FinFocus regional ports ${pair[0].from_port}-${pair[0].to_port} from ${pair[1]}"
+      }
+    },
+  )
+
+  metrics_ingress_rules = var.metrics_port == null ? {} : merge(
+    {
+      for cidr in var.metrics_allowed_cidr_blocks : "metrics/${cidr}" => {
+        cidr_ipv4   = can(cidrnetmask(cidr)) ? cidr : null
+        cidr_ipv6   = can(cidrnetmask(cidr)) ? null : cidr
+        group_id    = null
+        description = "FinFocus metrics port ${var.metrics_port} from ${cidr}"
+      }
+    },
+    {
+      for group_id in var.metrics_allowed_security_group_ids : "metrics/${group_id}" => {
+        cidr_ipv4   = null
+        cidr_ipv6   = null
+        group_id    = group_id
+        description = "FinFocus metrics port ${var.metrics_port} from ${group_id}"
+      }
+    },
+  )
+
+  endpoints = { for region, port in var.region_ports : region => "${local.dns_name}:${port}" }
+
+  plugin_container_name = "finfocus-plugin"
+  bridge_container_name = "port-bridge"
+
+  # The plugin gets the whole task except the bridge's share.
+  plugin_cpu                = var.cpu - (var.port_bridge_enabled ? var.port_bridge_cpu : 0)
+  plugin_memory_reservation = var.memory - (var.port_bridge_enabled ? var.port_bridge_memory : 0)
+
+  # ECS stops the container this long after SIGTERM; the entrypoint needs its
+  # grace plus time to reap its processes.
+  stop_timeout = var.termination_grace_seconds + 15
+}

@@ -1,0 +1,49 @@
+# Looked up only when allowed_cidr_blocks is null, to default to the VPC CIDR.
+data "aws_vpc" "this" {
+  count = var.allowed_cidr_blocks == null ? 1 : 0
+
+  id = var.vpc_id
+}
+
+resource "aws_security_group" "this" {
+  name        = var.name
+  description = "FinFocus pricing plugin tasks: regional ports from allowed sources, HTTPS out"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "this" {
+  for_each = merge(
+    { for key, rule in local.regional_ingress_rules : key => rule },
+    { for key, rule in local.metrics_ingress_rules : key => merge(rule, { from_port = var.metrics_port, to_port = var.metrics_port }) },
+  )
+
+  security_group_id            = aws_security_group.this.id
+  description                  = each.value.description
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.from_port
+  to_port                      = each.value.to_port
+  cidr_ipv4                    = each.value.cidr_ipv4
+  cidr_ipv6                    = each.value.cidr_ipv6
+  referenced_security_group_id = each.value.group_id
+
+  tags = var.tags
+}
+
+# HTTPS only: the image pull from ghcr.io, CloudWatch Logs, and Secrets
+# Manager or SSM. DNS goes to the VPC resolver, which security groups do not
+# filter.
+resource "aws_vpc_security_group_egress_rule" "https" {
+  for_each = toset(var.egress_cidr_blocks)
+
+  security_group_id = aws_security_group.this.id
+  description       = "HTTPS to ${each.value}: image pull, CloudWatch Logs, secrets"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = can(cidrnetmask(each.value)) ? each.value : null
+  cidr_ipv6         = can(cidrnetmask(each.value)) ? null : each.value
+
+  tags = var.tags
+}

@@ -1,0 +1,129 @@
+"""Checking through the AWS APIs that a deployment is what Terraform says it is.
+
+`up` prints endpoints and rules from Terraform's outputs; this asks ECS, Cloud
+Map and EC2 directly, so a printed endpoint is never taken on trust.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+
+@dataclass
+class Finding:
+    """One check and its result."""
+
+    check: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    """A security group rule, reduced to what clients care about."""
+
+    from_port: int
+    to_port: int
+    source: str
+
+
+def ingress_rules(ec2: Any, group_id: str) -> tuple[set[IngressRule], set[IngressRule]]:
+    """(ingress, egress) rules of a security group."""
+    ingress: set[IngressRule] = set()
+    egress: set[IngressRule] = set()
+    paginator = ec2.get_paginator("describe_security_group_rules")
+    pages = paginator.paginate(Filters=[{"Name": "group-id", "Values": [group_id]}])
+    for page in pages:
+        for rule in page["SecurityGroupRules"]:
+            source = (
+                rule.get("CidrIpv4")
+                or rule.get("CidrIpv6")
+                or rule.get("ReferencedGroupInfo", {}).get("GroupId", "?")
+            )
+            item = IngressRule(rule.get("FromPort", -1), rule.get("ToPort", -1), source)
+            (egress if rule["IsEgress"] else ingress).add(item)
+    return ingress, egress
+
+
+def check_deployment(
+    outputs: Mapping[str, Any], session: boto3.Session, endpoint_url: str | None = None
+) -> list[Finding]:
+    """Compare the quick start's outputs with what AWS (or the emulator at endpoint_url) reports."""
+    ecs = session.client("ecs", endpoint_url=endpoint_url)
+    ec2 = session.client("ec2", endpoint_url=endpoint_url)
+    discovery = session.client("servicediscovery", endpoint_url=endpoint_url)
+    wanted_ports = {int(endpoint.rsplit(":", 1)[1]) for endpoint in outputs["endpoints"].values()}
+    findings: list[Finding] = []
+
+    task_definition = ecs.describe_task_definition(taskDefinition=outputs["task_definition_arn"])[
+        "taskDefinition"
+    ]
+    mapped = {
+        mapping["containerPort"]
+        for container in task_definition["containerDefinitions"]
+        for mapping in container.get("portMappings", [])
+    }
+    missing = sorted(wanted_ports - mapped)
+    findings.append(
+        Finding(
+            "task definition maps every regional port",
+            not missing,
+            f"{len(wanted_ports & mapped)} of {len(wanted_ports)} ports mapped"
+            + (f"; missing {missing}" if missing else ""),
+        )
+    )
+
+    services = ecs.describe_services(
+        cluster=outputs["cluster_arn"], services=[outputs["service_arn"]]
+    )["services"]
+    registries = [entry["registryArn"] for entry in services[0].get("serviceRegistries", [])] if services else []
+    findings.append(
+        Finding(
+            "ECS service registers in the Cloud Map service",
+            registries == [outputs["cloud_map_service_arn"]],
+            f"service registries: {registries or 'none'}",
+        )
+    )
+
+    cloud_map_id = outputs["cloud_map_service_arn"].rsplit("/", 1)[1]
+    dns_config = discovery.get_service(Id=cloud_map_id)["Service"]["DnsConfig"]
+    record_types = [record["Type"] for record in dns_config["DnsRecords"]]
+    findings.append(
+        Finding(
+            "Cloud Map publishes A records",
+            record_types == ["A"] and dns_config.get("RoutingPolicy") == "MULTIVALUE",
+            f"records {record_types}, routing {dns_config.get('RoutingPolicy')}",
+        )
+    )
+
+    vpc_cidr = ec2.describe_vpcs(VpcIds=[outputs["vpc_id"]])["Vpcs"][0]["CidrBlock"]
+    expected_ingress = {
+        IngressRule(port_range["from_port"], port_range["to_port"], vpc_cidr)
+        for port_range in outputs["security_group_ingress_port_ranges"]
+    }
+    covered = {
+        port
+        for port_range in outputs["security_group_ingress_port_ranges"]
+        for port in range(port_range["from_port"], port_range["to_port"] + 1)
+    }
+    ingress, egress = ingress_rules(ec2, outputs["security_group_id"])
+    findings.append(
+        Finding(
+            "security group opens exactly the regional ports to the VPC",
+            ingress == expected_ingress and covered == wanted_ports,
+            f"{len(ingress)} ingress rule(s): "
+            + ", ".join(f"{r.from_port}-{r.to_port} from {r.source}" for r in sorted(ingress, key=str)),
+        )
+    )
+    findings.append(
+        Finding(
+            "security group egress is HTTPS only",
+            bool(egress) and all(r.from_port == r.to_port == 443 for r in egress),
+            ", ".join(f"{r.from_port}-{r.to_port} to {r.source}" for r in sorted(egress, key=str)),
+        )
+    )
+    return findings

@@ -1,0 +1,152 @@
+"""Starting, finding and stopping the local AWS emulator (moto server).
+
+The emulator runs as its own process (the launcher in emulator_server.py,
+with its response fixes) on a free loopback port. `up` leaves it running so
+the deployment can be explored; its address and process id are recorded in a
+small file so that `down`, and the next `up`, can find it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from finfocus_ecs.project import RUN_DIR
+
+STATE_FILE = RUN_DIR / "emulator.json"
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+DEFAULT_REGION = "us-east-1"
+
+
+class EmulatorError(RuntimeError):
+    """The emulator did not start or answer."""
+
+
+@dataclass
+class Emulator:
+    """A running moto server."""
+
+    port: int
+    pid: int
+    host: str = "127.0.0.1"
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def aws_env(self, region: str = DEFAULT_REGION) -> dict[str, str]:
+        """The ordinary AWS variables that send the provider and boto3 to the emulator.
+
+        AWS_MAX_ATTEMPTS is low so that a call moto does not implement fails
+        in seconds instead of retrying for minutes.
+        """
+        return {
+            **DUMMY_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_MAX_ATTEMPTS": "2",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def is_alive(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except OSError:
+            return False
+        return _answers(self.endpoint_url)
+
+    def reset(self) -> None:
+        """Wipe every resource (about a second), keeping the process."""
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGTERM)
+        except OSError:
+            return
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                os.kill(self.pid, 0)
+            except OSError:
+                return
+            time.sleep(0.05)
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(f"{url}/moto-api/", timeout=2).close()
+    except (urllib.error.URLError, OSError):
+        return False
+    return True
+
+
+def start(log_file: Path | None = None, timeout: float = 20.0) -> Emulator:
+    """Start a moto server on a free loopback port and wait until it answers.
+
+    It runs in its own session, so a Ctrl-C in the terminal reaches only us,
+    and we decide whether it keeps running.
+    """
+    port = free_port()
+    log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "finfocus_ecs.emulator_server", "--port", str(port)],
+        stdout=log,
+        stderr=log,
+        env=env,
+        start_new_session=True,
+    )
+    emulator = Emulator(port=port, pid=process.pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EmulatorError(f"the emulator exited with code {process.returncode} at start")
+        if _answers(emulator.endpoint_url):
+            return emulator
+        time.sleep(0.05)
+    emulator.stop()
+    raise EmulatorError(f"the emulator did not answer on port {port} within {timeout:.0f} s")
+
+
+def save(emulator: Emulator) -> None:
+    STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    STATE_FILE.write_text(json.dumps(asdict(emulator)))
+
+
+def recorded() -> Emulator | None:
+    """The emulator an earlier `up` left running, if it still answers."""
+    try:
+        emulator = Emulator(**json.loads(STATE_FILE.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    return emulator if emulator.is_alive() else None
+
+
+def forget() -> None:
+    STATE_FILE.unlink(missing_ok=True)

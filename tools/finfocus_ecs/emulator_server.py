@@ -1,0 +1,85 @@
+"""The moto server, with the response fixes this project needs.
+
+Run as `python -m finfocus_ecs.emulator_server --port N`. Each fix makes moto
+5.2.5 answer the way AWS does, so that a plan right after apply is empty, as
+it is against AWS. None of them changes what the module sends, and the module
+carries no `ignore_changes` for the emulator's sake: that would hide real
+drift from users. Gaps that cannot be closed here are listed in
+docs/emulator.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+from typing import Any
+
+# AWS's ECS CreateService/UpdateService echo these request fields back in
+# DescribeServices; moto 5.2.5 drops them, so the provider plans to set them
+# again on every run. Request field => moto attribute it is stored under.
+ECHOED_SERVICE_FIELDS = {
+    # Sent by the provider on every create (its default is DISABLED).
+    "availabilityZoneRebalancing": "availability_zone_rebalancing",
+    "enableECSManagedTags": "enable_ecs_managed_tags",
+    "enableExecuteCommand": "enable_execute_command",
+    "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+    # Deployment percentages and the circuit breaker.
+    "deploymentConfiguration": "deployment_configuration",
+    "capacityProviderStrategy": "capacity_provider_strategy",
+}
+
+
+def apply_response_fixes() -> None:
+    """Patch moto's ECS responses to echo what AWS echoes."""
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def echo_fields(original: Any) -> Any:
+        @functools.wraps(original)
+        def handler(self: EC2ContainerServiceResponse) -> Any:
+            result = original(self)
+            service = _service_from(self)
+            for field, attribute in ECHOED_SERVICE_FIELDS.items():
+                value = self._get_param(field)
+                if value is not None:
+                    setattr(service, attribute, value)
+            # With a capacity-provider strategy, AWS reports no launch type;
+            # moto reports EC2, which the provider reads as a change that
+            # forces a new service.
+            if getattr(service, "capacity_provider_strategy", None):
+                service.launch_type = None
+            return result
+
+        return handler
+
+    EC2ContainerServiceResponse.create_service = echo_fields(
+        EC2ContainerServiceResponse.create_service
+    )
+    EC2ContainerServiceResponse.update_service = echo_fields(
+        EC2ContainerServiceResponse.update_service
+    )
+
+
+def _service_from(response: Any) -> Any:
+    cluster = response._get_param("cluster", "default")
+    name = response._get_param("serviceName") or response._get_param("service")
+    return response.ecs_backend._get_service(cluster, name.split("/")[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    # AmazonECSTaskExecutionRolePolicy must exist for the role attachment.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    apply_response_fixes()
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server.start()
+    server._thread.join()  # serve until the parent stops this process
+
+
+if __name__ == "__main__":
+    main()

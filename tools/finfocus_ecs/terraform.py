@@ -1,0 +1,206 @@
+"""Every call to Terraform goes through here.
+
+The machine's environment may point TF_CLI_CONFIG_FILE at a file that does not
+exist, and this project must never write to the user's home directory, so the
+project brings its own CLI configuration: a provider mirror when the machine
+ships one, the ordinary registry otherwise. Terraform is driven through tftest;
+python-terraform 0.10.1 cannot drive Terraform >= 0.15 (its plan and destroy
+fail with 'Too many command line arguments').
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tftest
+
+from finfocus_ecs.project import CACHE_DIR
+
+MIRROR_ENV = "FINFOCUS_TF_PROVIDER_MIRROR"
+REQUIRED_PROVIDER = ("hashicorp", "aws")
+_SKIPPED_TOP_LEVEL = {"proc", "sys", "dev", "run", "tmp"}
+
+
+class TerraformError(RuntimeError):
+    """Terraform failed; the message carries its own diagnostics."""
+
+
+def find_provider_mirror(search_root: Path = Path("/"), max_depth: int = 3) -> Path | None:
+    """Find a filesystem mirror that holds the AWS provider, or None.
+
+    A mirror is a directory whose child is a registry host directory holding
+    `hashicorp/aws/VERSION/OS_ARCH`. Machine images put it in different places,
+    so look (shallowly, a few milliseconds) rather than hard-code one.
+    """
+    override = os.environ.get(MIRROR_ENV)
+    if override:
+        return Path(override) if _holds_provider_host(Path(override)) else None
+
+    def walk(directory: Path, depth: int) -> Path | None:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError:
+            return None
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if directory == search_root and entry.name in _SKIPPED_TOP_LEVEL:
+                continue
+            if Path(entry.path, *REQUIRED_PROVIDER).is_dir():
+                return directory
+            if depth < max_depth - 1:
+                found = walk(Path(entry.path), depth + 1)
+                if found:
+                    return found
+        return None
+
+    return walk(search_root, 0)
+
+
+def _holds_provider_host(mirror: Path) -> bool:
+    return mirror.is_dir() and any(
+        Path(child, *REQUIRED_PROVIDER).is_dir() for child in mirror.iterdir()
+    )
+
+
+def render_cli_config(mirror: Path | None) -> str:
+    """The CLI configuration text: the mirror for the AWS provider when there is one."""
+    lines = ["# Written by finfocus-ecs; regenerated on every run.", "disable_checkpoint = true"]
+    if mirror is not None:
+        provider = "/".join(REQUIRED_PROVIDER)
+        lines += [
+            "provider_installation {",
+            "  filesystem_mirror {",
+            f"    path    = {json.dumps(str(mirror))}",
+            f"    include = [{json.dumps(provider)}]",
+            "  }",
+            "  direct {",
+            f"    exclude = [{json.dumps(provider)}]",
+            "  }",
+            "}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def cli_config_file() -> Path:
+    """Write the project's CLI configuration into the project cache and return its path."""
+    path = CACHE_DIR / "terraform" / "cli.tfrc"
+    text = render_cli_config(find_provider_mirror())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def terraform_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for every Terraform process: our CLI config, no home-directory writes."""
+    env = {
+        "TF_CLI_CONFIG_FILE": str(cli_config_file()),
+        "CHECKPOINT_DISABLE": "1",
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+    }
+    env.update(extra or {})
+    return env
+
+
+def terraform_binary() -> str:
+    binary = shutil.which("terraform")
+    if binary is None:
+        raise TerraformError("terraform is not on PATH: install Terraform >= 1.5")
+    return binary
+
+
+class Terraform:
+    """One Terraform working directory, driven through tftest."""
+
+    def __init__(self, directory: Path, env: Mapping[str, str] | None = None) -> None:
+        self.directory = Path(directory)
+        self._runner = tftest.TerraformTest(
+            str(self.directory), binary=terraform_binary(), env=terraform_env(env)
+        )
+
+    def run(self, command: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> tftest.TerraformCommandOutput:
+        """Run `terraform COMMAND ARGS`, raising TerraformError with its stderr on failure."""
+        try:
+            result = self._runner.execute_command(command, *args)
+        except tftest.TerraformTestError as error:
+            raise TerraformError(_diagnostics(error)) from None
+        if result.retcode not in ok_codes:
+            raise TerraformError(result.err or result.out)
+        return result
+
+    def init(self) -> None:
+        self.run("init", "-input=false", "-no-color")
+
+    def plan_json(self, var_file: Path | None = None, extra_args: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Plan and return `terraform show -json` of the plan."""
+        plan_file = self.directory / ".finfocus.tfplan"
+        args = ["-input=false", "-no-color", f"-out={plan_file}", *extra_args]
+        if var_file is not None:
+            args.append(f"-var-file={var_file}")
+        try:
+            self.run("plan", *args)
+            return json.loads(self.run("show", "-json", "-no-color", str(plan_file)).out)
+        finally:
+            plan_file.unlink(missing_ok=True)
+
+    def plan_diagnostics(self, var_file: Path | None = None) -> list[dict[str, Any]]:
+        """Plan with `-json` and return the diagnostics (errors and warnings)."""
+        args = ["-input=false", "-json"]
+        if var_file is not None:
+            args.append(f"-var-file={var_file}")
+        result = self.run("plan", *args, ok_codes=(0, 1, 2))
+        return [
+            message["diagnostic"]
+            for message in map(json.loads, filter(None, result.out.splitlines()))
+            if message.get("type") == "diagnostic"
+        ]
+
+    def plan_has_changes(self, var_file: Path | None = None) -> tuple[bool, str]:
+        """`plan -detailed-exitcode`: (True, plan text) when anything would change."""
+        args = ["-input=false", "-no-color", "-detailed-exitcode"]
+        if var_file is not None:
+            args.append(f"-var-file={var_file}")
+        result = self.run("plan", *args, ok_codes=(0, 2))
+        return result.retcode == 2, result.out
+
+    def apply(self, var_file: Path | None = None) -> None:
+        args = ["-input=false", "-no-color", "-auto-approve"]
+        if var_file is not None:
+            args.append(f"-var-file={var_file}")
+        self.run("apply", *args)
+
+    def destroy(self, var_file: Path | None = None) -> None:
+        args = ["-input=false", "-no-color", "-auto-approve"]
+        if var_file is not None:
+            args.append(f"-var-file={var_file}")
+        self.run("destroy", *args)
+
+    def outputs(self) -> dict[str, Any]:
+        """Output values by name."""
+        raw = json.loads(self.run("output", "-json", "-no-color").out or "{}")
+        return {name: item["value"] for name, item in raw.items()}
+
+
+def _diagnostics(error: tftest.TerraformTestError) -> str:
+    """The part of a tftest error a user needs: Terraform's own stderr."""
+    return (error.cmd_error or str(error)).strip()
+
+
+def planned_resources(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every resource in a plan's planned values, child modules included."""
+    found: list[dict[str, Any]] = []
+
+    def collect(module: Mapping[str, Any]) -> None:
+        found.extend(module.get("resources", []))
+        for child in module.get("child_modules", []):
+            collect(child)
+
+    collect(plan.get("planned_values", {}).get("root_module", {}))
+    return found

@@ -1,0 +1,178 @@
+"""The main job: deploy examples/quickstart, print its endpoints, check them.
+
+Against the local emulator by default (no account, no network); against real
+AWS with target "aws". Each target has its own Terraform workspace, so a local
+run never reads or writes a real deployment's state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from finfocus_ecs import emulator
+from finfocus_ecs.deployment import Finding, check_deployment
+from finfocus_ecs.project import QUICKSTART_DIR, RUN_DIR
+from finfocus_ecs.terraform import Terraform
+
+WORKSPACES = {"local": "emulator", "aws": "default"}
+TARGETS = tuple(WORKSPACES)
+
+
+@dataclass
+class UpResult:
+    """What `up` did and found."""
+
+    target: str
+    outputs: dict[str, Any]
+    findings: list[Finding]
+    timings: dict[str, float] = field(default_factory=dict)
+    emulator_url: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(finding.ok for finding in self.findings)
+
+
+Progress = Callable[[str], None]
+
+
+@contextmanager
+def timed(timings: dict[str, float], step: str, progress: Progress) -> Iterator[None]:
+    progress(step)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] = time.perf_counter() - started
+
+
+def _workspace_state(root: Path, target: str) -> Path:
+    workspace = WORKSPACES[target]
+    if workspace == "default":
+        return root / "terraform.tfstate"
+    return root / "terraform.tfstate.d" / workspace
+
+
+def terraform_for(target: str, aws_env: dict[str, str], root: Path = QUICKSTART_DIR) -> Terraform:
+    env = dict(aws_env)
+    if WORKSPACES[target] != "default":
+        env["TF_WORKSPACE"] = WORKSPACES[target]
+    return Terraform(root, env=env)
+
+
+def _needs_init(root: Path) -> bool:
+    return not (root / ".terraform" / "modules" / "modules.json").exists() or not (
+        root / ".terraform" / "providers"
+    ).exists()
+
+
+def local_emulator(timings: dict[str, float], progress: Progress, root: Path) -> tuple[emulator.Emulator, bool]:
+    """The emulator an earlier `up` left, or a new one (with no stale state)."""
+    running = emulator.recorded()
+    if running is not None:
+        return running, False
+    with timed(timings, "start emulator", progress):
+        RUN_DIR.mkdir(parents=True, exist_ok=True)
+        started = emulator.start(log_file=RUN_DIR / "emulator.log")
+    # A new emulator holds nothing: state from an earlier one would name
+    # resources that no longer exist.
+    shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
+    emulator.save(started)
+    return started, True
+
+
+def up(
+    target: str = "local",
+    destroy_after: bool = False,
+    progress: Progress = lambda step: None,
+    root: Path = QUICKSTART_DIR,
+) -> UpResult:
+    """Apply the quick start to the target, read its outputs and check them."""
+    timings: dict[str, float] = {}
+    started_here = False
+    running: emulator.Emulator | None = None
+    try:
+        if target == "local":
+            running, started_here = local_emulator(timings, progress, root)
+            aws_env = running.aws_env()
+            session = boto3.Session(
+                aws_access_key_id=aws_env["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=aws_env["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=aws_env["AWS_SESSION_TOKEN"],
+                region_name=aws_env["AWS_REGION"],
+            )
+        else:
+            aws_env = {}
+            session = boto3.Session()
+        terraform = terraform_for(target, aws_env, root)
+        if _needs_init(root):
+            with timed(timings, "terraform init", progress):
+                terraform.init()
+        with timed(timings, "terraform apply", progress):
+            terraform.apply()
+        outputs = terraform.outputs()
+        with timed(timings, "verify through AWS APIs", progress):
+            findings = check_deployment(outputs, session, running.endpoint_url if running else None)
+        result = UpResult(target, outputs, findings, timings, running.endpoint_url if running else None)
+        if destroy_after:
+            with timed(timings, "terraform destroy", progress):
+                terraform.destroy()
+            if running is not None:
+                running.stop()
+                emulator.forget()
+        return result
+    except KeyboardInterrupt:
+        # Terraform got the same Ctrl-C and stops by itself, releasing its
+        # lock; an emulator we started holds nothing worth keeping.
+        _wait_for_children(timeout=15)
+        if started_here and running is not None:
+            running.stop()
+            emulator.forget()
+            shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
+        raise
+
+
+def down(target: str = "local", root: Path = QUICKSTART_DIR) -> bool:
+    """Destroy the quick start on the target; for local, stop the emulator. True if anything was up."""
+    if target == "local":
+        running = emulator.recorded()
+        if running is None:
+            shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
+            emulator.forget()
+            return False
+        try:
+            terraform_for(target, running.aws_env(), root).destroy()
+        finally:
+            running.stop()
+            emulator.forget()
+            shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
+        return True
+    terraform_for(target, {}, root).destroy()
+    return True
+
+
+def _wait_for_children(timeout: float) -> None:
+    """Wait until no child process (Terraform) of ours is left, reading /proc."""
+    deadline = time.monotonic() + timeout
+    me = str(os.getpid())
+    while time.monotonic() < deadline:
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me:
+                children.append(stat.parent.name)
+        if not children:
+            return
+        time.sleep(0.1)
