@@ -19,11 +19,23 @@ data "aws_availability_zones" "available" {
 resource "aws_vpc" "this" {
   count = local.create_network ? 1 : 0
 
+  #checkov:skip=CKV2_AWS_11:Flow logs cost money per GB and need their own log group and role; this is a small demo VPC. Enable them in the VPCs you run production in.
+
   cidr_block           = var.vpc_cidr_block
   enable_dns_support   = true
   enable_dns_hostnames = true
 
   tags = { Name = var.name }
+}
+
+# Strip every rule from the VPC's default security group, so nothing that
+# lands in it by mistake can talk to anything.
+resource "aws_default_security_group" "this" {
+  count = local.create_network ? 1 : 0
+
+  vpc_id = aws_vpc.this[0].id
+
+  tags = { Name = "${var.name}-default-closed" }
 }
 
 # Private subnets in two availability zones, so ECS can place a replacement

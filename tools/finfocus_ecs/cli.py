@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -158,7 +159,9 @@ def print_up_result(result: Any, destroyed: bool) -> None:
     if destroyed:
         out.print("Destroyed again (--destroy).")
     else:
-        out.print("Left running. Tear down with: finfocus-ecs down" + (" --target aws" if result.target == "aws" else ""))
+        out.print(
+            "Left running. Tear down with: finfocus-ecs down" + (" --target aws" if result.target == "aws" else "")
+        )
 
 
 @app.command()
@@ -188,6 +191,72 @@ def down(
     except TerraformError as error:
         fail(f"terraform failed:\n{error}", code=EXIT_CHECK_FAILED)
     out.print("Destroyed and stopped the emulator." if anything else "Nothing was running.")
+
+
+@app.command()
+def scan(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="A Terraform directory or a plan JSON (terraform show -json). Default: the module."),
+    ] = None,
+    sarif: Annotated[Path | None, typer.Option("--sarif", help="Also write a SARIF report here.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Also write a JUnit XML report here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    setup: Annotated[bool, typer.Option("--setup", help="Only install checkov's own environment.")] = False,
+) -> None:
+    """Scan with checkov (offline, its own environment) plus the FinFocus policies.
+
+    Exits 1 when any check fails. A plan JSON also gets CKV_FINFOCUS_5, which
+    compares the task's port mappings with the security group's ingress.
+
+    Examples:
+
+      finfocus-ecs scan modules/finfocus_ecs
+
+      finfocus-ecs scan plan.json --sarif checkov.sarif
+
+      finfocus-ecs scan examples/quickstart --junit checkov.xml
+    """
+    from finfocus_ecs.project import MODULE_DIR
+    from finfocus_ecs.scan import ScanError, ensure_checkov
+    from finfocus_ecs.scan import scan as run_scan
+
+    try:
+        if setup:
+            ensure_checkov(progress=lambda message: err.print(message))
+            out.print("checkov ready in its own environment")
+            return
+        target = path if path is not None else MODULE_DIR
+        formats = {name: file for name, file in (("sarif", sarif), ("junitxml", junit)) if file is not None}
+        with err.status(f"scanning {target}"):
+            result = run_scan(target, formats)
+    except ScanError as error:
+        fail(str(error))
+    if as_json:
+        print_json(
+            {
+                "target": result.target,
+                "passed": result.passed,
+                "failed": result.failed,
+                "skipped": result.skipped,
+                "failures": [failure.__dict__ for failure in result.failures],
+            }
+        )
+    else:
+        out.print(
+            f"{result.target}: {result.passed} passed, {result.failed} failed, {len(result.skipped)} skipped",
+            highlight=False,
+        )
+        for failure in result.failures:
+            where = f"{failure.file}:{failure.line}" if failure.line else failure.file
+            out.print(f"  FAILED {failure.check_id} {failure.resource} ({where})", highlight=False)
+            out.print(f"    {failure.check_name}", highlight=False)
+            if failure.advice:
+                out.print(f"    fix: {failure.advice}", highlight=False)
+        for skipped in result.skipped:
+            out.print(f"  skipped {skipped['check_id']} {skipped['resource']}: {skipped['reason']}", highlight=False)
+    if result.failed:
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 def main() -> None:

@@ -40,9 +40,7 @@ def ingress_rules(ec2: Any, group_id: str) -> tuple[set[IngressRule], set[Ingres
     for page in pages:
         for rule in page["SecurityGroupRules"]:
             source = (
-                rule.get("CidrIpv4")
-                or rule.get("CidrIpv6")
-                or rule.get("ReferencedGroupInfo", {}).get("GroupId", "?")
+                rule.get("CidrIpv4") or rule.get("CidrIpv6") or rule.get("ReferencedGroupInfo", {}).get("GroupId", "?")
             )
             item = IngressRule(rule.get("FromPort", -1), rule.get("ToPort", -1), source)
             (egress if rule["IsEgress"] else ingress).add(item)
@@ -59,9 +57,7 @@ def check_deployment(
     wanted_ports = {int(endpoint.rsplit(":", 1)[1]) for endpoint in outputs["endpoints"].values()}
     findings: list[Finding] = []
 
-    task_definition = ecs.describe_task_definition(taskDefinition=outputs["task_definition_arn"])[
-        "taskDefinition"
-    ]
+    task_definition = ecs.describe_task_definition(taskDefinition=outputs["task_definition_arn"])["taskDefinition"]
     mapped = {
         mapping["containerPort"]
         for container in task_definition["containerDefinitions"]
@@ -77,9 +73,7 @@ def check_deployment(
         )
     )
 
-    services = ecs.describe_services(
-        cluster=outputs["cluster_arn"], services=[outputs["service_arn"]]
-    )["services"]
+    services = ecs.describe_services(cluster=outputs["cluster_arn"], services=[outputs["service_arn"]])["services"]
     registries = [entry["registryArn"] for entry in services[0].get("serviceRegistries", [])] if services else []
     findings.append(
         Finding(

@@ -8,6 +8,7 @@ small file so that `down`, and the next `up`, can find it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -81,15 +82,25 @@ class Emulator:
             return
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            try:
-                os.kill(self.pid, 0)
-            except OSError:
+            if not _process_exists(self.pid):
                 return
-            time.sleep(0.05)
-        try:
+            time.sleep(0.02)
+        with contextlib.suppress(OSError):
             os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
+
+
+def _process_exists(pid: int) -> bool:
+    """True while the process runs. Reaps it when it is our child, or it would linger as a zombie."""
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        return reaped == 0
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import signal
 from typing import Any
 
 # AWS's ECS CreateService/UpdateService echo these request fields back in
@@ -52,12 +53,8 @@ def apply_response_fixes() -> None:
 
         return handler
 
-    EC2ContainerServiceResponse.create_service = echo_fields(
-        EC2ContainerServiceResponse.create_service
-    )
-    EC2ContainerServiceResponse.update_service = echo_fields(
-        EC2ContainerServiceResponse.update_service
-    )
+    EC2ContainerServiceResponse.create_service = echo_fields(EC2ContainerServiceResponse.create_service)
+    EC2ContainerServiceResponse.update_service = echo_fields(EC2ContainerServiceResponse.update_service)
 
 
 def _service_from(response: Any) -> Any:
@@ -78,7 +75,10 @@ def main() -> None:
 
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()
-    server._thread.join()  # serve until the parent stops this process
+    # Nothing to flush: moto keeps its state in memory, so stop at once.
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    while True:
+        signal.pause()
 
 
 if __name__ == "__main__":

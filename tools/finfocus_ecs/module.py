@@ -7,6 +7,7 @@ declaring them again.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -94,3 +95,10 @@ def default(name: str) -> Any:
 def default_region_ports() -> dict[str, int]:
     """The module's default region => port map, in its declared order."""
     return {region: int(port) for region, port in default("region_ports").items()}
+
+
+def image_layouts() -> dict[str, dict[str, Any]]:
+    """Region maps of other published images (data/image_layouts.json), by name."""
+    path = Path(__file__).with_name("data") / "image_layouts.json"
+    layouts = json.loads(path.read_text())
+    return {name: layout for name, layout in layouts.items() if not name.startswith("_")}

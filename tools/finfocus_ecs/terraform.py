@@ -63,9 +63,7 @@ def find_provider_mirror(search_root: Path = Path("/"), max_depth: int = 3) -> P
 
 
 def _holds_provider_host(mirror: Path) -> bool:
-    return mirror.is_dir() and any(
-        Path(child, *REQUIRED_PROVIDER).is_dir() for child in mirror.iterdir()
-    )
+    return mirror.is_dir() and any(Path(child, *REQUIRED_PROVIDER).is_dir() for child in mirror.iterdir())
 
 
 def render_cli_config(mirror: Path | None) -> str:
@@ -121,15 +119,16 @@ class Terraform:
 
     def __init__(self, directory: Path, env: Mapping[str, str] | None = None) -> None:
         self.directory = Path(directory)
-        self._runner = tftest.TerraformTest(
-            str(self.directory), binary=terraform_binary(), env=terraform_env(env)
-        )
+        self._runner = tftest.TerraformTest(str(self.directory), binary=terraform_binary(), env=terraform_env(env))
 
     def run(self, command: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> tftest.TerraformCommandOutput:
         """Run `terraform COMMAND ARGS`, raising TerraformError with its stderr on failure."""
         try:
             result = self._runner.execute_command(command, *args)
         except tftest.TerraformTestError as error:
+            # tftest raises on exit code 1 and folds stdout into the message.
+            if 1 in ok_codes:
+                return tftest.TerraformCommandOutput(1, str(error.args[0]), error.cmd_error or "")
             raise TerraformError(_diagnostics(error)) from None
         if result.retcode not in ok_codes:
             raise TerraformError(result.err or result.out)
@@ -156,11 +155,34 @@ class Terraform:
         if var_file is not None:
             args.append(f"-var-file={var_file}")
         result = self.run("plan", *args, ok_codes=(0, 1, 2))
-        return [
-            message["diagnostic"]
-            for message in map(json.loads, filter(None, result.out.splitlines()))
-            if message.get("type") == "diagnostic"
-        ]
+        diagnostics = []
+        for line in result.out.splitlines():
+            start = line.find("{")
+            if start < 0:
+                continue
+            try:
+                message = json.loads(line[start:])
+            except ValueError:
+                continue
+            if message.get("type") == "diagnostic":
+                diagnostics.append(message["diagnostic"])
+        return diagnostics
+
+    def planned_actions(self, var_file: Path | None = None, refresh: bool = True) -> dict[str, str]:
+        """Resource address => planned action (create, update, replace, delete), no-ops left out.
+
+        Read from `plan -json`'s own change messages: no `show` needed.
+        """
+        args = ["-input=false", "-json", f"-refresh={str(refresh).lower()}"]
+        if var_file is not None:
+            args.append(f"-var-file={var_file}")
+        actions = {}
+        for line in self.run("plan", *args).out.splitlines():
+            message = json.loads(line)
+            if message.get("type") == "planned_change":
+                change = message["change"]
+                actions[change["resource"]["addr"]] = change["action"]
+        return actions
 
     def plan_has_changes(self, var_file: Path | None = None) -> tuple[bool, str]:
         """`plan -detailed-exitcode`: (True, plan text) when anything would change."""

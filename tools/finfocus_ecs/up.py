@@ -70,9 +70,10 @@ def terraform_for(target: str, aws_env: dict[str, str], root: Path = QUICKSTART_
 
 
 def _needs_init(root: Path) -> bool:
-    return not (root / ".terraform" / "modules" / "modules.json").exists() or not (
-        root / ".terraform" / "providers"
-    ).exists()
+    return (
+        not (root / ".terraform" / "modules" / "modules.json").exists()
+        or not (root / ".terraform" / "providers").exists()
+    )
 
 
 def local_emulator(timings: dict[str, float], progress: Progress, root: Path) -> tuple[emulator.Emulator, bool]:

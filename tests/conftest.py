@@ -1,0 +1,98 @@
+"""Shared fixtures: planned roots, one emulator for the whole run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from finfocus_ecs import emulator as emulator_control
+from finfocus_ecs.roots import write_root
+from finfocus_ecs.terraform import Terraform, planned_resources
+
+
+class PlannedRoot:
+    """A root planned once; lookups by module call name."""
+
+    def __init__(self, plan: Mapping[str, Any]) -> None:
+        self.plan = plan
+        self.resources = planned_resources(plan)
+
+    def resource(self, call: str, address: str) -> dict[str, Any]:
+        full = f"module.{call}.{address}"
+        for resource in self.resources:
+            if resource["address"] == full:
+                return resource["values"]
+        raise KeyError(f"{full} is not planned; planned: {sorted(r['address'] for r in self.resources)}")
+
+    def resources_of(self, call: str, resource_type: str) -> dict[str, dict[str, Any]]:
+        prefix = f"module.{call}."
+        return {
+            resource["address"][len(prefix) :]: resource["values"]
+            for resource in self.resources
+            if resource["address"].startswith(prefix) and resource["type"] == resource_type
+        }
+
+    def containers(self, call: str) -> dict[str, dict[str, Any]]:
+        definitions = json.loads(self.resource(call, "aws_ecs_task_definition.this")["container_definitions"])
+        return {container["name"]: container for container in definitions}
+
+    def output(self, call: str) -> dict[str, Any]:
+        return self.plan["output_changes"][call]["after"]
+
+
+@pytest.fixture(scope="session")
+def plan_root(tmp_path_factory: pytest.TempPathFactory):
+    """Plan a root with the given module calls; one init and one plan per root."""
+
+    def build(name: str, modules: Mapping[str, Mapping[str, Any]], **root: Any) -> PlannedRoot:
+        directory = tmp_path_factory.mktemp(name)
+        write_root(directory, modules, **root)
+        terraform = Terraform(directory)
+        terraform.init()
+        return PlannedRoot(terraform.plan_json())
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def plan_diagnostics(tmp_path_factory: pytest.TempPathFactory):
+    """Plan a root expected to fail; return its error diagnostics by module call."""
+
+    def build(name: str, modules: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+        directory = tmp_path_factory.mktemp(name)
+        write_root(directory, modules, copy_module=True)
+        terraform = Terraform(directory)
+        terraform.init()
+        found: dict[str, list[str]] = {call: [] for call in modules}
+        for diagnostic in terraform.plan_diagnostics():
+            if diagnostic["severity"] != "error":
+                continue
+            text = f"{diagnostic['summary']}: {diagnostic['detail']}"
+            calls = [call for call in modules if _diagnostic_names_call(diagnostic, call)]
+            assert len(calls) == 1, f"cannot tell which call this error is about: {diagnostic}"
+            found[calls[0]].append(" ".join(text.split()))
+        return found
+
+    return build
+
+
+def _diagnostic_names_call(diagnostic: Mapping[str, Any], call: str) -> bool:
+    """An error belongs to a call if it points at the call's block or into its copy of the module."""
+    snippet = diagnostic.get("snippet") or {}
+    if snippet.get("context") in (f'module "{call}"', f"module.{call}"):
+        return True
+    filename = str((diagnostic.get("range") or {}).get("filename", ""))
+    return filename.startswith(f".terraform/modules/{call}/")
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[emulator_control.Emulator]:
+    """One moto server for the whole run, stopped at the end even on failure."""
+    running = emulator_control.start()
+    try:
+        yield running
+    finally:
+        running.stop()

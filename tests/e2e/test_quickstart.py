@@ -1,0 +1,178 @@
+"""Apply examples/quickstart against the emulator and check what exists through boto3."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import boto3
+import pytest
+
+from finfocus_ecs.module import default_region_ports
+from finfocus_ecs.project import MODULE_DIR, QUICKSTART_DIR
+from finfocus_ecs.terraform import Terraform
+
+pytestmark = pytest.mark.e2e
+
+
+def copy_quickstart(tmp_path):
+    """The example as a user has it, beside a link to the module it sources."""
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "finfocus_ecs").symlink_to(MODULE_DIR)
+    root = tmp_path / "examples" / "quickstart"
+    shutil.copytree(QUICKSTART_DIR, root, ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*"))
+    return root
+
+
+def client(emulator, service):
+    env = emulator.aws_env()
+    return boto3.client(
+        service,
+        endpoint_url=emulator.endpoint_url,
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def write_vars(root, **values):
+    path = root / "test.tfvars.json"
+    path.write_text(json.dumps(values))
+    return path
+
+
+@pytest.fixture(scope="module")
+def deployed(emulator, tmp_path_factory):
+    """The quick start applied with no inputs; destroyed by the last test."""
+    emulator.reset()
+    root = copy_quickstart(tmp_path_factory.mktemp("quickstart"))
+    terraform = Terraform(root, env=emulator.aws_env())
+    terraform.init()
+    terraform.apply()
+    return terraform, terraform.outputs()
+
+
+def test_cluster_exists_with_container_insights(emulator, deployed):
+    _, outputs = deployed
+    cluster = client(emulator, "ecs").describe_clusters(clusters=[outputs["cluster_arn"]], include=["SETTINGS"])
+    assert cluster["clusters"][0]["status"] == "ACTIVE"
+    assert {"name": "containerInsights", "value": "enabled"} in cluster["clusters"][0]["settings"]
+
+
+def test_task_definition_as_registered(emulator, deployed):
+    _, outputs = deployed
+    task = client(emulator, "ecs").describe_task_definition(taskDefinition=outputs["task_definition_arn"])[
+        "taskDefinition"
+    ]
+    assert (task["cpu"], task["memory"], task["networkMode"]) == ("2048", "4096", "awsvpc")
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    containers = {container["name"]: container for container in task["containerDefinitions"]}
+    mapped = {m["containerPort"] for c in containers.values() for m in c["portMappings"]}
+    assert mapped == set(default_region_ports().values()) | {9090}
+    plugin = containers["finfocus-plugin"]
+    assert plugin["healthCheck"]["command"] == ["CMD", "/healthcheck.sh"]
+    assert plugin["logConfiguration"]["logDriver"] == "awslogs"
+    assert plugin["logConfiguration"]["options"]["awslogs-group"] == outputs["log_group_name"]
+    assert plugin["readonlyRootFilesystem"] is True
+    assert plugin["mountPoints"] == [{"sourceVolume": "plugin-tmp", "containerPath": "/tmp", "readOnly": False}]
+    assert {volume["name"] for volume in task["volumes"]} == {"plugin-tmp", "port-bridge-tmp"}
+    assert task["executionRoleArn"] == outputs["execution_role_arn"]
+
+
+def test_service_network_registry_and_circuit_breaker(emulator, deployed):
+    _, outputs = deployed
+    service = client(emulator, "ecs").describe_services(
+        cluster=outputs["cluster_arn"], services=[outputs["service_name"]]
+    )["services"][0]
+    network = service["networkConfiguration"]["awsvpcConfiguration"]
+    assert network["assignPublicIp"] == "DISABLED"
+    assert sorted(network["subnets"]) == sorted(outputs["subnet_ids"])
+    assert network["securityGroups"] == [outputs["security_group_id"]]
+    assert [r["registryArn"] for r in service["serviceRegistries"]] == [outputs["cloud_map_service_arn"]]
+    # Echoed by the emulator launcher's fix, as AWS echoes it.
+    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service["launchType"] == "FARGATE"
+
+
+def test_cloud_map_namespace_and_service(emulator, deployed):
+    _, outputs = deployed
+    discovery = client(emulator, "servicediscovery")
+    namespace = discovery.get_namespace(Id=outputs["namespace_id"])["Namespace"]
+    assert (namespace["Name"], namespace["Type"]) == ("finfocus.local", "DNS_PRIVATE")
+    service = discovery.get_service(Id=outputs["cloud_map_service_arn"].rsplit("/", 1)[1])["Service"]
+    assert service["Name"] == "aws-public"
+    assert service["DnsConfig"]["RoutingPolicy"] == "MULTIVALUE"
+    assert service["DnsConfig"]["DnsRecords"] == [{"Type": "A", "TTL": 60}]
+
+
+def test_security_group_rules_exact(emulator, deployed):
+    _, outputs = deployed
+    ec2 = client(emulator, "ec2")
+    vpc_cidr = ec2.describe_vpcs(VpcIds=[outputs["vpc_id"]])["Vpcs"][0]["CidrBlock"]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [outputs["security_group_id"]]}])[
+        "SecurityGroupRules"
+    ]
+    ingress = sorted(
+        (r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules if not r["IsEgress"]
+    )
+    egress = sorted((r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules if r["IsEgress"])
+    assert ingress == [(8001, 8012, "tcp", vpc_cidr)]
+    assert egress == [(443, 443, "tcp", "0.0.0.0/0")]
+    assert all(r.get("CidrIpv4") != "0.0.0.0/0" for r in rules if not r["IsEgress"])
+
+
+def test_execution_role_and_log_group(emulator, deployed):
+    _, outputs = deployed
+    iam = client(emulator, "iam")
+    role_name = outputs["execution_role_arn"].rsplit("/", 1)[1]
+    attached = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonECSTaskExecutionRolePolicy"]
+    trust = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    groups = client(emulator, "logs").describe_log_groups(logGroupNamePrefix=outputs["log_group_name"])["logGroups"]
+    assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [(outputs["log_group_name"], 365)]
+
+
+def test_second_plan_is_empty(deployed):
+    terraform, _ = deployed
+    changes, text = terraform.plan_has_changes()
+    assert not changes, text
+
+
+def test_new_image_tag_is_a_new_revision_and_an_in_place_service_update(deployed):
+    terraform, _ = deployed
+    new_image = write_vars(terraform.directory, image="ghcr.io/rshade/finfocus-plugin-aws-public:v0.2.0")
+    actions = terraform.planned_actions(new_image, refresh=False)
+    assert actions == {
+        "module.finfocus.aws_ecs_task_definition.this": "replace",
+        "module.finfocus.aws_ecs_service.this": "update",
+    }
+
+
+def test_desired_count_change_updates_the_service_in_place(deployed):
+    terraform, _ = deployed
+    actions = terraform.planned_actions(write_vars(terraform.directory, desired_count=2), refresh=False)
+    assert actions == {"module.finfocus.aws_ecs_service.this": "update"}
+
+
+def test_destroy_leaves_nothing(emulator, deployed):
+    terraform, _ = deployed
+    (terraform.directory / "test.tfvars.json").unlink(missing_ok=True)
+    terraform.destroy()
+    ecs = client(emulator, "ecs")
+    # Like AWS, the emulator keeps a deleted cluster visible as INACTIVE.
+    clusters = ecs.describe_clusters(clusters=ecs.list_clusters()["clusterArns"])["clusters"]
+    assert [c["clusterName"] for c in clusters if c["status"] != "INACTIVE"] == []
+    assert ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"] == []
+    discovery = client(emulator, "servicediscovery")
+    assert discovery.list_namespaces()["Namespaces"] == []
+    assert discovery.list_services()["Services"] == []
+    ec2 = client(emulator, "ec2")
+    assert [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
+    assert [g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"] == []
+    assert (
+        ec2.describe_nat_gateways(Filters=[{"Name": "state", "Values": ["available", "pending"]}])["NatGateways"] == []
+    )
+    iam = client(emulator, "iam")
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("finfocus")] == []
+    assert client(emulator, "logs").describe_log_groups(logGroupNamePrefix="/ecs/finfocus")["logGroups"] == []

@@ -1,0 +1,182 @@
+"""What the module declares, read with python-hcl2: no Terraform needed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from finfocus_ecs import module
+from finfocus_ecs.project import MODULE_DIR
+
+# The seed's table (research note, 12-region image of January 2026). This test
+# pins the module's default to it; everything else derives from the default.
+SEED_LAYOUT = {
+    "us-east-1": 8001,
+    "us-west-2": 8002,
+    "eu-west-1": 8003,
+    "ap-southeast-1": 8004,
+    "ap-southeast-2": 8005,
+    "ap-northeast-1": 8006,
+    "ap-south-1": 8007,
+    "ca-central-1": 8008,
+    "sa-east-1": 8009,
+    "us-gov-west-1": 8010,
+    "us-gov-east-1": 8011,
+    "us-west-1": 8012,
+}
+
+# The interface users, docs and tests rely on (the module issue's list).
+INTERFACE = [
+    "vpc_id",
+    "subnet_ids",
+    "name",
+    "image",
+    "region_ports",
+    "metrics_port",
+    "cpu",
+    "memory",
+    "cpu_architecture",
+    "desired_count",
+    "cluster_arn",
+    "namespace_name",
+    "namespace_id",
+    "service_discovery_name",
+    "dns_ttl",
+    "allowed_cidr_blocks",
+    "allowed_security_group_ids",
+    "metrics_allowed_cidr_blocks",
+    "metrics_allowed_security_group_ids",
+    "assign_public_ip",
+    "capacity_provider_strategy",
+    "log_retention_in_days",
+    "log_kms_key_id",
+    "log_level",
+    "cors_allowed_origins",
+    "environment",
+    "secrets",
+    "execution_role_arn",
+    "task_role_arn",
+    "health_check",
+    "enable_execute_command",
+    "tags",
+]
+OUTPUTS = [
+    "endpoints",
+    "dns_name",
+    "service_name",
+    "service_arn",
+    "cluster_arn",
+    "task_definition_arn",
+    "container_definitions_json",
+    "security_group_id",
+    "namespace_id",
+    "cloud_map_service_arn",
+    "log_group_name",
+    "execution_role_arn",
+]
+
+
+def resources() -> dict[tuple[str, str], dict]:
+    found = {}
+    for path in sorted(MODULE_DIR.glob("*.tf")):
+        for block in module.load_hcl(path).get("resource", []):
+            for resource_type, named in block.items():
+                for name, body in named.items():
+                    found[(resource_type, name)] = body
+    return found
+
+
+def locals_() -> dict:
+    merged: dict = {}
+    for path in sorted(MODULE_DIR.glob("*.tf")):
+        for block in module.load_hcl(path).get("locals", []):
+            merged.update(block)
+    return merged
+
+
+def test_region_ports_default_is_the_seed_layout():
+    assert module.default_region_ports() == SEED_LAYOUT
+    assert list(module.default_region_ports()) == list(SEED_LAYOUT), "order follows the seed table"
+
+
+def test_seed_sizing_and_metrics_defaults():
+    assert module.default("cpu") == 2048
+    assert module.default("memory") == 4096
+    assert module.default("metrics_port") == 9090
+    assert module.default("cpu_architecture") == "X86_64"
+    assert module.default("desired_count") == 1
+    assert module.default("namespace_name") == "finfocus.local"
+    assert module.default("service_discovery_name") == "aws-public"
+    assert module.default("dns_ttl") == 60
+
+
+@pytest.mark.parametrize("name", INTERFACE)
+def test_interface_variable_exists(name):
+    assert name in module.variables()
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_interface_output_exists(name):
+    assert name in module.outputs()
+
+
+def test_every_variable_has_type_and_description():
+    for variable in module.variables().values():
+        assert variable.type, variable.name
+        assert len(variable.description) > 20, variable.name
+
+
+def test_collections_and_flags_are_not_nullable():
+    for variable in module.variables().values():
+        if re.match(r"^(bool|list|map|set)", variable.type) and not variable.required:
+            if variable.name in {"allowed_cidr_blocks"}:  # null means "the VPC CIDR"
+                continue
+            assert variable.nullable is False, variable.name
+
+
+def test_only_vpc_and_subnets_are_required():
+    assert sorted(v.name for v in module.variables().values() if v.required) == ["subnet_ids", "vpc_id"]
+
+
+def test_task_definition_is_fargate_awsvpc_from_inputs():
+    task = resources()[("aws_ecs_task_definition", "this")]
+    assert task["network_mode"] == "awsvpc"
+    assert task["requires_compatibilities"] == ["FARGATE"]
+    assert task["cpu"] == "${tostring(var.cpu)}"
+    assert task["memory"] == "${tostring(var.memory)}"
+    assert task["container_definitions"] == "${jsonencode(local.container_definitions)}"
+
+
+def test_port_mappings_derive_from_region_ports():
+    declared = locals_()
+    assert "local.regional_ports" in declared["regional_port_mappings"]
+    assert "var.region_ports" in declared["regional_ports"]
+    assert "var.metrics_port" in declared["metrics_port_mappings"]
+
+
+def test_health_check_runs_the_image_script():
+    plugin = locals_()["plugin_container"]
+    assert '["CMD", "/healthcheck.sh"]' in plugin
+
+
+def test_security_group_rules_come_from_folded_ranges():
+    ingress = resources()[("aws_vpc_security_group_ingress_rule", "this")]
+    assert ingress["ip_protocol"] == "tcp"
+    assert "local.regional_ingress_rules" in ingress["for_each"]
+    declared = locals_()
+    assert "local.regional_port_ranges" in declared["regional_ingress_rules"]
+    egress = resources()[("aws_vpc_security_group_egress_rule", "https")]
+    assert (egress["from_port"], egress["to_port"], egress["ip_protocol"]) == (443, 443, "tcp")
+
+
+def test_no_ignore_changes_anywhere():
+    """The module must not hide drift, not even to please the emulator."""
+    for path in MODULE_DIR.glob("*.tf"):
+        assert "ignore_changes" not in path.read_text(), path.name
+
+
+def test_every_security_group_and_rule_has_a_description():
+    for (resource_type, name), body in resources().items():
+        if resource_type.startswith(("aws_security_group", "aws_vpc_security_group")):
+            assert body.get("description"), f"{resource_type}.{name}"

@@ -1,0 +1,244 @@
+"""Policy scanning with checkov, run from its own virtual environment.
+
+checkov depends on bc-python-hcl2, which installs a module also named `hcl2`
+and silently replaces python-hcl2 in the same environment. So checkov lives
+in `.cache/checkov-venv`, created on first use from the pinned
+checkov-requirements.txt, and runs as a command, offline (--skip-download).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finfocus_ecs.module import default, default_region_ports
+from finfocus_ecs.project import CACHE_DIR, PACKAGE_DIR, POLICIES_DIR, REPO_ROOT
+from finfocus_ecs.terraform import planned_resources
+
+CHECKOV_VENV = CACHE_DIR / "checkov-venv"
+REQUIREMENTS = PACKAGE_DIR / "checkov-requirements.txt"
+STAMP = CHECKOV_VENV / ".installed-stamp"
+PORT_COVERAGE_CHECK = "CKV_FINFOCUS_5"
+
+# What to change, for the policies this project adds.
+ADVICE = {
+    "CKV_FINFOCUS_1": "Remove 0.0.0.0/0 and ::/0 from the rule; allow your clients' CIDRs or security groups.",
+    "CKV_FINFOCUS_2": "Give the ECS service a service_registries block and assign_public_ip = false.",
+    "CKV_FINFOCUS_3": 'Use dns_records { type = "A" }: an A record reaches every regional port.',
+    "CKV_FINFOCUS_4": "Limit egress to TCP 443 (ip_protocol tcp, from_port and to_port 443).",
+    PORT_COVERAGE_CHECK: "Derive the ingress rules and the port mappings from the same region_ports.",
+}
+
+
+class ScanError(RuntimeError):
+    """checkov could not be installed or run, or the input is unreadable."""
+
+
+@dataclass
+class Failure:
+    check_id: str
+    check_name: str
+    resource: str
+    file: str
+    line: int | None
+    advice: str
+
+
+@dataclass
+class ScanResult:
+    target: str
+    passed: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+def _requirements_digest() -> str:
+    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+
+
+def checkov_binary() -> Path:
+    return CHECKOV_VENV / "bin" / "checkov"
+
+
+def ensure_checkov(progress: Callable[[str], None] = lambda message: None) -> Path:
+    """Create checkov's own environment when missing or when its pin changed."""
+    digest = _requirements_digest()
+    if checkov_binary().exists() and STAMP.exists() and STAMP.read_text() == digest:
+        return checkov_binary()
+    progress("installing checkov into its own environment (once; about a minute)")
+    shutil.rmtree(CHECKOV_VENV, ignore_errors=True)
+    steps = [
+        [sys.executable, "-m", "venv", str(CHECKOV_VENV)],
+        [
+            str(CHECKOV_VENV / "bin" / "pip"),
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(REQUIREMENTS),
+        ],
+    ]
+    for step in steps:
+        completed = subprocess.run(step, capture_output=True, text=True)
+        if completed.returncode != 0:
+            raise ScanError(f"could not install checkov ({' '.join(step[:3])}...):\n{completed.stderr[-2000:]}")
+    STAMP.write_text(digest)
+    return checkov_binary()
+
+
+def plugin_ports_spec() -> str:
+    """`8001-8012,9090` from the module's defaults, for CKV_FINFOCUS_1."""
+    ports = sorted(default_region_ports().values())
+    metrics = default("metrics_port")
+    parts = [f"{port}-{port}" for port in ports]
+    if metrics is not None:
+        parts.append(f"{metrics}-{metrics}")
+    return ",".join(parts)
+
+
+def is_plan_file(path: Path) -> bool:
+    return path.is_file() and path.suffix == ".json"
+
+
+def run_checkov(target: Path, formats: Mapping[str, Path] | None = None) -> dict[str, Any]:
+    """Run checkov on a directory or a plan JSON file; return its JSON report.
+
+    formats maps checkov output names (sarif, junitxml) to files to write.
+    """
+    binary = ensure_checkov()
+    if not target.exists():
+        raise ScanError(f"{target} does not exist: give a Terraform directory or a plan JSON file")
+    with tempfile.TemporaryDirectory(prefix="finfocus-scan-") as output_dir:
+        command = [str(binary), "--skip-download", "--external-checks-dir", str(POLICIES_DIR)]
+        if is_plan_file(target):
+            command += [
+                "-f",
+                str(target),
+                "--framework",
+                "terraform_plan",
+                "--repo-root-for-plan-enrichment",
+                str(REPO_ROOT),
+            ]
+        elif target.is_dir():
+            command += ["-d", str(target), "--framework", "terraform"]
+        else:
+            raise ScanError(f"{target} is neither a directory nor a .json plan file")
+        names = ["json", *(formats or {})]
+        for name in names:
+            command += ["-o", name]
+        command += ["--output-file-path", output_dir]
+        env = {**os.environ, "FINFOCUS_PLUGIN_PORTS": plugin_ports_spec()}
+        completed = subprocess.run(command, capture_output=True, text=True, env=env)
+        report_path = Path(output_dir) / "results_json.json"
+        if not report_path.exists():
+            raise ScanError(f"checkov wrote no report (exit {completed.returncode}):\n{completed.stderr[-2000:]}")
+        report = json.loads(report_path.read_text() or "{}")
+        for name, destination in (formats or {}).items():
+            written = next(Path(output_dir).glob(f"results_{name}.*"), None)
+            if written is None:
+                raise ScanError(f"checkov wrote no {name} report")
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(written, destination)
+    return report
+
+
+def _reports(report: Any) -> list[dict[str, Any]]:
+    """checkov returns one report, or a list of them when several frameworks ran."""
+    return report if isinstance(report, list) else [report] if report else []
+
+
+def summarize(target: Path, report: Any) -> ScanResult:
+    result = ScanResult(target=str(target), report=report if isinstance(report, dict) else {"reports": report})
+    for framework_report in _reports(report):
+        checks = framework_report.get("results", {})
+        result.passed += len(checks.get("passed_checks", []))
+        for skipped in checks.get("skipped_checks", []):
+            result.skipped.append(
+                {
+                    "check_id": skipped["check_id"],
+                    "resource": skipped["resource"],
+                    "reason": (skipped.get("check_result") or {}).get("suppress_comment", ""),
+                }
+            )
+        for failed in checks.get("failed_checks", []):
+            lines = failed.get("file_line_range") or [None]
+            result.failures.append(
+                Failure(
+                    check_id=failed["check_id"],
+                    check_name=failed["check_name"],
+                    resource=failed["resource"],
+                    file=failed.get("file_path", ""),
+                    line=lines[0],
+                    advice=ADVICE.get(failed["check_id"]) or failed.get("guideline") or "",
+                )
+            )
+    return result
+
+
+def port_coverage_failures(plan: Mapping[str, Any]) -> list[Failure]:
+    """CKV_FINFOCUS_5: per module instance, the mapped ports equal the ingress ports.
+
+    Needs values from several resources at once, which a checkov resource
+    check cannot see, so it runs on the plan JSON here. The metrics mapping
+    may have no rule: it is closed until metrics sources are given.
+    """
+    by_module: dict[str, dict[str, set[int]]] = {}
+    for resource in planned_resources(plan):
+        module_address = resource["address"].rsplit(resource["type"], 1)[0]
+        ports = by_module.setdefault(module_address, {"mapped": set(), "metrics": set(), "ingress": set()})
+        values = resource.get("values") or {}
+        if resource["type"] == "aws_ecs_task_definition" and values.get("container_definitions"):
+            for container in json.loads(values["container_definitions"]):
+                for mapping in container.get("portMappings", []):
+                    bucket = "metrics" if mapping.get("name") == "metrics" else "mapped"
+                    ports[bucket].add(int(mapping["containerPort"]))
+        elif resource["type"] == "aws_vpc_security_group_ingress_rule":
+            ports["ingress"].update(range(int(values["from_port"]), int(values["to_port"]) + 1))
+    failures = []
+    for module_address, ports in by_module.items():
+        if not ports["mapped"]:
+            continue
+        extra = sorted(ports["ingress"] - ports["mapped"] - ports["metrics"])
+        missing = sorted(ports["mapped"] - ports["ingress"])
+        if extra or missing:
+            failures.append(
+                Failure(
+                    check_id=PORT_COVERAGE_CHECK,
+                    check_name="FinFocus: the security group's ingress covers exactly the mapped ports",
+                    resource=module_address.rstrip(".") or "(root module)",
+                    file="(plan)",
+                    line=None,
+                    advice=f"{ADVICE[PORT_COVERAGE_CHECK]} Not mapped but open: {extra or 'none'}; "
+                    f"mapped but closed: {missing or 'none'}.",
+                )
+            )
+    return failures
+
+
+def scan(target: Path, formats: Mapping[str, Path] | None = None) -> ScanResult:
+    """Scan a directory or plan JSON with checkov and this project's policies."""
+    result = summarize(target, run_checkov(target, formats))
+    if is_plan_file(target):
+        try:
+            plan = json.loads(target.read_text())
+        except ValueError as error:
+            raise ScanError(f"{target} is not JSON: {error}") from None
+        coverage = port_coverage_failures(plan)
+        result.failures.extend(coverage)
+        if not coverage:
+            result.passed += 1
+    return result
