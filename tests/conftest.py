@@ -58,6 +58,14 @@ def plan_root(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
+def module_cases(plan_root) -> PlannedRoot:
+    """tests/module_cases.py's calls, planned once for every test that reads them."""
+    from tests.module_cases import CALLS
+
+    return plan_root("module-cases", CALLS)
+
+
+@pytest.fixture(scope="session")
 def plan_diagnostics(tmp_path_factory: pytest.TempPathFactory):
     """Plan a root expected to fail; return its error diagnostics by module call."""
 

@@ -8,6 +8,15 @@
 locals {
   bridge_tmp_volume = "port-bridge-tmp"
 
+  # One HAProxy listener per regional port, named after its region.
+  port_bridge_listeners = flatten([
+    for port in local.regional_ports : [
+      "listen ${local.region_by_port[tostring(port)]}",
+      "  bind $task_ip:${port}",
+      "  server plugin 127.0.0.1:${port}",
+    ]
+  ])
+
   # POSIX sh: it runs unchanged under busybox in the HAProxy Alpine image and
   # under Debian's dash in the tests. Exit code 78 (EX_CONFIG) when the task
   # IP cannot be found, so ECS stops the task and the circuit breaker acts.
@@ -19,18 +28,22 @@ locals {
       exit 78
     fi
     url="$${ECS_CONTAINER_METADATA_URI_V4}/task"
+    attempts="$${PORT_BRIDGE_METADATA_ATTEMPTS:-5}"
+    attempt=0
     task_json=""
-    for attempt in 1 2 3 4 5; do
+    while [ "$attempt" -lt "$attempts" ]; do
+      attempt=$((attempt + 1))
+      # timeout(1), not wget -T: Debian's busybox 1.35 wget crashes on -T.
       if command -v wget >/dev/null 2>&1; then
-        task_json=$(wget -q -T 2 -O - "$url" 2>/dev/null) || task_json=""
+        task_json=$(timeout 3 wget -q -O - "$url" 2>/dev/null) || task_json=""
       else
-        task_json=$(curl -fsS -m 2 "$url" 2>/dev/null) || task_json=""
+        task_json=$(timeout 3 curl -fsS "$url" 2>/dev/null) || task_json=""
       fi
       [ -n "$task_json" ] && break
       sleep 1
     done
     if [ -z "$task_json" ]; then
-      log "no answer from the task metadata endpoint $url after 5 attempts: cannot find the task IP"
+      log "no answer from the task metadata endpoint $url after $attempts attempts: cannot find the task IP"
       exit 78
     fi
     task_ip=$(printf '%s' "$task_json" | tr -d ' \t\r\n' | sed -n 's/.*"IPv4Addresses":\["\([0-9][0-9.]*\)".*/\1/p')
@@ -47,11 +60,7 @@ locals {
       timeout connect 5s
       timeout client 1h
       timeout server 1h
-    %{for port in local.regional_ports~}
-    listen ${local.region_by_port[tostring(port)]}
-      bind $task_ip:${port}
-      server plugin 127.0.0.1:${port}
-    %{endfor~}
+    ${join("\n", local.port_bridge_listeners)}
     CFG
     log "forwarding ${length(local.regional_ports)} regional ports (${join(",", local.regional_ports)}) from $task_ip to 127.0.0.1"
     exec haproxy -db -f "$run_dir/port-bridge.cfg" -p "$run_dir/port-bridge.pid"

@@ -6,51 +6,16 @@ import json
 
 import pytest
 
-from finfocus_ecs.module import default_region_ports, image_layouts
-from finfocus_ecs.roots import PLACEHOLDER_CIDR, offline_inputs
+from finfocus_ecs.module import default_region_ports
+from finfocus_ecs.roots import PLACEHOLDER_CIDR
+from tests.module_cases import CALLS, KMS_ARN, PARAMETER_ARN, SECRET_ARN, TEN_REGIONS
 
 pytestmark = pytest.mark.plan
 
-TEN_REGIONS = image_layouts()["later-10-region"]["region_ports"]
-SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:finfocus/token-AbCdEf"
-PARAMETER_ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/finfocus/key"
-KMS_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-
-CALLS = {
-    "defaults": offline_inputs(),
-    "ten_regions": offline_inputs(region_ports=TEN_REGIONS),
-    "bridge_off": offline_inputs(port_bridge_enabled=False),
-    "gapped": offline_inputs(region_ports={"us-east-1": 8001, "us-west-2": 8002, "eu-west-1": 8005, "sa-east-1": 8007}),
-    "no_metrics": offline_inputs(metrics_port=None),
-    "sources": offline_inputs(
-        allowed_cidr_blocks=["10.1.0.0/16", "fd00::/8"],
-        allowed_security_group_ids=["sg-0123456789abcdef0"],
-        metrics_allowed_cidr_blocks=["10.9.0.0/24"],
-        metrics_allowed_security_group_ids=["sg-0fedcba9876543210"],
-    ),
-    "extras": offline_inputs(
-        secrets={"FINFOCUS_TOKEN": SECRET_ARN + ":token::", "FINFOCUS_KEY": PARAMETER_ARN},
-        secrets_kms_key_arns=[KMS_ARN],
-        cors_allowed_origins=["https://app.example.com"],
-        cors_allow_credentials=True,
-        environment={"EXTRA_SETTING": "1"},
-        capacity_provider_strategy=[
-            {"capacity_provider": "FARGATE_SPOT", "weight": 3},
-            {"capacity_provider": "FARGATE", "weight": 1, "base": 1},
-        ],
-        enable_execute_command=True,
-        cpu_architecture="ARM64",
-    ),
-    "existing": offline_inputs(
-        cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shared",
-        execution_role_arn="arn:aws:iam::123456789012:role/existing-execution",
-    ),
-}
-
 
 @pytest.fixture(scope="module")
-def planned(plan_root):
-    return plan_root("module-cases", CALLS)
+def planned(module_cases):
+    return module_cases
 
 
 def ports_of(container):
