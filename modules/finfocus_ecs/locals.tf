@@ -37,7 +37,7 @@ locals {
   ]
 
   # null means "the VPC's own CIDR", looked up only in that case.
-  regional_ingress_cidr_blocks = var.allowed_cidr_blocks != null ? { for cidr in var.allowed_cidr_blocks : cidr => cidr } : { vpc = data.aws_vpc.this[0].cidr_block }
+  regional_ingress_cidr_blocks = var.allowed_cidr_blocks != null ? { for cidr in var.allowed_cidr_blocks : cidr => cidr } : { vpc = data.aws_vpc.selected[0].cidr_block }
 
   regional_ingress_rules = merge(
     {

@@ -1,5 +1,5 @@
 # Looked up only when allowed_cidr_blocks is null, to default to the VPC CIDR.
-data "aws_vpc" "this" {
+data "aws_vpc" "selected" {
   count = var.allowed_cidr_blocks == null ? 1 : 0
 
   id = var.vpc_id

@@ -35,6 +35,7 @@ ADVICE = {
     "CKV_FINFOCUS_2": "Give the ECS service a service_registries block and assign_public_ip = false.",
     "CKV_FINFOCUS_3": 'Use dns_records { type = "A" }: an A record reaches every regional port.',
     "CKV_FINFOCUS_4": "Limit egress to TCP 443 (ip_protocol tcp, from_port and to_port 443).",
+    "CKV_FINFOCUS_6": "Remove privileged = true; the plugin and the bridge need no extra privileges.",
     PORT_COVERAGE_CHECK: "Derive the ingress rules and the port mappings from the same region_ports.",
 }
 
