@@ -540,6 +540,17 @@ variable "dns_ttl" {
 # Logs
 ################################################################################
 
+variable "log_group_name" {
+  description = "Name of the CloudWatch log group the module creates. `null` uses `/ecs/NAME`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_group_name == null || can(regex("^[A-Za-z0-9_./#-]{1,512}$", var.log_group_name))
+    error_message = "log_group_name = \"${coalesce(var.log_group_name, "null")}\" is not a log group name: use 1-512 letters, digits, '_', '-', '/', '.' or '#'."
+  }
+}
+
 variable "log_retention_in_days" {
   description = "Days CloudWatch keeps the logs. One of CloudWatch's values; 0 keeps them forever."
   type        = number

@@ -259,6 +259,306 @@ def scan(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
+# Options shared by the commands that evaluate the module.
+NameOption = Annotated[str | None, typer.Option("--name", help="Family, service and log group prefix.")]
+ImageOption = Annotated[str | None, typer.Option("--image", help="Plugin image, e.g. ...:v0.2.0.")]
+RegionPortsOption = Annotated[
+    str | None,
+    typer.Option("--region-ports", help="REGION=PORT,... or a JSON object; default: the module's 12-region map."),
+]
+CpuOption = Annotated[int | None, typer.Option("--cpu", help="Task CPU units (Fargate sizes).")]
+MemoryOption = Annotated[int | None, typer.Option("--memory", help="Task memory in MiB.")]
+ArchitectureOption = Annotated[str | None, typer.Option("--cpu-architecture", help="X86_64 or ARM64.")]
+RegionOption = Annotated[str, typer.Option("--region", help="AWS region of the deployment (awslogs-region, prices).")]
+
+
+def module_inputs(
+    name: str | None = None,
+    image: str | None = None,
+    region_ports: str | None = None,
+    cpu: int | None = None,
+    memory: int | None = None,
+    cpu_architecture: str | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    """Module inputs from options; unset options keep the module's own defaults."""
+    from finfocus_ecs.evaluate import parse_region_ports
+
+    inputs: dict[str, Any] = {
+        "name": name,
+        "image": image,
+        "region_ports": parse_region_ports(region_ports) if region_ports is not None else None,
+        "cpu": cpu,
+        "memory": memory,
+        "cpu_architecture": cpu_architecture,
+        **more,
+    }
+    return {key: value for key, value in inputs.items() if value is not None}
+
+
+def plan_or_fail(inputs: dict[str, Any], region: str) -> Any:
+    from finfocus_ecs.evaluate import InputError, plan_module
+
+    try:
+        with err.status("evaluating the module with terraform plan"):
+            return plan_module(inputs, region=region)
+    except InputError as error:
+        fail(str(error))
+
+
+@app.command("task-definition")
+def task_definition(
+    name: NameOption = None,
+    image: ImageOption = None,
+    region_ports: RegionPortsOption = None,
+    cpu: CpuOption = None,
+    memory: MemoryOption = None,
+    cpu_architecture: ArchitectureOption = None,
+    execution_role_arn: Annotated[
+        str | None, typer.Option("--execution-role-arn", help="Task execution role; default: a placeholder.")
+    ] = None,
+    log_group: Annotated[
+        str | None, typer.Option("--log-group", help="CloudWatch log group; default /ecs/NAME.")
+    ] = None,
+    region: RegionOption = "us-east-1",
+    no_port_bridge: Annotated[
+        bool, typer.Option("--no-port-bridge", help="Leave out the port bridge (only for an image that binds 0.0.0.0).")
+    ] = False,
+) -> None:
+    """Print the task definition JSON for `aws ecs register-task-definition --cli-input-json`.
+
+    The JSON is the module's own task definition, planned with Terraform.
+
+    Examples:
+
+      finfocus-ecs task-definition > td.json
+
+      aws ecs register-task-definition --cli-input-json file://td.json
+
+      finfocus-ecs task-definition --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.2.0 --region-ports us-east-1=8001,us-west-2=8002
+    """
+    from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN, render_task_definition
+
+    inputs = module_inputs(
+        name,
+        image,
+        region_ports,
+        cpu,
+        memory,
+        cpu_architecture,
+        execution_role_arn=execution_role_arn or PLACEHOLDER_EXECUTION_ROLE_ARN,
+        log_group_name=log_group,
+        port_bridge_enabled=False if no_port_bridge else None,
+    )
+    planned = plan_or_fail(inputs, region)
+    if execution_role_arn is None:
+        err.print(
+            f"note: executionRoleArn is a placeholder ({PLACEHOLDER_EXECUTION_ROLE_ARN}): pass --execution-role-arn"
+        )
+    print_json(render_task_definition(planned))
+
+
+@app.command()
+def endpoints(
+    service_name: Annotated[
+        str | None, typer.Option("--service-name", help="Cloud Map service name (first DNS label).")
+    ] = None,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", help="Private DNS namespace, e.g. finfocus.local.")
+    ] = None,
+    region_ports: RegionPortsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Print the region, port and host:port of every endpoint.
+
+    Examples:
+
+      finfocus-ecs endpoints
+
+      finfocus-ecs endpoints --namespace pricing.internal --json
+
+      finfocus-ecs endpoints --region-ports us-east-1=8001,us-west-1=8010
+    """
+    from finfocus_ecs.endpoints import endpoint_rows
+
+    inputs = module_inputs(region_ports=region_ports, service_discovery_name=service_name, namespace_name=namespace)
+    rows = endpoint_rows(plan_or_fail(inputs, "us-east-1"))
+    if as_json:
+        print_json([row.__dict__ for row in rows])
+        return
+    table = Table(title=f"{len(rows)} endpoints", title_justify="left")
+    for column in ("region", "port", "endpoint"):
+        table.add_column(column, justify="right" if column == "port" else "left")
+    for row in rows:
+        table.add_row(row.region, str(row.port), row.endpoint)
+    out.print(table)
+
+
+@app.command()
+def verify(
+    host: Annotated[str, typer.Argument(help="The Cloud Map name (e.g. aws-public.finfocus.local) or an IP.")],
+    region_ports: RegionPortsOption = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per port.")] = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Check a deployed plugin from inside the VPC: DNS, TCP, GET /healthz on every regional port.
+
+    Exits 1 if any port fails; each failure names its likely cause.
+
+    Examples:
+
+      finfocus-ecs verify aws-public.finfocus.local
+
+      finfocus-ecs verify 10.42.0.17 --region-ports us-east-1=8001,us-west-1=8010 --json
+    """
+    from finfocus_ecs.evaluate import InputError, parse_region_ports
+    from finfocus_ecs.module import default_region_ports
+    from finfocus_ecs.verify import verify as run_verify
+
+    try:
+        ports = parse_region_ports(region_ports) if region_ports is not None else default_region_ports()
+    except InputError as error:
+        fail(str(error))
+    bad = {region: port for region, port in ports.items() if not 1 <= port <= 65535}
+    if bad:
+        fail(f"--region-ports has ports outside 1-65535: {bad}")
+    with err.status(f"checking {len(ports)} ports on {host}"):
+        checks = run_verify(host, ports, timeout)
+    if as_json:
+        print_json([{**check.__dict__, "ok": check.ok, "cause": check.cause} for check in checks])
+    else:
+        table = Table(title=f"{host}: {sum(c.ok for c in checks)} of {len(checks)} ports healthy", title_justify="left")
+        for column in ("region", "port", "result", "detail", "likely cause"):
+            table.add_column(column)
+        for check in checks:
+            table.add_row(check.region, str(check.port), check.status, check.detail, check.cause)
+        out.print(table)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command()
+def cost(
+    plan: Annotated[
+        Path | None, typer.Option("--plan", help="A plan JSON (terraform show -json PLAN) to price instead of options.")
+    ] = None,
+    cpu: CpuOption = None,
+    memory: MemoryOption = None,
+    cpu_architecture: ArchitectureOption = None,
+    region: RegionOption = "us-east-1",
+    desired_count: Annotated[int | None, typer.Option("--desired-count", help="Number of tasks.")] = None,
+    spot_weight: Annotated[int, typer.Option("--spot-weight", help="FARGATE_SPOT weight (0: no Spot).")] = 0,
+    on_demand_weight: Annotated[int, typer.Option("--on-demand-weight", help="FARGATE weight.")] = 1,
+    on_demand_base: Annotated[int, typer.Option("--on-demand-base", help="Tasks always on FARGATE.")] = 0,
+    log_gb: Annotated[float, typer.Option("--log-gb", help="GB of logs a month.")] = 1.0,
+    nlcu: Annotated[float, typer.Option("--nlcu", help="NLB capacity units an hour, for the NLB alternative.")] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Estimate the monthly cost, with the arithmetic, and compare it with an NLB.
+
+    Examples:
+
+      finfocus-ecs cost
+
+      finfocus-ecs cost --spot-weight 3 --on-demand-weight 1 --on-demand-base 1 --desired-count 2
+
+      terraform show -json tfplan > plan.json && finfocus-ecs cost --plan plan.json
+    """
+    from finfocus_ecs.cost import CostError, deployments_from_plan, deployments_from_resources, estimate, read_plan_file
+
+    try:
+        if plan is not None:
+            deployments = deployments_from_plan(read_plan_file(plan))
+        else:
+            strategy = [
+                {"capacity_provider": provider, "weight": weight, "base": base}
+                for provider, weight, base in (
+                    ("FARGATE", on_demand_weight, on_demand_base),
+                    ("FARGATE_SPOT", spot_weight, 0),
+                )
+                if weight or base
+            ]
+            inputs = module_inputs(
+                cpu=cpu,
+                memory=memory,
+                cpu_architecture=cpu_architecture,
+                desired_count=desired_count,
+                capacity_provider_strategy=strategy if spot_weight else None,
+            )
+            deployments = [deployments_from_resources(plan_or_fail(inputs, region).resources)]
+        estimates = [estimate(deployment, log_gb, nlcu) for deployment in deployments]
+    except CostError as error:
+        fail(str(error))
+    if as_json:
+        print_json(
+            [
+                {
+                    "deployment": item.deployment.__dict__,
+                    "lines": [line.__dict__ for line in item.lines],
+                    "total": round(item.total, 2),
+                    "nlb_alternative": [line.__dict__ for line in item.alternative],
+                    "nlb_alternative_total": round(item.alternative_total, 2),
+                    "assumptions": item.assumptions,
+                }
+                for item in estimates
+            ]
+        )
+        return
+    for item in estimates:
+        deployment = item.deployment
+        title = (
+            f"{deployment.address or 'deployment'}: {deployment.vcpu:g} vCPU, {deployment.memory_gb:g} GB, "
+            f"{deployment.desired_count} task(s), {deployment.region}"
+        )
+        for heading, lines, total in (
+            (f"{title}: Cloud Map A records (this module)", item.lines, item.total),
+            (
+                "Alternative the seed rejected: an NLB with one listener and target group per port",
+                item.alternative,
+                item.alternative_total,
+            ),
+        ):
+            table = Table(title=heading, title_justify="left")
+            table.add_column("item")
+            table.add_column("per month", justify="right")
+            table.add_column("arithmetic")
+            for line in lines:
+                table.add_row(line.item, f"${line.monthly:.2f}", line.arithmetic)
+            table.add_row("total", f"${total:.2f}", "")
+            out.print(table)
+        out.print(f"The NLB design costs ${item.alternative_total - item.total:.2f} a month more.")
+        for assumption in item.assumptions:
+            out.print(f"- {assumption}", highlight=False)
+
+
+@app.command()
+def docs(
+    check: Annotated[bool, typer.Option("--check", help="Only report stale generated parts; exit 1 if any.")] = False,
+) -> None:
+    """Regenerate the docs' generated parts: input and output tables, port tables, task definition, cost, suppressions.
+
+    Examples:
+
+      finfocus-ecs docs
+
+      finfocus-ecs docs --check
+    """
+    from finfocus_ecs import docsgen
+    from finfocus_ecs.project import REPO_ROOT
+
+    with err.status("rendering the generated parts of the docs"):
+        parts = docsgen.parts()
+    files = docsgen.stale(parts) if check else docsgen.generate(parts)
+    names = ", ".join(str(path.relative_to(REPO_ROOT)) for path in files)
+    if check:
+        if files:
+            err.print(f"stale generated docs: {names}; run `finfocus-ecs docs`")
+            raise typer.Exit(EXIT_CHECK_FAILED)
+        out.print("generated docs are up to date")
+    else:
+        out.print(f"updated {names}" if files else "generated docs were already up to date")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

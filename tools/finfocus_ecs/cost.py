@@ -1,0 +1,220 @@
+"""Monthly cost of a planned deployment, with the arithmetic shown.
+
+The deployment's size comes from a plan (the user's plan JSON, or the module
+planned with the CLI's options); the prices come from data/prices.json, the
+one place they live, with their source and the date they were read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finfocus_ecs.terraform import planned_resources
+
+PRICES_FILE = Path(__file__).with_name("data") / "prices.json"
+
+
+class CostError(ValueError):
+    """The plan or the options cannot be priced."""
+
+
+def load_prices() -> dict[str, Any]:
+    return json.loads(PRICES_FILE.read_text())
+
+
+@dataclass
+class Deployment:
+    """What drives the bill, read from planned resources."""
+
+    address: str
+    region: str
+    cpu_units: int
+    memory_mib: int
+    architecture: str
+    desired_count: int
+    strategy: list[dict[str, Any]] = field(default_factory=list)
+    creates_namespace: bool = True
+
+    @property
+    def vcpu(self) -> float:
+        return self.cpu_units / 1024
+
+    @property
+    def memory_gb(self) -> float:
+        return self.memory_mib / 1024
+
+    def task_split(self) -> tuple[float, float]:
+        """(on-demand tasks, Spot tasks): base first, then the rest by weight, as ECS places them."""
+        if not self.strategy:
+            return float(self.desired_count), 0.0
+        remaining = float(self.desired_count)
+        split = {"FARGATE": 0.0, "FARGATE_SPOT": 0.0}
+        for item in self.strategy:
+            base = min(float(item.get("base") or 0), remaining)
+            split[item["capacity_provider"]] += base
+            remaining -= base
+        total_weight = sum(float(item.get("weight") or 0) for item in self.strategy)
+        for item in self.strategy:
+            split[item["capacity_provider"]] += remaining * float(item.get("weight") or 0) / total_weight
+        return split["FARGATE"], split["FARGATE_SPOT"]
+
+
+def deployments_from_resources(resources: Mapping[str, Mapping[str, Any]], address: str = "") -> Deployment:
+    """One deployment from the resources of one module instance (address => values)."""
+    task = next(values for key, values in resources.items() if key.startswith("aws_ecs_task_definition."))
+    service = next((values for key, values in resources.items() if key.startswith("aws_ecs_service.")), {})
+    containers = json.loads(task["container_definitions"])
+    region = next(
+        (
+            container["logConfiguration"]["options"]["awslogs-region"]
+            for container in containers
+            if container.get("logConfiguration", {}).get("options", {}).get("awslogs-region")
+        ),
+        None,
+    )
+    if region is None:
+        raise CostError(f"{address or 'the plan'}: no awslogs-region in the container definitions, so no region")
+    return Deployment(
+        address=address,
+        region=region,
+        cpu_units=int(task["cpu"]),
+        memory_mib=int(task["memory"]),
+        architecture=(task.get("runtime_platform") or [{}])[0].get("cpu_architecture") or "X86_64",
+        desired_count=int(service.get("desired_count", 1)),
+        strategy=list(service.get("capacity_provider_strategy") or []),
+        creates_namespace=any(key.startswith("aws_service_discovery_private_dns_namespace.") for key in resources),
+    )
+
+
+def deployments_from_plan(plan: Mapping[str, Any]) -> list[Deployment]:
+    """Every task definition in a plan JSON, grouped with its module's service."""
+    by_module: dict[str, dict[str, Any]] = {}
+    for resource in planned_resources(plan):
+        module_address = resource["address"].rsplit(resource["type"], 1)[0]
+        local = resource["address"][len(module_address) :]
+        by_module.setdefault(module_address, {})[local] = resource.get("values") or {}
+    found = [
+        deployments_from_resources(resources, module_address.rstrip("."))
+        for module_address, resources in by_module.items()
+        if any(key.startswith("aws_ecs_task_definition.") for key in resources)
+    ]
+    if not found:
+        raise CostError("the plan has no aws_ecs_task_definition to price")
+    return found
+
+
+def read_plan_file(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except OSError as error:
+        raise CostError(f"cannot read {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise CostError(f"{path} is not a plan JSON (terraform show -json PLAN): {error}") from None
+
+
+@dataclass
+class Line:
+    item: str
+    monthly: float
+    arithmetic: str
+
+
+@dataclass
+class Estimate:
+    deployment: Deployment
+    lines: list[Line]
+    alternative: list[Line]
+    assumptions: list[str]
+
+    @property
+    def total(self) -> float:
+        return sum(line.monthly for line in self.lines)
+
+    @property
+    def alternative_total(self) -> float:
+        return sum(line.monthly for line in self.alternative)
+
+
+def estimate(
+    deployment: Deployment,
+    log_gb_per_month: float = 1.0,
+    nlcu_per_hour: float = 1.0,
+    prices: Mapping[str, Any] | None = None,
+) -> Estimate:
+    prices = prices or load_prices()
+    hours = prices["hours_per_month"]
+    regional = prices["fargate"].get(deployment.region)
+    if regional is None or deployment.architecture not in regional:
+        known = ", ".join(f"{region} ({'/'.join(sorted(archs))})" for region, archs in prices["fargate"].items())
+        raise CostError(
+            f"no Fargate price for {deployment.region} {deployment.architecture} in {PRICES_FILE.name}; known: {known}"
+        )
+    rate = regional[deployment.architecture]
+    task_hour = deployment.vcpu * rate["vcpu_hour"] + deployment.memory_gb * rate["gb_hour"]
+    rate_text = (
+        f"({deployment.vcpu:g} vCPU × ${rate['vcpu_hour']} + {deployment.memory_gb:g} GB × ${rate['gb_hour']})"
+        f" = ${task_hour:.5f}/task-hour"
+    )
+    on_demand, spot = deployment.task_split()
+    discount = prices["fargate_spot_discount"]
+    lines = [
+        Line(
+            f"Fargate on demand ({deployment.region}, {deployment.architecture})",
+            task_hour * hours * on_demand,
+            f"{rate_text} × {hours} h × {on_demand:g} task(s)",
+        )
+    ]
+    if spot:
+        lines.append(
+            Line(
+                "Fargate Spot",
+                task_hour * (1 - discount) * hours * spot,
+                f"{rate_text} × (1 − {discount:g}) × {hours} h × {spot:g} task(s)",
+            )
+        )
+    cloud_map = prices["cloud_map_instance_month"] * deployment.desired_count
+    lines.append(
+        Line(
+            "Cloud Map instances",
+            cloud_map,
+            f"${prices['cloud_map_instance_month']} × {deployment.desired_count} registered task(s)",
+        )
+    )
+    if deployment.creates_namespace:
+        lines.append(
+            Line(
+                "Route 53 private hosted zone (the namespace)",
+                prices["route53_private_zone_month"],
+                f"${prices['route53_private_zone_month']} × 1 zone",
+            )
+        )
+    logs = log_gb_per_month * (prices["cloudwatch_logs_ingest_gb"] + prices["cloudwatch_logs_storage_gb_month"])
+    lines.append(
+        Line(
+            "CloudWatch Logs",
+            logs,
+            f"{log_gb_per_month:g} GB × (${prices['cloudwatch_logs_ingest_gb']} ingest"
+            f" + ${prices['cloudwatch_logs_storage_gb_month']} stored a month)",
+        )
+    )
+    # The rejected design: an NLB (one listener and target group per port) instead of Cloud Map.
+    alternative = [line for line in lines if not line.item.startswith(("Cloud Map", "Route 53"))]
+    alternative += [
+        Line("NLB hours", prices["nlb_hour"] * hours, f"${prices['nlb_hour']} × {hours} h"),
+        Line(
+            "NLB capacity units",
+            prices["nlb_nlcu_hour"] * nlcu_per_hour * hours,
+            f"${prices['nlb_nlcu_hour']} × {nlcu_per_hour:g} NLCU × {hours} h",
+        ),
+    ]
+    assumptions = [
+        f"{hours} hours a month; prices from {PRICES_FILE.name} (read {prices['_read_on']}): {prices['_source']}",
+        f"Fargate Spot at {discount:.0%} off on demand (AWS says up to 70%; it varies)",
+        f"{log_gb_per_month:g} GB of logs a month (--log-gb); NLB at {nlcu_per_hour:g} NLCU an hour (--nlcu)",
+        "not included: NAT gateway and data transfer, the same for both designs",
+    ]
+    return Estimate(deployment, lines, alternative, assumptions)
