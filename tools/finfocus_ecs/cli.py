@@ -335,7 +335,7 @@ def task_definition(
 
       aws ecs register-task-definition --cli-input-json file://td.json
 
-      finfocus-ecs task-definition --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.2.0 --region-ports us-east-1=8001,us-west-2=8002
+      finfocus-ecs task-definition --region-ports us-east-1=8001,us-west-2=8002 --cpu 1024 --memory 2048
     """
     from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN, render_task_definition
 

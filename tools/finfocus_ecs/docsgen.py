@@ -127,9 +127,8 @@ def cost_summary(planned: PlannedModule) -> str:
     )
     rows = ["| deployment | per month |", "|---|---|"]
     rows.append(f"| defaults, on demand (`finfocus-ecs cost`) | ${on_demand.total:.2f} |")
-    rows.append(
-        f"| defaults, all on Fargate Spot (`finfocus-ecs cost --spot-weight 1 --on-demand-weight 0`) | ${spot.total:.2f} |"
-    )
+    spot_command = "finfocus-ecs cost --spot-weight 1 --on-demand-weight 0"
+    rows.append(f"| defaults, all on Fargate Spot (`{spot_command}`) | ${spot.total:.2f} |")
     rows.append(f"| the NLB alternative, on demand | ${on_demand.alternative_total:.2f} |")
     return "\n".join(rows)
 
