@@ -1,0 +1,166 @@
+"""`python -m bench` (or `make bench`): every benchmark figure in one table, also saved as JSON.
+
+Figures are medians of several runs with min and max; comparisons alternate
+their two sides in the same run and report the ratio, because this machine is
+shared and absolute seconds move with its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import bridge, timing
+
+RESULTS = Path(__file__).with_name("results") / "latest.json"
+SECTIONS = ("cost", "bridge", "plan", "main_job", "test_suite")
+
+
+def cost() -> dict[str, Any]:
+    cli = str(Path(sys.executable).with_name("finfocus-ecs"))
+    figures = {}
+    for name, args in (("on_demand", []), ("spot", ["--spot-weight", "1", "--on-demand-weight", "0"])):
+        report = json.loads(
+            subprocess.run([cli, "cost", "--json", *args], capture_output=True, text=True, check=True).stdout
+        )[0]
+        figures[name] = report["total"]
+        figures["nlb_alternative"] = (
+            report["nlb_alternative_total"] if name == "on_demand" else figures["nlb_alternative"]
+        )
+    return figures
+
+
+def machine() -> dict[str, Any]:
+    terraform = subprocess.run(["terraform", "version", "-json"], capture_output=True, text=True).stdout
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "terraform": json.loads(terraform or "{}").get("terraform_version"),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    table: list[tuple[str, str, str]] = []
+    if "cost" in results:
+        c = results["cost"]
+        table += [
+            ("cost: default deployment, on demand x86", f"${c['on_demand']:.2f}/month", ""),
+            ("cost: default deployment, all Fargate Spot", f"${c['spot']:.2f}/month", ""),
+            ("cost: NLB alternative, on demand", f"${c['nlb_alternative']:.2f}/month", ""),
+        ]
+    if "bridge" in results and "skipped" not in results["bridge"]:
+        b = results["bridge"]
+        table += [
+            (
+                "bridge: added latency, median",
+                f"{b['added_median_ms']:.3f} ms",
+                "met" if b["added_median_ms"] <= 0.2 else "missed (target 0.2 ms)",
+            ),
+            ("bridge: added latency, p99", f"{b['added_p99_ms']:.3f} ms", ""),
+            (
+                "bridge: direct loopback median / p99",
+                f"{b['direct_loopback_ms']['median']:.3f} / {b['direct_loopback_ms']['p99']:.3f} ms",
+                "",
+            ),
+            (
+                "bridge: through bridge median / p99",
+                f"{b['through_bridge_ms']['median']:.3f} / {b['through_bridge_ms']['p99']:.3f} ms",
+                "",
+            ),
+            ("bridge: connections/s, 12 regions in parallel", f"{b['connections_per_second_12_regions']:.0f}", ""),
+            (
+                "bridge: resident memory (after load)",
+                f"{b['bridge_rss_mib_after_load']:.1f} MiB",
+                "met: reservation is 128 MiB",
+            ),
+        ]
+    elif "bridge" in results:
+        table.append(("bridge", "skipped", results["bridge"]["skipped"]))
+    if "plan" in results:
+        p = results["plan"]
+        verdict = "met" if p["ratio"]["median"] <= p["target_ratio"] else f"missed (target {p['target_ratio']}x)"
+        table += [
+            (
+                "plan: quickstart / provider-only floor",
+                f"{p['ratio']['median']:.2f}x (min {p['ratio']['minimum']:.2f}, max {p['ratio']['maximum']:.2f})",
+                verdict,
+            ),
+            ("plan: quickstart", f"{p['quickstart_s']['median']:.2f} s", ""),
+            ("plan: floor", f"{p['floor_s']['median']:.2f} s", ""),
+        ]
+    if "main_job" in results:
+        m = results["main_job"]
+        for kind in ("cold", "warm"):
+            total = m[kind]["total_s"]
+            target = m["targets_s"][kind]
+            phases = ", ".join(f"{phase} {seconds:.1f}" for phase, seconds in m[kind]["phases_median_s"].items())
+            table.append(
+                (
+                    f"main job ({kind}): make up",
+                    f"{total['median']:.1f} s (min {total['minimum']:.1f}, max {total['maximum']:.1f})",
+                    ("met" if total["median"] <= target else f"missed (target {target} s)") + f"; phases: {phases}",
+                )
+            )
+    if "test_suite" in results:
+        t = results["test_suite"]
+        table.append(
+            (
+                "test suite: make test",
+                f"{t['wall_s']:.0f} s",
+                ("met" if t["wall_s"] <= t["target_s"] else f"missed (target {t['target_s']} s)") + f"; {t['result']}",
+            )
+        )
+        for slow in t["slowest"][:10]:
+            table.append(("  slow test", f"{slow['seconds']:.1f} s", f"{slow['phase']} {slow['test']}"))
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
+    parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test of the benchmark itself)")
+    args = parser.parse_args()
+    sections = args.only or list(SECTIONS)
+    console = Console(stderr=True)
+    runners = {
+        "cost": cost,
+        "bridge": lambda: bridge.measure(200 if args.quick else bridge.REQUESTS_PER_REGION),
+        "plan": lambda: timing.plan_overhead(2 if args.quick else 5),
+        "main_job": lambda: timing.main_job(1 if args.quick else 3),
+        "test_suite": timing.test_suite,
+    }
+    results: dict[str, Any] = {"machine": machine()}
+    for section in sections:
+        with console.status(f"bench: {section}"):
+            started = time.perf_counter()
+            results[section] = runners[section]()
+        console.print(f"{section}: {time.perf_counter() - started:.0f} s")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2))
+    table = Table(
+        title=f"finfocus-ecs benchmarks ({results['machine']['cpus']} CPUs, {results['machine']['date']})",
+        title_justify="left",
+    )
+    for column in ("figure", "value", "target / note"):
+        table.add_column(column)
+    for row in rows(results):
+        table.add_row(*row)
+    Console().print(table)
+    console.print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
