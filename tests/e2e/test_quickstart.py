@@ -1,15 +1,27 @@
-"""Apply examples/quickstart against the emulator and check what exists through boto3."""
+"""The main job end to end: `finfocus-ecs up` (interrupted once, then to the end), boto3 checks, `down`.
+
+The quick start is deployed the way a user deploys it, by the command line in
+a copy of the repository, so the developer's own quick-start state is never
+touched; the checks then ask the emulator that `up` left running.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import boto3
 import pytest
 
+from finfocus_ecs.emulator import Emulator
 from finfocus_ecs.module import default_region_ports
-from finfocus_ecs.project import MODULE_DIR, QUICKSTART_DIR
+from finfocus_ecs.project import MODULE_DIR, QUICKSTART_DIR, REPO_ROOT
 from finfocus_ecs.terraform import Terraform
 
 pytestmark = pytest.mark.e2e
@@ -41,15 +53,93 @@ def write_vars(root, **values):
     return path
 
 
+def emulator_processes(repo: Path) -> list[int]:
+    """Emulator processes started from this copy of the repository."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if (
+                b"finfocus_ecs.emulator_server" in cmdline.read_bytes()
+                and Path(cmdline.parent, "cwd").resolve() == repo
+            ):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def cli(repo: Path, *arguments: str, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "FINFOCUS_REPO_ROOT": str(repo)}
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        env.pop(name, None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "finfocus_ecs.cli", *arguments],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
 @pytest.fixture(scope="module")
-def deployed(emulator, tmp_path_factory):
-    """The quick start applied with no inputs; destroyed by the last test."""
-    emulator.reset()
-    root = copy_quickstart(tmp_path_factory.mktemp("quickstart"))
-    terraform = Terraform(root, env=emulator.aws_env())
-    terraform.init()
-    terraform.apply()
-    return terraform, terraform.outputs()
+def repo(tmp_path_factory):
+    copy = tmp_path_factory.mktemp("repo")
+    for part in ("modules", "examples"):
+        shutil.copytree(
+            REPO_ROOT / part, copy / part, ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*")
+        )
+    return copy
+
+
+@pytest.fixture(scope="module")
+def interrupted(repo):
+    """`up`, interrupted with Ctrl-C once apply is writing state."""
+    process = cli(repo, "up", start_new_session=True)
+    state = repo / "examples" / "quickstart" / "terraform.tfstate.d" / "emulator" / "terraform.tfstate"
+    deadline = time.monotonic() + 60
+    while not state.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    process.communicate(timeout=60)
+    return process.returncode, emulator_processes(repo)
+
+
+@pytest.fixture(scope="module")
+def up_result(repo, interrupted):
+    """`up --json` after the interrupted one: the quick start applied with no inputs."""
+    process = cli(repo, "up", "--json")
+    stdout, stderr = process.communicate(timeout=180)
+    assert process.returncode == 0, stderr
+    return json.loads(stdout)
+
+
+@pytest.fixture(scope="module")
+def emulator(repo, up_result):
+    recorded = json.loads((repo / ".finfocus" / "emulator.json").read_text())
+    return Emulator(**recorded)
+
+
+@pytest.fixture(scope="module")
+def deployed(repo, up_result, emulator):
+    terraform = Terraform(repo / "examples" / "quickstart", env={**emulator.aws_env(), "TF_WORKSPACE": "emulator"})
+    return terraform, up_result["outputs"]
+
+
+def test_ctrl_c_stops_the_emulator_it_started(interrupted):
+    returncode, leftover = interrupted
+    assert returncode == 130
+    assert leftover == [], "Ctrl-C left an emulator running"
+
+
+def test_up_prints_the_12_endpoints_and_its_checks_pass(up_result, repo):
+    assert up_result["outputs"]["endpoints"] == {
+        region: f"aws-public.finfocus.local:{port}" for region, port in default_region_ports().items()
+    }
+    assert [check["ok"] for check in up_result["checks"]] == [True] * 5
+    assert set(up_result["timings_seconds"]) >= {"start emulator", "terraform apply", "verify through AWS APIs"}
+    assert len(emulator_processes(repo)) == 1, "up leaves the emulator running for exploring"
 
 
 def test_cluster_exists_with_container_insights(emulator, deployed):
@@ -176,3 +266,12 @@ def test_destroy_leaves_nothing(emulator, deployed):
     iam = client(emulator, "iam")
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("finfocus")] == []
     assert client(emulator, "logs").describe_log_groups(logGroupNamePrefix="/ecs/finfocus")["logGroups"] == []
+
+
+def test_down_stops_the_emulator(repo, emulator):
+    process = cli(repo, "down")
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "Destroyed" in stdout
+    assert emulator_processes(repo) == []
+    assert not emulator.is_alive()

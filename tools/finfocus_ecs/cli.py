@@ -282,12 +282,16 @@ def module_inputs(
     **more: Any,
 ) -> dict[str, Any]:
     """Module inputs from options; unset options keep the module's own defaults."""
-    from finfocus_ecs.evaluate import parse_region_ports
+    from finfocus_ecs.evaluate import InputError, parse_region_ports
 
+    try:
+        parsed_ports = parse_region_ports(region_ports) if region_ports is not None else None
+    except InputError as error:
+        fail(str(error))
     inputs: dict[str, Any] = {
         "name": name,
         "image": image,
-        "region_ports": parse_region_ports(region_ports) if region_ports is not None else None,
+        "region_ports": parsed_ports,
         "cpu": cpu,
         "memory": memory,
         "cpu_architecture": cpu_architecture,
@@ -521,11 +525,12 @@ def cost(
             table = Table(title=heading, title_justify="left")
             table.add_column("item")
             table.add_column("per month", justify="right")
-            table.add_column("arithmetic")
             for line in lines:
-                table.add_row(line.item, f"${line.monthly:.2f}", line.arithmetic)
-            table.add_row("total", f"${total:.2f}", "")
+                table.add_row(line.item, f"${line.monthly:.2f}")
+            table.add_row("total", f"${total:.2f}")
             out.print(table)
+            for line in lines:
+                out.print(f"  {line.item}: {line.arithmetic} = ${line.monthly:.2f}", highlight=False)
         out.print(f"The NLB design costs ${item.alternative_total - item.total:.2f} a month more.")
         for assumption in item.assumptions:
             out.print(f"- {assumption}", highlight=False)

@@ -7,6 +7,7 @@ reject bad input with their own messages.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finfocus_ecs.project import CACHE_DIR
+from finfocus_ecs.project import CACHE_DIR, MODULE_DIR
 from finfocus_ecs.roots import offline_inputs, offline_provider, write_root
 from finfocus_ecs.terraform import Terraform, TerraformError, planned_resources
 
@@ -54,8 +55,31 @@ def _module_errors(message: str) -> str:
     return "\n".join(details) or message.strip()
 
 
+def _cache_key(inputs: dict[str, Any], region: str) -> str:
+    """Changes whenever the inputs, the region or any file of the module change."""
+    digest = hashlib.sha256(json.dumps([inputs, region], sort_keys=True).encode())
+    for path in sorted(MODULE_DIR.glob("*.tf")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
 def plan_module(inputs: dict[str, Any], region: str = "us-east-1") -> PlannedModule:
-    """Plan the module with these inputs (offline: no credentials, no network)."""
+    """Plan the module with these inputs (offline: no credentials, no network).
+
+    A plan takes seconds, so results are kept in .cache/plans, keyed by the
+    inputs and the module's own files: an edit to the module is never served
+    from an old plan.
+    """
+    cached = CACHE_DIR / "plans" / f"{_cache_key(inputs, region)}.json"
+    if cached.exists():
+        return PlannedModule(**json.loads(cached.read_text()))
+    planned = _plan_module(inputs, region)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps(planned.__dict__))
+    return planned
+
+
+def _plan_module(inputs: dict[str, Any], region: str) -> PlannedModule:
     roots = CACHE_DIR / "roots"
     roots.mkdir(parents=True, exist_ok=True)
     directory = Path(tempfile.mkdtemp(prefix="module-", dir=roots))

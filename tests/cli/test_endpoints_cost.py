@@ -1,0 +1,107 @@
+"""`finfocus-ecs endpoints` and `cost`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from finfocus_ecs.cli import app
+from finfocus_ecs.module import default_region_ports
+
+pytestmark = pytest.mark.plan
+
+runner = CliRunner()
+
+
+def run_cli(*arguments):
+    return subprocess.run([sys.executable, "-m", "finfocus_ecs.cli", *arguments], capture_output=True, text=True)
+
+
+def test_endpoints_json_lists_every_region_of_the_default_map():
+    completed = run_cli("endpoints", "--json")
+    assert completed.returncode == 0, completed.stderr
+    rows = json.loads(completed.stdout)
+    assert {row["region"]: row["port"] for row in rows} == default_region_ports()
+    assert rows[0] == {"region": "us-east-1", "port": 8001, "endpoint": "aws-public.finfocus.local:8001"}
+
+
+def test_endpoints_table_for_another_name_and_map_in_process():
+    result = runner.invoke(
+        app,
+        ["endpoints", "--service-name", "pricing", "--namespace", "corp.internal", "--region-ports", "eu-west-1=9101"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "pricing.corp.internal:9101" in result.stdout
+    assert "8001" not in result.stdout
+
+
+def test_endpoints_rejects_a_bad_namespace():
+    completed = run_cli("endpoints", "--namespace", "Not_DNS")
+    assert completed.returncode == 2
+    assert 'namespace_name = "Not_DNS"' in completed.stderr
+
+
+def test_cost_of_the_defaults_matches_the_published_arithmetic():
+    """$72.08 on demand and $21.62 on Spot: the figures in our AWS price notes for 2 vCPU / 4 GB x86."""
+    on_demand = json.loads(run_cli("cost", "--json").stdout)[0]
+    spot = json.loads(run_cli("cost", "--json", "--spot-weight", "1", "--on-demand-weight", "0").stdout)[0]
+    lines = {line["item"]: round(line["monthly"], 2) for line in on_demand["lines"]}
+    assert lines["Fargate on demand (us-east-1, X86_64)"] == 72.08
+    assert {line["item"]: round(line["monthly"], 2) for line in spot["lines"]}["Fargate Spot"] == 21.62
+    nlb = {line["item"]: round(line["monthly"], 2) for line in on_demand["nlb_alternative"]}
+    assert nlb["NLB hours"] == 16.43
+    assert on_demand["nlb_alternative_total"] > on_demand["total"]
+
+
+def test_cost_shows_its_arithmetic_in_process():
+    result = runner.invoke(app, ["cost", "--desired-count", "2"])
+    assert result.exit_code == 0, result.output
+    assert "2 vCPU × $0.04048 + 4 GB × $0.004445" in result.stdout
+    assert "× 2 task(s)" in result.stdout
+
+
+def test_cost_of_a_plan_file(module_cases, tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(module_cases.plan))
+    completed = run_cli("cost", "--plan", str(plan), "--json")
+    assert completed.returncode == 0, completed.stderr
+    by_address = {item["deployment"]["address"]: item for item in json.loads(completed.stdout)}
+    assert by_address["module.defaults"]["total"] == json.loads(run_cli("cost", "--json").stdout)[0]["total"]
+    arm = by_address["module.extras"]["deployment"]
+    assert arm["architecture"] == "ARM64" and arm["strategy"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "cannot read"), ("not json", "is not a plan JSON"), ("{}", "no aws_ecs_task_definition")],
+)
+def test_cost_rejects_an_unreadable_plan(tmp_path, content, message):
+    plan = tmp_path / "plan.json"
+    if content is not None:
+        plan.write_text(content)
+    completed = run_cli("cost", "--plan", str(plan))
+    assert completed.returncode == 2
+    assert message in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_cost_rejects_a_region_without_prices():
+    completed = run_cli("cost", "--region", "af-south-1")
+    assert completed.returncode == 2
+    assert "no Fargate price for af-south-1" in completed.stderr
+
+
+@pytest.mark.parametrize("command", ["up", "down", "task-definition", "endpoints", "verify", "cost", "scan", "docs"])
+def test_every_command_has_help_with_examples(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Examples" in result.stdout
+
+
+def test_unknown_option_is_a_usage_error():
+    completed = run_cli("endpoints", "--colour", "blue")
+    assert completed.returncode == 2
+    assert "No such option" in completed.stderr

@@ -1,0 +1,108 @@
+"""`finfocus-ecs task-definition`: JSON that AWS's own validation and the emulator accept."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import boto3
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+from typer.testing import CliRunner
+
+from finfocus_ecs.cli import app
+from finfocus_ecs.module import default_region_ports
+from tests.module_cases import TEN_REGIONS
+
+pytestmark = pytest.mark.plan
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def task_definition():
+    """Through the console script, as a user runs it."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "finfocus_ecs.cli", "task-definition"], capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "placeholder" in completed.stderr
+    return json.loads(completed.stdout)
+
+
+def test_passes_botocore_parameter_validation(task_definition):
+    model = botocore.session.get_session().get_service_model("ecs")
+    shape = model.operation_model("RegisterTaskDefinition").input_shape
+    report = ParamValidator().validate(task_definition, shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+def test_registers_in_the_emulator_with_13_ports(task_definition, emulator):
+    env = emulator.aws_env()
+    ecs = boto3.client(
+        "ecs",
+        endpoint_url=emulator.endpoint_url,
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    registered = ecs.register_task_definition(**task_definition)["taskDefinition"]
+    ports = {m["containerPort"] for c in registered["containerDefinitions"] for m in c["portMappings"]}
+    assert len(ports) == 13
+    assert ports == set(default_region_ports().values()) | {9090}
+    assert (registered["cpu"], registered["memory"]) == ("2048", "4096")
+
+
+def test_options_change_the_definition_in_process():
+    layout = ",".join(f"{region}={port}" for region, port in TEN_REGIONS.items())
+    result = runner.invoke(
+        app,
+        [
+            "task-definition",
+            "--region-ports",
+            layout,
+            "--cpu",
+            "1024",
+            "--memory",
+            "3072",
+            "--image",
+            "ghcr.io/rshade/finfocus-plugin-aws-public:v0.2.0",
+            "--execution-role-arn",
+            "arn:aws:iam::111122223333:role/finfocus-exec",
+            "--log-group",
+            "/custom/finfocus",
+            "--region",
+            "eu-west-1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rendered = json.loads(result.stdout)
+    assert (rendered["cpu"], rendered["memory"]) == ("1024", "3072")
+    assert rendered["executionRoleArn"] == "arn:aws:iam::111122223333:role/finfocus-exec"
+    containers = {c["name"]: c for c in rendered["containerDefinitions"]}
+    assert containers["finfocus-plugin"]["image"].endswith(":v0.2.0")
+    assert {m["containerPort"] for m in containers["port-bridge"]["portMappings"]} == set(range(8001, 8011))
+    options = containers["finfocus-plugin"]["logConfiguration"]["options"]
+    assert (options["awslogs-group"], options["awslogs-region"]) == ("/custom/finfocus", "eu-west-1")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--region-ports", "us-east-1=8001,mars-north-1=8002"], "mars-north-1"),
+        (["--region-ports", "us-east-1=70000"], "us-east-1 = 70000"),
+        (["--region-ports", "us-east-1=eighty"], "'eighty'"),
+        (["--cpu", "2048", "--memory", "3000"], "memory = 3000 is not offered by Fargate with cpu = 2048"),
+        (["--cpu-architecture", "SPARC"], 'cpu_architecture = "SPARC"'),
+    ],
+)
+def test_bad_input_is_a_usage_error_on_stderr(arguments, message):
+    completed = subprocess.run(
+        [sys.executable, "-m", "finfocus_ecs.cli", "task-definition", *arguments], capture_output=True, text=True
+    )
+    assert completed.returncode == 2
+    assert message in " ".join(completed.stderr.split())
+    assert "Traceback" not in completed.stderr
+    assert completed.stdout == ""
