@@ -14,7 +14,7 @@ down: $(STAMP)  ## Destroy the quick start and stop the emulator
 	$(BIN)/finfocus-ecs down $(ARGS)
 
 test: $(STAMP) $(CHECKOV_STAMP)  ## The whole suite: static, plan, e2e, netns, scan, cli, docs
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n 4 --dist loadfile $(ARGS)
 
 test-fast: $(STAMP)  ## Everything that needs no emulator, namespaces or checkov
 	$(BIN)/pytest -m "not e2e and not netns and not scan" $(ARGS)

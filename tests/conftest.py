@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import tempfile
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,16 +47,33 @@ class PlannedRoot:
         return self.plan["output_changes"][call]["after"]
 
 
+def _shared_dir() -> Path:
+    """A folder the workers of one test run share (pytest-xdist gives them one run id)."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"solo-{os.getpid()}"
+    shared = Path(tempfile.gettempdir()) / f"finfocus-tests-{run_id}"
+    shared.mkdir(exist_ok=True)
+    return shared
+
+
 @pytest.fixture(scope="session")
 def plan_root(tmp_path_factory: pytest.TempPathFactory):
-    """Plan a root with the given module calls; one init and one plan per root."""
+    """Plan a root with the given module calls; one init and one plan per root and test run.
+
+    A plan costs seconds of CPU, so the first worker that needs a root plans it
+    and the others, waiting on a lock, read its result.
+    """
 
     def build(name: str, modules: Mapping[str, Mapping[str, Any]], **root: Any) -> PlannedRoot:
-        directory = tmp_path_factory.mktemp(name)
-        write_root(directory, modules, **root)
-        terraform = Terraform(directory)
-        terraform.init()
-        return PlannedRoot(terraform.plan_json())
+        result = _shared_dir() / f"{name}.plan.json"
+        with open(result.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not result.exists():
+                directory = tmp_path_factory.mktemp(name)
+                write_root(directory, modules, **root)
+                terraform = Terraform(directory)
+                terraform.init()
+                result.write_text(json.dumps(terraform.plan_json()))
+        return PlannedRoot(json.loads(result.read_text()))
 
     return build
 
@@ -60,9 +81,9 @@ def plan_root(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def module_cases(plan_root) -> PlannedRoot:
     """tests/module_cases.py's calls, planned once for every test that reads them."""
-    from tests.module_cases import CALLS
+    from tests.module_cases import CALLS, NETWORK
 
-    return plan_root("module-cases", CALLS)
+    return plan_root("module-cases", CALLS, extra=NETWORK)
 
 
 @pytest.fixture(scope="session")

@@ -40,3 +40,12 @@ CALLS = {
         execution_role_arn="arn:aws:iam::123456789012:role/existing-execution",
     ),
 }
+
+# The README's minimal use: only vpc_id and subnet_ids, from resources in the same root.
+NETWORK = {
+    "resource": {
+        "aws_vpc": {"main": {"cidr_block": "10.7.0.0/16"}},
+        "aws_subnet": {"a": {"vpc_id": "${aws_vpc.main.id}", "cidr_block": "10.7.1.0/24"}},
+    }
+}
+CALLS["minimal"] = {"vpc_id": "${aws_vpc.main.id}", "subnet_ids": ["${aws_subnet.a.id}"]}

@@ -95,7 +95,6 @@ def test_options_change_the_definition_in_process():
         (["--region-ports", "us-east-1=70000"], "us-east-1 = 70000"),
         (["--region-ports", "us-east-1=eighty"], "'eighty'"),
         (["--cpu", "2048", "--memory", "3000"], "memory = 3000 is not offered by Fargate with cpu = 2048"),
-        (["--cpu-architecture", "SPARC"], 'cpu_architecture = "SPARC"'),
     ],
 )
 def test_bad_input_is_a_usage_error_on_stderr(arguments, message):

@@ -95,12 +95,13 @@ def repo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def interrupted(repo):
-    """`up`, interrupted with Ctrl-C once apply is writing state."""
+    """`up`, interrupted with Ctrl-C while apply holds the state lock."""
     process = cli(repo, "up", start_new_session=True)
-    state = repo / "examples" / "quickstart" / "terraform.tfstate.d" / "emulator" / "terraform.tfstate"
+    lock = repo / "examples" / "quickstart" / "terraform.tfstate.d" / "emulator" / ".terraform.tfstate.lock.info"
     deadline = time.monotonic() + 60
-    while not state.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    while not lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert lock.exists(), "apply never took the state lock"
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
     process.communicate(timeout=60)
     return process.returncode, emulator_processes(repo)
@@ -128,6 +129,7 @@ def deployed(repo, up_result, emulator):
 
 
 def test_ctrl_c_stops_the_emulator_it_started(interrupted):
+    """The next `up` (the up_result fixture) then runs to the end: nothing was left locked."""
     returncode, leftover = interrupted
     assert returncode == 130
     assert leftover == [], "Ctrl-C left an emulator running"

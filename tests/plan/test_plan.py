@@ -246,20 +246,9 @@ def test_given_cluster_and_role_create_neither(planned):
     assert task["execution_role_arn"] == "arn:aws:iam::123456789012:role/existing-execution"
 
 
-def test_minimal_root_with_only_vpc_and_subnets(plan_root):
+def test_minimal_root_with_only_vpc_and_subnets(planned):
     """The README's minimal use: only vpc_id and subnet_ids, from resources in the same root."""
-    network = {
-        "resource": {
-            "aws_vpc": {"main": {"cidr_block": "10.7.0.0/16"}},
-            "aws_subnet": {"a": {"vpc_id": "${aws_vpc.main.id}", "cidr_block": "10.7.1.0/24"}},
-        }
-    }
-    planned = plan_root(
-        "minimal",
-        {"finfocus": {"vpc_id": "${aws_vpc.main.id}", "subnet_ids": ["${aws_subnet.a.id}"]}},
-        extra=network,
-    )
-    task = planned.resource("finfocus", "aws_ecs_task_definition.this")
+    task = planned.resource("minimal", "aws_ecs_task_definition.this")
     assert (task["cpu"], task["memory"], task["requires_compatibilities"]) == ("2048", "4096", ["FARGATE"])
-    containers = planned.containers("finfocus")
+    containers = planned.containers("minimal")
     assert sum(len(container["portMappings"]) for container in containers.values()) == 13

@@ -7,6 +7,7 @@ run never reads or writes a real deployment's state.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -134,7 +135,7 @@ def up(
     except KeyboardInterrupt:
         # Terraform got the same Ctrl-C and stops by itself, releasing its
         # lock; an emulator we started holds nothing worth keeping.
-        _wait_for_children(timeout=15)
+        _wait_for_children(timeout=15, ignore={running.pid} if running else set())
         if started_here and running is not None:
             running.stop()
             emulator.forget()
@@ -151,7 +152,8 @@ def down(target: str = "local", root: Path = QUICKSTART_DIR) -> bool:
             emulator.forget()
             return False
         try:
-            terraform_for(target, running.aws_env(), root).destroy()
+            if _state_has_resources(_workspace_state(root, "local") / "terraform.tfstate"):
+                terraform_for(target, running.aws_env(), root).destroy()
         finally:
             running.stop()
             emulator.forget()
@@ -161,8 +163,16 @@ def down(target: str = "local", root: Path = QUICKSTART_DIR) -> bool:
     return True
 
 
-def _wait_for_children(timeout: float) -> None:
-    """Wait until no child process (Terraform) of ours is left, reading /proc."""
+def _state_has_resources(state_file: Path) -> bool:
+    """Whether a local state file records any resource; destroying nothing takes seconds."""
+    try:
+        return bool(json.loads(state_file.read_text()).get("resources"))
+    except (OSError, ValueError):
+        return False
+
+
+def _wait_for_children(timeout: float, ignore: set[int]) -> None:
+    """Wait until no child process (Terraform) of ours but those in ignore is left, reading /proc."""
     deadline = time.monotonic() + timeout
     me = str(os.getpid())
     while time.monotonic() < deadline:
@@ -172,7 +182,8 @@ def _wait_for_children(timeout: float) -> None:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if fields[1] == me:
+            # A zombie has exited: tftest's Popen was interrupted before it could reap it.
+            if fields[1] == me and fields[0] != "Z" and int(stat.parent.name) not in ignore:
                 children.append(stat.parent.name)
         if not children:
             return

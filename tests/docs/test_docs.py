@@ -1,0 +1,162 @@
+"""The docs stay true: code blocks parse, commands exist, links resolve, generated parts are fresh."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shlex
+from pathlib import Path
+
+import hcl2
+import pytest
+import typer.main
+
+from finfocus_ecs import docsgen
+from finfocus_ecs.cli import app
+from finfocus_ecs.project import DOCS_DIR, MODULE_DIR, REPO_ROOT
+from finfocus_ecs.terraform import Terraform
+
+DOCUMENTS = sorted(
+    [REPO_ROOT / "README.md", MODULE_DIR / "README.md", REPO_ROOT / "policies" / "README.md", *DOCS_DIR.glob("*.md")]
+)
+FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+COMPLETE_ROOT = "# main.tf (a complete root)"
+
+
+def blocks(language: str) -> list[tuple[Path, str]]:
+    return [(path, body) for path in DOCUMENTS for lang, body in FENCE.findall(path.read_text()) if lang == language]
+
+
+def block_id(item):
+    path, body = item
+    return f"{path.relative_to(REPO_ROOT)}:{body.splitlines()[0][:30] if body else ''}"
+
+
+@pytest.mark.parametrize("item", blocks("hcl"), ids=block_id)
+def test_hcl_block_parses(item):
+    _, body = item
+    hcl2.load(io.StringIO(body))
+
+
+@pytest.mark.plan
+@pytest.mark.parametrize("item", [b for b in blocks("hcl") if b[1].startswith(COMPLETE_ROOT)], ids=block_id)
+def test_complete_root_validates(item, tmp_path):
+    _, body = item
+    # The block names the module as a user's root would; point it at this checkout's module.
+    body = re.sub(r'source\s*=\s*"[^"]*finfocus_ecs"', f'source = "{MODULE_DIR}"', body)
+    (tmp_path / "main.tf").write_text(body)
+    terraform = Terraform(tmp_path)
+    terraform.init()
+    assert "Success" in terraform.run("validate", "-no-color").out
+
+
+def test_there_is_a_complete_root_in_the_guide():
+    assert any(body.startswith(COMPLETE_ROOT) for path, body in blocks("hcl") if path.name == "ecs-deployment.md")
+
+
+@pytest.mark.parametrize("item", blocks("json"), ids=block_id)
+def test_json_block_parses(item):
+    json.loads(item[1])
+
+
+@pytest.mark.plan
+def test_generated_parts_are_fresh():
+    """Input/output tables, port layouts, the task definition JSON, cost and suppressions."""
+    stale = docsgen.stale()
+    assert stale == [], f"run `finfocus-ecs docs`: stale {stale}"
+
+
+def command_lines() -> list[tuple[Path, str]]:
+    found = []
+    for path in DOCUMENTS:
+        text = path.read_text()
+        for match in re.finditer(r"(?:^|`|\s)((?:\.venv/bin/)?finfocus-ecs(?: [^`\n|]*)?)", text, re.MULTILINE):
+            line = match.group(1).split(" && ")[0].split(" > ")[0].split(" | ")[0].strip()
+            found.append((path, line))
+    return found
+
+
+@pytest.mark.parametrize("item", command_lines(), ids=lambda item: f"{item[0].name}:{item[1][:60]}")
+def test_documented_command_is_real(item):
+    path, line = item
+    words = shlex.split(line.replace("\\", ""))[1:]
+    group = typer.main.get_command(app)
+    if not words:
+        return
+    command = group.commands.get(words[0])
+    assert command is not None, f"{path.name}: `{line}` names no subcommand"
+    options = {option for parameter in command.params for option in getattr(parameter, "opts", [])}
+    for word in words[1:]:
+        if word.startswith("--"):
+            assert word.split("=")[0] in options, f"{path.name}: `{line}`: {word} is not an option of {words[0]}"
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (REPO_ROOT / "README.md").read_text()
+    first_block = FENCE.search(text).group(2)
+    assert first_block.splitlines()[:2] == [
+        "make up     # deploy the quick start into a local AWS emulator and print the endpoints",
+        "make test   # run every test: static, plan, emulator, port bridge, policy scan, CLI, docs",
+    ]
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert re.search(r"^up:", makefile, re.MULTILINE) and re.search(r"^test:", makefile, re.MULTILINE)
+
+
+def links() -> list[tuple[Path, str]]:
+    return [
+        (path, target)
+        for path in DOCUMENTS
+        for target in re.findall(r"\]\(([^)\s]+)\)", path.read_text())
+        if not target.startswith(("http://", "https://", "mailto:"))
+    ]
+
+
+def anchors(path: Path) -> set[str]:
+    headings = re.findall(r"^#+ (.+)$", path.read_text(), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading).strip().lower().replace(" ", "-") for heading in headings}
+
+
+@pytest.mark.parametrize("item", links(), ids=lambda item: f"{item[0].name}->{item[1]}")
+def test_relative_link_resolves(item):
+    path, target = item
+    file_part, _, anchor = target.partition("#")
+    destination = (path.parent / file_part).resolve() if file_part else path
+    assert destination.exists(), f"{path.name}: {target} does not exist"
+    if anchor and destination.suffix == ".md":
+        assert anchor in anchors(destination), f"{path.name}: no heading #{anchor} in {destination.name}"
+
+
+def test_guide_has_the_nine_sections():
+    headings = re.findall(r"^## (\d)\. (.+)$", (DOCS_DIR / "ecs-deployment.md").read_text(), re.MULTILINE)
+    assert [title for _, title in headings] == [
+        "Architecture",
+        "Prerequisites",
+        "Quick start",
+        "Reference",
+        "Sizing",
+        "Networking alternatives",
+        "Environment variables",
+        "Security",
+        "Troubleshooting",
+    ]
+
+
+def test_guide_has_a_mermaid_diagram():
+    assert "```mermaid" in (DOCS_DIR / "ecs-deployment.md").read_text()
+
+
+def test_every_environment_variable_the_module_sets_is_documented():
+    text = (MODULE_DIR / "containers.tf").read_text()
+    names = set(re.findall(r"\b(FINFOCUS_[A-Z_]+|TERMINATION_GRACE_SECONDS)\b", text))
+    guide = (DOCS_DIR / "ecs-deployment.md").read_text()
+    assert names and all(f"`{name}`" in guide for name in names)
+
+
+def test_every_troubleshooting_entry_has_symptom_cause_check_fix():
+    section = (DOCS_DIR / "ecs-deployment.md").read_text().split("## 9. Troubleshooting", 1)[1]
+    entries = re.split(r"^\*\*", section, flags=re.MULTILINE)[1:]
+    assert len(entries) >= 8
+    for entry in entries:
+        for part in ("Symptom:", "Cause:", "Check:", "Fix:"):
+            assert part in entry, entry.splitlines()[0]
