@@ -148,13 +148,11 @@ def print_up_result(result: Any, destroyed: bool) -> None:
     out.print(f"Logs:             {outputs['log_group_name']}")
     if result.emulator_url:
         out.print(f"Emulator:         {result.emulator_url} (export AWS_ENDPOINT_URL={result.emulator_url} to explore)")
-    checks = Table(title="Checked through the AWS APIs", title_justify="left")
-    checks.add_column("check")
-    checks.add_column("result")
-    checks.add_column("detail")
+    out.print("Checked through the AWS APIs")
+    width = max(len(finding.check) for finding in result.findings)
     for finding in result.findings:
-        checks.add_row(finding.check, "ok" if finding.ok else "FAILED", finding.detail)
-    out.print(checks)
+        verdict = "ok" if finding.ok else "FAILED"
+        out.print(f"  {finding.check:<{width}}  {verdict:<6}  {finding.detail}", highlight=False)
     out.print("Timings: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.timings.items()))
     if destroyed:
         out.print("Destroyed again (--destroy).")
