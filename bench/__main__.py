@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import bridge, timing
+from finfocus_ecs import docsgen
 
 RESULTS = Path(__file__).with_name("results") / "latest.json"
 SECTIONS = ("cost", "bridge", "plan", "main_job", "test_suite")
@@ -128,6 +129,20 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     return table
 
 
+def write_performance_doc(results: dict[str, Any], command: str) -> None:
+    """The full run's table into docs/performance.md, with the command and the machine."""
+    m = results["machine"]
+    lines = [
+        f"Made by `{command}` (`make bench`) on {m['date']}: {m['cpus']} CPUs, {m['memory_gib']} GiB,"
+        f" {m['platform']}, Python {m['python']}, Terraform {m['terraform']}.",
+        "",
+        "| figure | value | target / note |",
+        "|---|---|---|",
+        *(f"| {figure.strip()} | {value} | {note.replace('|', '/')} |" for figure, value, note in rows(results)),
+    ]
+    docsgen.generate([docsgen.Part(docsgen.DOCS_DIR / "performance.md", "bench", "\n".join(lines))])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
@@ -150,6 +165,8 @@ def main() -> None:
         console.print(f"{section}: {time.perf_counter() - started:.0f} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
+    if set(sections) == set(SECTIONS) and not args.quick:
+        write_performance_doc(results, " ".join(["python -m bench", *sys.argv[1:]]))
     table = Table(
         title=f"finfocus-ecs benchmarks ({results['machine']['cpus']} CPUs, {results['machine']['date']})",
         title_justify="left",

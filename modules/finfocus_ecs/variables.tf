@@ -495,8 +495,8 @@ variable "namespace_id" {
   default     = null
 
   validation {
-    condition     = var.namespace_id == null || can(regex("^ns-[a-z0-9]{16}$", var.namespace_id))
-    error_message = "namespace_id = \"${coalesce(var.namespace_id, "null")}\" is not a Cloud Map namespace id (ns- followed by 16 characters); use null to create a namespace."
+    condition     = var.namespace_id == null || can(regex("^ns-[a-z0-9]{16,32}$", var.namespace_id))
+    error_message = "namespace_id = \"${coalesce(var.namespace_id, "null")}\" is not a Cloud Map namespace id (ns- followed by 16 or more lower-case letters and digits); use null to create a namespace."
   }
 }
 
