@@ -58,10 +58,9 @@ def test_cost_of_the_defaults_matches_the_published_arithmetic():
 
 
 def test_cost_shows_its_arithmetic_in_process():
-    result = runner.invoke(app, ["cost", "--desired-count", "2"])
+    result = runner.invoke(app, ["cost"])
     assert result.exit_code == 0, result.output
-    assert "2 vCPU × $0.04048 + 4 GB × $0.004445" in result.stdout
-    assert "× 2 task(s)" in result.stdout
+    assert "(2 vCPU × $0.04048 + 4 GB × $0.004445) = $0.09874/task-hour × 730 h × 1 task(s) = $72.08" in result.stdout
 
 
 def test_cost_of_a_plan_file(module_cases, tmp_path):

@@ -466,9 +466,19 @@ def cost(
 
       terraform show -json tfplan > plan.json && finfocus-ecs cost --plan plan.json
     """
-    from finfocus_ecs.cost import CostError, deployments_from_plan, deployments_from_resources, estimate, read_plan_file
+    from finfocus_ecs.cost import (
+        CostError,
+        deployments_from_plan,
+        deployments_from_resources,
+        estimate,
+        load_prices,
+        read_plan_file,
+    )
 
     try:
+        priced = load_prices()["fargate"]
+        if plan is None and region not in priced:
+            raise CostError(f"no Fargate price for {region} in prices.json; known: {', '.join(priced)}")
         if plan is not None:
             deployments = deployments_from_plan(read_plan_file(plan))
         else:
