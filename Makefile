@@ -35,7 +35,7 @@ checkov: $(CHECKOV_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install -qq --disable-pip-version-check -e '.[test]'
 	touch $@
 
 $(CHECKOV_STAMP): $(STAMP) tools/finfocus_ecs/checkov-requirements.txt
