@@ -94,6 +94,7 @@ def up(
 
       finfocus-ecs up --target aws
     """
+    from finfocus_ecs.emulator import EmulatorError
     from finfocus_ecs.terraform import TerraformError
     from finfocus_ecs.up import up as run_up
 
@@ -107,6 +108,8 @@ def up(
             result = run_up(target=target, destroy_after=destroy, progress=lambda step: status.update(step))
     except TerraformError as error:
         fail(f"terraform failed:\n{error}", code=EXIT_CHECK_FAILED)
+    except EmulatorError as error:
+        fail(f"the local AWS emulator did not start: {error}", code=EXIT_CHECK_FAILED)
     except KeyboardInterrupt:
         err.print("interrupted: the emulator this run started is stopped; run `finfocus-ecs up` again")
         raise typer.Exit(130) from None

@@ -117,8 +117,8 @@ def _answers(url: str) -> bool:
     return True
 
 
-def start(log_file: Path | None = None, timeout: float = 20.0) -> Emulator:
-    """Start a moto server on a free loopback port and wait until it answers.
+def spawn(log_file: Path | None = None, region: str = DEFAULT_REGION) -> Emulator:
+    """Start a moto server on a free loopback port, without waiting for it.
 
     It runs in its own session, so a Ctrl-C in the terminal reaches only us,
     and we decide whether it keeps running.
@@ -127,22 +127,31 @@ def start(log_file: Path | None = None, timeout: float = 20.0) -> Emulator:
     log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "finfocus_ecs.emulator_server", "--port", str(port)],
+        [sys.executable, "-m", "finfocus_ecs.emulator_server", "--port", str(port), "--warm-region", region],
         stdout=log,
         stderr=log,
         env=env,
         start_new_session=True,
     )
-    emulator = Emulator(port=port, pid=process.pid)
+    return Emulator(port=port, pid=process.pid)
+
+
+def wait_ready(emulator: Emulator, timeout: float = 20.0) -> Emulator:
+    """Return once the emulator answers; stop it and raise EmulatorError if it does not."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise EmulatorError(f"the emulator exited with code {process.returncode} at start")
+        if not _process_exists(emulator.pid):
+            raise EmulatorError("the emulator exited at start (see .finfocus/emulator.log)")
         if _answers(emulator.endpoint_url):
             return emulator
         time.sleep(0.05)
     emulator.stop()
-    raise EmulatorError(f"the emulator did not answer on port {port} within {timeout:.0f} s")
+    raise EmulatorError(f"the emulator did not answer on port {emulator.port} within {timeout:.0f} s")
+
+
+def start(log_file: Path | None = None, timeout: float = 20.0) -> Emulator:
+    """Start a moto server and wait until it answers."""
+    return wait_ready(spawn(log_file), timeout)
 
 
 def save(emulator: Emulator) -> None:

@@ -63,14 +63,31 @@ def _service_from(response: Any) -> Any:
     return response.ecs_backend._get_service(cluster, name.split("/")[-1])
 
 
+def warm_backends(region: str) -> None:
+    """Build the backends the quick start uses before serving.
+
+    moto builds a backend on its first request; EC2's takes about a second
+    (default VPC, subnets, images). Done here, it overlaps with Terraform's own
+    start-up instead of delaying the first DescribeAvailabilityZones.
+    """
+    from moto.backends import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    for service in ("ec2", "ecs", "servicediscovery", "logs"):
+        get_backend(service)[DEFAULT_ACCOUNT_ID][region]
+    get_backend("iam")[DEFAULT_ACCOUNT_ID]["global"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--warm-region", default="us-east-1", help="region whose backends to build before serving")
     args = parser.parse_args()
     # AmazonECSTaskExecutionRolePolicy must exist for the role attachment.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     apply_response_fixes()
+    warm_backends(args.warm_region)
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)

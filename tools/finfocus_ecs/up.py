@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ import boto3
 from finfocus_ecs import emulator
 from finfocus_ecs.deployment import Finding, check_deployment
 from finfocus_ecs.project import QUICKSTART_DIR, RUN_DIR
-from finfocus_ecs.terraform import Terraform
+from finfocus_ecs.terraform import Terraform, TerraformError
 
 WORKSPACES = {"local": "emulator", "aws": "default"}
 TARGETS = tuple(WORKSPACES)
@@ -77,19 +79,34 @@ def _needs_init(root: Path) -> bool:
     )
 
 
-def local_emulator(timings: dict[str, float], progress: Progress, root: Path) -> tuple[emulator.Emulator, bool]:
-    """The emulator an earlier `up` left, or a new one (with no stale state)."""
+def local_emulator(root: Path) -> tuple[emulator.Emulator, Future[float] | None]:
+    """The emulator an earlier `up` left (and None), or a new one still starting.
+
+    A new emulator boots (about 2 s) while Terraform loads its provider (about
+    4 s before its first API call), so neither waits for the other. The future
+    gives the seconds it took to answer, or raises EmulatorError.
+    """
     running = emulator.recorded()
     if running is not None:
-        return running, False
-    with timed(timings, "start emulator", progress):
-        RUN_DIR.mkdir(parents=True, exist_ok=True)
-        started = emulator.start(log_file=RUN_DIR / "emulator.log")
+        return running, None
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    started = emulator.spawn(log_file=RUN_DIR / "emulator.log")
     # A new emulator holds nothing: state from an earlier one would name
     # resources that no longer exist.
     shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
     emulator.save(started)
-    return started, True
+    ready: Future[float] = Future()
+
+    def wait() -> None:
+        began = time.perf_counter()
+        try:
+            emulator.wait_ready(started)
+            ready.set_result(time.perf_counter() - began)
+        except emulator.EmulatorError as error:
+            ready.set_exception(error)
+
+    threading.Thread(target=wait, daemon=True).start()
+    return started, ready
 
 
 def up(
@@ -102,9 +119,11 @@ def up(
     timings: dict[str, float] = {}
     started_here = False
     running: emulator.Emulator | None = None
+    ready: Future[float] | None = None
     try:
         if target == "local":
-            running, started_here = local_emulator(timings, progress, root)
+            running, ready = local_emulator(root)
+            started_here = ready is not None
             aws_env = running.aws_env()
             session = boto3.Session(
                 aws_access_key_id=aws_env["AWS_ACCESS_KEY_ID"],
@@ -120,7 +139,14 @@ def up(
             with timed(timings, "terraform init", progress):
                 terraform.init()
         with timed(timings, "terraform apply", progress):
-            terraform.apply()
+            try:
+                terraform.apply()
+            except TerraformError:
+                if ready is not None:
+                    ready.result()  # an emulator that never came up is the real cause
+                raise
+        if ready is not None:
+            timings["start emulator (during init and apply)"] = ready.result()
         outputs = terraform.outputs()
         with timed(timings, "verify through AWS APIs", progress):
             findings = check_deployment(outputs, session, running.endpoint_url if running else None)
