@@ -35,6 +35,7 @@ CALLS = {
         enable_execute_command=True,
         cpu_architecture="ARM64",
     ),
+    "all_spot": offline_inputs(capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}]),
     "existing": offline_inputs(
         cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shared",
         execution_role_arn="arn:aws:iam::123456789012:role/existing-execution",

@@ -7,6 +7,7 @@ reject bad input with their own messages.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
@@ -71,11 +72,14 @@ def plan_module(inputs: dict[str, Any], region: str = "us-east-1") -> PlannedMod
     from an old plan.
     """
     cached = CACHE_DIR / "plans" / f"{_cache_key(inputs, region)}.json"
-    if cached.exists():
-        return PlannedModule(**json.loads(cached.read_text()))
-    planned = _plan_module(inputs, region)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    cached.write_text(json.dumps(planned.__dict__))
+    # Two processes asking for the same plan at once: the second waits and reads it.
+    with open(cached.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if cached.exists():
+            return PlannedModule(**json.loads(cached.read_text()))
+        planned = _plan_module(inputs, region)
+        cached.write_text(json.dumps(planned.__dict__))
     return planned
 
 
