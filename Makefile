@@ -17,7 +17,7 @@ test: $(STAMP) $(CHECKOV_STAMP)  ## The whole suite: static, plan, e2e, netns, s
 	$(BIN)/pytest -n 4 --dist loadfile $(ARGS)
 
 test-fast: $(STAMP)  ## Everything that needs no emulator, namespaces or checkov
-	$(BIN)/pytest -m "not e2e and not netns and not scan" $(ARGS)
+	$(BIN)/pytest -n 4 --dist loadfile -m "not e2e and not netns and not scan" $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check tools tests bench policies

@@ -36,49 +36,34 @@ locals {
     for index, start in local.port_range_starts : { from_port = start, to_port = local.port_range_ends[index] }
   ]
 
-  # null means "the VPC's own CIDR", looked up only in that case.
-  regional_ingress_cidr_blocks = var.allowed_cidr_blocks != null ? { for cidr in var.allowed_cidr_blocks : cidr => cidr } : { vpc = data.aws_vpc.selected[0].cidr_block }
+  # Who may reach which ports: CIDR blocks and security group ids alike, by a
+  # key that names them. null allowed_cidr_blocks means "the VPC's own CIDR",
+  # looked up only in that case.
+  regional_sources = merge(
+    var.allowed_cidr_blocks != null ? { for cidr in var.allowed_cidr_blocks : cidr => cidr } : { "the VPC CIDR" = data.aws_vpc.selected[0].cidr_block },
+    { for group_id in var.allowed_security_group_ids : group_id => group_id },
+  )
+  metrics_sources = var.metrics_port == null ? {} : merge(
+    { for cidr in var.metrics_allowed_cidr_blocks : cidr => cidr },
+    { for group_id in var.metrics_allowed_security_group_ids : group_id => group_id },
+  )
 
-  regional_ingress_rules = merge(
+  ingress_rules = merge(
     {
-      for pair in setproduct(local.regional_port_ranges, keys(local.regional_ingress_cidr_blocks)) :
+      for pair in setproduct(local.regional_port_ranges, keys(local.regional_sources)) :
       "${pair[0].from_port}-${pair[0].to_port}/${pair[1]}" => {
         from_port   = pair[0].from_port
         to_port     = pair[0].to_port
-        cidr_ipv4   = can(cidrnetmask(local.regional_ingress_cidr_blocks[pair[1]])) ? local.regional_ingress_cidr_blocks[pair[1]] : null
-        cidr_ipv6   = can(cidrnetmask(local.regional_ingress_cidr_blocks[pair[1]])) ? null : local.regional_ingress_cidr_blocks[pair[1]]
-        group_id    = null
-        description = "FinFocus regional ports ${pair[0].from_port}-${pair[0].to_port} from ${pair[1] == "vpc" ? "the VPC CIDR" : pair[1]}"
-      }
-    },
-    {
-      for pair in setproduct(local.regional_port_ranges, var.allowed_security_group_ids) :
-      "${pair[0].from_port}-${pair[0].to_port}/${pair[1]}" => {
-        from_port   = pair[0].from_port
-        to_port     = pair[0].to_port
-        cidr_ipv4   = null
-        cidr_ipv6   = null
-        group_id    = pair[1]
+        source      = local.regional_sources[pair[1]]
         description = "FinFocus regional ports ${pair[0].from_port}-${pair[0].to_port} from ${pair[1]}"
       }
     },
-  )
-
-  metrics_ingress_rules = var.metrics_port == null ? {} : merge(
     {
-      for cidr in var.metrics_allowed_cidr_blocks : "metrics/${cidr}" => {
-        cidr_ipv4   = can(cidrnetmask(cidr)) ? cidr : null
-        cidr_ipv6   = can(cidrnetmask(cidr)) ? null : cidr
-        group_id    = null
-        description = "FinFocus metrics port ${var.metrics_port} from ${cidr}"
-      }
-    },
-    {
-      for group_id in var.metrics_allowed_security_group_ids : "metrics/${group_id}" => {
-        cidr_ipv4   = null
-        cidr_ipv6   = null
-        group_id    = group_id
-        description = "FinFocus metrics port ${var.metrics_port} from ${group_id}"
+      for key, source in local.metrics_sources : "metrics/${key}" => {
+        from_port   = var.metrics_port
+        to_port     = var.metrics_port
+        source      = source
+        description = "FinFocus metrics port ${var.metrics_port} from ${key}"
       }
     },
   )

@@ -14,19 +14,17 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "this" {
-  for_each = merge(
-    { for key, rule in local.regional_ingress_rules : key => rule },
-    { for key, rule in local.metrics_ingress_rules : key => merge(rule, { from_port = var.metrics_port, to_port = var.metrics_port }) },
-  )
+  for_each = local.ingress_rules
 
   security_group_id            = aws_security_group.this.id
   description                  = each.value.description
   ip_protocol                  = "tcp"
   from_port                    = each.value.from_port
   to_port                      = each.value.to_port
-  cidr_ipv4                    = each.value.cidr_ipv4
-  cidr_ipv6                    = each.value.cidr_ipv6
-  referenced_security_group_id = each.value.group_id
+  referenced_security_group_id = startswith(each.value.source, "sg-") ? each.value.source : null
+  # cidrnetmask() accepts IPv4 blocks only, which tells the two families apart.
+  cidr_ipv4 = can(cidrnetmask(each.value.source)) ? each.value.source : null
+  cidr_ipv6 = !startswith(each.value.source, "sg-") && !can(cidrnetmask(each.value.source)) ? each.value.source : null
 
   tags = var.tags
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import pytest
 
@@ -77,6 +78,7 @@ OUTPUTS = [
 ]
 
 
+@cache
 def resources() -> dict[tuple[str, str], dict]:
     found = {}
     for path in sorted(MODULE_DIR.glob("*.tf")):
@@ -87,6 +89,7 @@ def resources() -> dict[tuple[str, str], dict]:
     return found
 
 
+@cache
 def locals_() -> dict:
     merged: dict = {}
     for path in sorted(MODULE_DIR.glob("*.tf")):
@@ -163,9 +166,9 @@ def test_health_check_runs_the_image_script():
 def test_security_group_rules_come_from_folded_ranges():
     ingress = resources()[("aws_vpc_security_group_ingress_rule", "this")]
     assert ingress["ip_protocol"] == "tcp"
-    assert "local.regional_ingress_rules" in ingress["for_each"]
+    assert "local.ingress_rules" in ingress["for_each"]
     declared = locals_()
-    assert "local.regional_port_ranges" in declared["regional_ingress_rules"]
+    assert "local.regional_port_ranges" in declared["ingress_rules"]
     egress = resources()[("aws_vpc_security_group_egress_rule", "https")]
     assert (egress["from_port"], egress["to_port"], egress["ip_protocol"]) == (443, 443, "tcp")
 

@@ -8,7 +8,7 @@ declaring them again.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,6 @@ class Variable:
     description: str
     default: Any = _NO_DEFAULT
     nullable: bool = True
-    validations: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def required(self) -> bool:
@@ -69,7 +68,6 @@ def variables(module_dir: Path = MODULE_DIR) -> dict[str, Variable]:
                 description=body["description"],
                 default=body.get("default", _NO_DEFAULT),
                 nullable=body.get("nullable", True),
-                validations=body.get("validation", []),
             )
     return found
 
