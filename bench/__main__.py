@@ -157,7 +157,10 @@ def main() -> None:
         "main_job": lambda: timing.main_job(1 if args.quick else 3),
         "test_suite": timing.test_suite,
     }
-    results: dict[str, Any] = {"machine": machine()}
+    # A partial run updates its sections in the last full results, so one
+    # figure can be re-measured without the rest.
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() and not args.quick else {}
+    results: dict[str, Any] = {**previous, "machine": machine()}
     for section in sections:
         with console.status(f"bench: {section}"):
             started = time.perf_counter()
@@ -165,7 +168,7 @@ def main() -> None:
         console.print(f"{section}: {time.perf_counter() - started:.0f} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
-    if set(sections) == set(SECTIONS) and not args.quick:
+    if set(SECTIONS) <= set(results) and not args.quick:
         write_performance_doc(results, " ".join(["python -m bench", *sys.argv[1:]]))
     table = Table(
         title=f"finfocus-ecs benchmarks ({results['machine']['cpus']} CPUs, {results['machine']['date']})",
