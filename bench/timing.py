@@ -15,7 +15,8 @@ from typing import Any
 
 from bench.stats import Summary
 from finfocus_ecs import emulator
-from finfocus_ecs.project import CACHE_DIR, MODULE_DIR, QUICKSTART_DIR, REPO_ROOT
+from finfocus_ecs.project import CACHE_DIR, REPO_ROOT
+from finfocus_ecs.roots import copy_quickstart
 from finfocus_ecs.terraform import Terraform
 
 FLOOR_ROOT = """
@@ -30,20 +31,12 @@ data "aws_region" "current" {}
 """
 
 
-def _copy_quickstart(directory: Path) -> Path:
-    (directory / "modules").mkdir(parents=True)
-    (directory / "modules" / "finfocus_ecs").symlink_to(MODULE_DIR)
-    root = directory / "examples" / "quickstart"
-    shutil.copytree(QUICKSTART_DIR, root, ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*"))
-    return root
-
-
 def plan_overhead(runs: int = 5) -> dict[str, Any]:
     """Plan of the quick start divided by the plan of a provider-only root, alternated."""
     running = emulator.start()
     try:
         with tempfile.TemporaryDirectory() as workspace:
-            quickstart = Terraform(_copy_quickstart(Path(workspace) / "qs"), env=running.aws_env())
+            quickstart = Terraform(copy_quickstart(Path(workspace) / "qs"), env=running.aws_env())
             floor_dir = Path(workspace) / "floor"
             floor_dir.mkdir()
             (floor_dir / "main.tf").write_text(FLOOR_ROOT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import tempfile
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from finfocus_ecs import emulator as emulator_control
+from finfocus_ecs.cache import computed_once
 from finfocus_ecs.roots import write_root
 from finfocus_ecs.terraform import Terraform, planned_resources
 
@@ -63,17 +63,16 @@ def plan_root(tmp_path_factory: pytest.TempPathFactory):
     and the others, waiting on a lock, read its result.
     """
 
+    def plan(name: str, modules: Mapping[str, Mapping[str, Any]], root: Mapping[str, Any]) -> dict[str, Any]:
+        directory = tmp_path_factory.mktemp(name)
+        write_root(directory, modules, **root)
+        terraform = Terraform(directory)
+        terraform.init()
+        return terraform.plan_json()
+
     def build(name: str, modules: Mapping[str, Mapping[str, Any]], **root: Any) -> PlannedRoot:
-        result = _shared_dir() / f"{name}.plan.json"
-        with open(result.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not result.exists():
-                directory = tmp_path_factory.mktemp(name)
-                write_root(directory, modules, **root)
-                terraform = Terraform(directory)
-                terraform.init()
-                result.write_text(json.dumps(terraform.plan_json()))
-        return PlannedRoot(json.loads(result.read_text()))
+        shared = _shared_dir() / f"{name}.plan.json"
+        return PlannedRoot(computed_once(shared, lambda: plan(name, modules, root)))
 
     return build
 

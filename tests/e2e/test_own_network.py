@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from finfocus_ecs.roots import copy_quickstart
 from finfocus_ecs.terraform import Terraform
-from tests.e2e.test_quickstart import client, copy_quickstart
+from tests.e2e.test_quickstart import client
 
 pytestmark = pytest.mark.e2e
 

@@ -21,19 +21,10 @@ import pytest
 
 from finfocus_ecs.emulator import Emulator
 from finfocus_ecs.module import default_region_ports
-from finfocus_ecs.project import MODULE_DIR, QUICKSTART_DIR, REPO_ROOT
+from finfocus_ecs.project import REPO_ROOT
 from finfocus_ecs.terraform import Terraform
 
 pytestmark = pytest.mark.e2e
-
-
-def copy_quickstart(tmp_path):
-    """The example as a user has it, beside a link to the module it sources."""
-    (tmp_path / "modules").mkdir()
-    (tmp_path / "modules" / "finfocus_ecs").symlink_to(MODULE_DIR)
-    root = tmp_path / "examples" / "quickstart"
-    shutil.copytree(QUICKSTART_DIR, root, ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*"))
-    return root
 
 
 def client(emulator, service):

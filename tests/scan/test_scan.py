@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from finfocus_ecs.project import MODULE_DIR, POLICIES_DIR, QUICKSTART_DIR
+from finfocus_ecs.roots import copy_quickstart
 from finfocus_ecs.scan import port_coverage_failures, scan
 from finfocus_ecs.terraform import Terraform
-from tests.e2e.test_quickstart import copy_quickstart
 
 pytestmark = pytest.mark.scan
 

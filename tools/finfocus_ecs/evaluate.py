@@ -7,7 +7,6 @@ reject bad input with their own messages.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import re
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from finfocus_ecs.cache import computed_once
 from finfocus_ecs.project import CACHE_DIR, MODULE_DIR
 from finfocus_ecs.roots import offline_inputs, offline_provider, write_root
 from finfocus_ecs.terraform import Terraform, TerraformError, planned_resources
@@ -72,15 +72,7 @@ def plan_module(inputs: dict[str, Any], region: str = "us-east-1") -> PlannedMod
     from an old plan.
     """
     cached = CACHE_DIR / "plans" / f"{_cache_key(inputs, region)}.json"
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    # Two processes asking for the same plan at once: the second waits and reads it.
-    with open(cached.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if cached.exists():
-            return PlannedModule(**json.loads(cached.read_text()))
-        planned = _plan_module(inputs, region)
-        cached.write_text(json.dumps(planned.__dict__))
-    return planned
+    return PlannedModule(**computed_once(cached, lambda: _plan_module(inputs, region).__dict__))
 
 
 def _plan_module(inputs: dict[str, Any], region: str) -> PlannedModule:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from finfocus_ecs.project import MODULE_DIR
+from finfocus_ecs.project import MODULE_DIR, QUICKSTART_DIR
 
 # Placeholder network ids for plans that never reach AWS.
 PLACEHOLDER_VPC_ID = "vpc-0a1b2c3d4e5f60718"
@@ -84,3 +85,16 @@ def write_root(
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path
+
+
+def copy_quickstart(directory: Path) -> Path:
+    """examples/quickstart as a user has it, beside a link to the module it sources.
+
+    Tests and benchmarks apply the copy, so they never touch the state of the
+    repository's own quick start.
+    """
+    (directory / "modules").mkdir(parents=True)
+    (directory / "modules" / "finfocus_ecs").symlink_to(MODULE_DIR)
+    root = directory / "examples" / "quickstart"
+    shutil.copytree(QUICKSTART_DIR, root, ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*"))
+    return root
