@@ -155,18 +155,7 @@ class Terraform:
         if var_file is not None:
             args.append(f"-var-file={var_file}")
         result = self.run("plan", *args, ok_codes=(0, 1, 2))
-        diagnostics = []
-        for line in result.out.splitlines():
-            start = line.find("{")
-            if start < 0:
-                continue
-            try:
-                message = json.loads(line[start:])
-            except ValueError:
-                continue
-            if message.get("type") == "diagnostic":
-                diagnostics.append(message["diagnostic"])
-        return diagnostics
+        return [message["diagnostic"] for message in _json_messages(result.out) if message.get("type") == "diagnostic"]
 
     def planned_actions(self, var_file: Path | None = None, refresh: bool = True) -> dict[str, str]:
         """Resource address => planned action (create, update, replace, delete), no-ops left out.
@@ -176,13 +165,11 @@ class Terraform:
         args = ["-input=false", "-json", f"-refresh={str(refresh).lower()}"]
         if var_file is not None:
             args.append(f"-var-file={var_file}")
-        actions = {}
-        for line in self.run("plan", *args).out.splitlines():
-            message = json.loads(line)
-            if message.get("type") == "planned_change":
-                change = message["change"]
-                actions[change["resource"]["addr"]] = change["action"]
-        return actions
+        return {
+            message["change"]["resource"]["addr"]: message["change"]["action"]
+            for message in _json_messages(self.run("plan", *args).out)
+            if message.get("type") == "planned_change"
+        }
 
     def plan_has_changes(self, var_file: Path | None = None) -> tuple[bool, str]:
         """`plan -detailed-exitcode`: (True, plan text) when anything would change."""
@@ -208,6 +195,24 @@ class Terraform:
         """Output values by name."""
         raw = json.loads(self.run("output", "-json", "-no-color").out or "{}")
         return {name: item["value"] for name, item in raw.items()}
+
+
+def _json_messages(text: str) -> list[dict[str, Any]]:
+    """The messages of Terraform's `-json` output, one a line.
+
+    A line may carry a prefix: tftest folds a failed command's output into its
+    error text, behind "Error running command plan: 1 ".
+    """
+    messages = []
+    for line in text.splitlines():
+        start = line.find("{")
+        if start < 0:
+            continue
+        try:
+            messages.append(json.loads(line[start:]))
+        except ValueError:
+            continue
+    return messages
 
 
 def _diagnostics(error: tftest.TerraformTestError) -> str:
