@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from finfocus_ecs.cli import app
 from finfocus_ecs.module import default_region_ports
+from tests.commands import run_cli
 
 pytestmark = pytest.mark.plan
 
 runner = CliRunner()
-
-
-def run_cli(*arguments):
-    return subprocess.run([sys.executable, "-m", "finfocus_ecs.cli", *arguments], capture_output=True, text=True)
 
 
 def test_endpoints_json_lists_every_region_of_the_default_map():

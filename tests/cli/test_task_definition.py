@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-import boto3
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
@@ -14,6 +11,7 @@ from typer.testing import CliRunner
 
 from finfocus_ecs.cli import app
 from finfocus_ecs.module import default_region_ports
+from tests.commands import run_cli
 from tests.module_cases import TEN_REGIONS
 
 pytestmark = pytest.mark.plan
@@ -24,9 +22,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def task_definition():
     """Through the console script, as a user runs it."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "finfocus_ecs.cli", "task-definition"], capture_output=True, text=True
-    )
+    completed = run_cli("task-definition")
     assert completed.returncode == 0, completed.stderr
     assert "placeholder" in completed.stderr
     return json.loads(completed.stdout)
@@ -40,15 +36,7 @@ def test_passes_botocore_parameter_validation(task_definition):
 
 
 def test_registers_in_the_emulator_with_13_ports(task_definition, emulator):
-    env = emulator.aws_env()
-    ecs = boto3.client(
-        "ecs",
-        endpoint_url=emulator.endpoint_url,
-        region_name=env["AWS_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-    registered = ecs.register_task_definition(**task_definition)["taskDefinition"]
+    registered = emulator.client("ecs").register_task_definition(**task_definition)["taskDefinition"]
     ports = {m["containerPort"] for c in registered["containerDefinitions"] for m in c["portMappings"]}
     assert len(ports) == 13
     assert ports == set(default_region_ports().values()) | {9090}
@@ -98,9 +86,7 @@ def test_options_change_the_definition_in_process():
     ],
 )
 def test_bad_input_is_a_usage_error_on_stderr(arguments, message):
-    completed = subprocess.run(
-        [sys.executable, "-m", "finfocus_ecs.cli", "task-definition", *arguments], capture_output=True, text=True
-    )
+    completed = run_cli("task-definition", *arguments)
     assert completed.returncode == 2
     assert message in " ".join(completed.stderr.split())
     assert "Traceback" not in completed.stderr

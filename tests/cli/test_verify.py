@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from finfocus_ecs.verify import verify
+from tests.commands import run_cli
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 
@@ -88,41 +87,18 @@ def test_name_that_does_not_resolve():
 
 def test_command_exit_codes_and_rows(servers, hanging_port):
     mapping = ",".join(f"{region}={port}" for region, port in {**servers, "eu-west-1": unused_port()}.items())
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "finfocus_ecs.cli",
-            "verify",
-            "127.0.0.1",
-            "--region-ports",
-            mapping,
-            "--json",
-            "--timeout",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    completed = run_cli("verify", "127.0.0.1", "--region-ports", mapping, "--json", "--timeout", "1")
     assert completed.returncode == 1
     rows = {row["region"]: row for row in json.loads(completed.stdout)}
     assert rows["eu-west-1"]["status"] == "refused" and rows["us-east-1"]["status"] == "ok"
 
     healthy = ",".join(f"{region}={port}" for region, port in servers.items())
-    completed = subprocess.run(
-        [sys.executable, "-m", "finfocus_ecs.cli", "verify", "localhost", "--region-ports", healthy],
-        capture_output=True,
-        text=True,
-    )
+    completed = run_cli("verify", "localhost", "--region-ports", healthy)
     assert completed.returncode == 0, completed.stdout
     assert "3 of 3 ports healthy" in completed.stdout
 
 
 def test_bad_port_map_is_a_usage_error():
-    completed = subprocess.run(
-        [sys.executable, "-m", "finfocus_ecs.cli", "verify", "localhost", "--region-ports", "us-east-1=0"],
-        capture_output=True,
-        text=True,
-    )
+    completed = run_cli("verify", "localhost", "--region-ports", "us-east-1=0")
     assert completed.returncode == 2
     assert "outside 1-65535" in completed.stderr

@@ -8,7 +8,6 @@ import pytest
 
 from finfocus_ecs.roots import copy_quickstart
 from finfocus_ecs.terraform import Terraform
-from tests.e2e.test_quickstart import client
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +24,7 @@ NETWORK_TYPES = {
 
 def test_existing_vpc_and_subnets_are_used_as_they_are(emulator, tmp_path):
     emulator.reset()
-    ec2 = client(emulator, "ec2")
+    ec2 = emulator.client("ec2")
     vpc_id = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
@@ -48,7 +47,7 @@ def test_existing_vpc_and_subnets_are_used_as_they_are(emulator, tmp_path):
 
     outputs = terraform.outputs()
     assert outputs["vpc_id"] == vpc_id
-    service = client(emulator, "ecs").describe_services(
+    service = emulator.client("ecs").describe_services(
         cluster=outputs["cluster_arn"], services=[outputs["service_name"]]
     )["services"][0]
     assert sorted(service["networkConfiguration"]["awsvpcConfiguration"]["subnets"]) == sorted(subnet_ids)

@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 
 from finfocus_ecs.emulator import Emulator
@@ -25,17 +24,6 @@ from finfocus_ecs.project import REPO_ROOT
 from finfocus_ecs.terraform import Terraform
 
 pytestmark = pytest.mark.e2e
-
-
-def client(emulator, service):
-    env = emulator.aws_env()
-    return boto3.client(
-        service,
-        endpoint_url=emulator.endpoint_url,
-        region_name=env["AWS_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 def write_vars(root, **values):
@@ -141,14 +129,14 @@ def test_up_prints_the_12_endpoints_and_its_checks_pass(up_result, repo):
 
 def test_cluster_exists_with_container_insights(emulator, deployed):
     _, outputs = deployed
-    cluster = client(emulator, "ecs").describe_clusters(clusters=[outputs["cluster_arn"]], include=["SETTINGS"])
+    cluster = emulator.client("ecs").describe_clusters(clusters=[outputs["cluster_arn"]], include=["SETTINGS"])
     assert cluster["clusters"][0]["status"] == "ACTIVE"
     assert {"name": "containerInsights", "value": "enabled"} in cluster["clusters"][0]["settings"]
 
 
 def test_task_definition_as_registered(emulator, deployed):
     _, outputs = deployed
-    task = client(emulator, "ecs").describe_task_definition(taskDefinition=outputs["task_definition_arn"])[
+    task = emulator.client("ecs").describe_task_definition(taskDefinition=outputs["task_definition_arn"])[
         "taskDefinition"
     ]
     assert (task["cpu"], task["memory"], task["networkMode"]) == ("2048", "4096", "awsvpc")
@@ -168,7 +156,7 @@ def test_task_definition_as_registered(emulator, deployed):
 
 def test_service_network_registry_and_circuit_breaker(emulator, deployed):
     _, outputs = deployed
-    service = client(emulator, "ecs").describe_services(
+    service = emulator.client("ecs").describe_services(
         cluster=outputs["cluster_arn"], services=[outputs["service_name"]]
     )["services"][0]
     network = service["networkConfiguration"]["awsvpcConfiguration"]
@@ -183,7 +171,7 @@ def test_service_network_registry_and_circuit_breaker(emulator, deployed):
 
 def test_cloud_map_namespace_and_service(emulator, deployed):
     _, outputs = deployed
-    discovery = client(emulator, "servicediscovery")
+    discovery = emulator.client("servicediscovery")
     namespace = discovery.get_namespace(Id=outputs["namespace_id"])["Namespace"]
     assert (namespace["Name"], namespace["Type"]) == ("finfocus.local", "DNS_PRIVATE")
     service = discovery.get_service(Id=outputs["cloud_map_service_arn"].rsplit("/", 1)[1])["Service"]
@@ -194,7 +182,7 @@ def test_cloud_map_namespace_and_service(emulator, deployed):
 
 def test_security_group_rules_exact(emulator, deployed):
     _, outputs = deployed
-    ec2 = client(emulator, "ec2")
+    ec2 = emulator.client("ec2")
     vpc_cidr = ec2.describe_vpcs(VpcIds=[outputs["vpc_id"]])["Vpcs"][0]["CidrBlock"]
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [outputs["security_group_id"]]}])[
         "SecurityGroupRules"
@@ -210,13 +198,13 @@ def test_security_group_rules_exact(emulator, deployed):
 
 def test_execution_role_and_log_group(emulator, deployed):
     _, outputs = deployed
-    iam = client(emulator, "iam")
+    iam = emulator.client("iam")
     role_name = outputs["execution_role_arn"].rsplit("/", 1)[1]
     attached = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == ["AmazonECSTaskExecutionRolePolicy"]
     trust = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
-    groups = client(emulator, "logs").describe_log_groups(logGroupNamePrefix=outputs["log_group_name"])["logGroups"]
+    groups = emulator.client("logs").describe_log_groups(logGroupNamePrefix=outputs["log_group_name"])["logGroups"]
     assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [(outputs["log_group_name"], 365)]
 
 
@@ -246,23 +234,23 @@ def test_destroy_leaves_nothing(emulator, deployed):
     terraform, _ = deployed
     (terraform.directory / "test.tfvars.json").unlink(missing_ok=True)
     terraform.destroy()
-    ecs = client(emulator, "ecs")
+    ecs = emulator.client("ecs")
     # Like AWS, the emulator keeps a deleted cluster visible as INACTIVE.
     clusters = ecs.describe_clusters(clusters=ecs.list_clusters()["clusterArns"])["clusters"]
     assert [c["clusterName"] for c in clusters if c["status"] != "INACTIVE"] == []
     assert ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"] == []
-    discovery = client(emulator, "servicediscovery")
+    discovery = emulator.client("servicediscovery")
     assert discovery.list_namespaces()["Namespaces"] == []
     assert discovery.list_services()["Services"] == []
-    ec2 = client(emulator, "ec2")
+    ec2 = emulator.client("ec2")
     assert [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
     assert [g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"] == []
     assert (
         ec2.describe_nat_gateways(Filters=[{"Name": "state", "Values": ["available", "pending"]}])["NatGateways"] == []
     )
-    iam = client(emulator, "iam")
+    iam = emulator.client("iam")
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("finfocus")] == []
-    assert client(emulator, "logs").describe_log_groups(logGroupNamePrefix="/ecs/finfocus")["logGroups"] == []
+    assert emulator.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/finfocus")["logGroups"] == []
 
 
 def test_down_stops_the_emulator(repo, emulator):

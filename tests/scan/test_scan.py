@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from finfocus_ecs.project import MODULE_DIR, POLICIES_DIR, QUICKSTART_DIR
 from finfocus_ecs.roots import copy_quickstart
 from finfocus_ecs.scan import port_coverage_failures, scan
 from finfocus_ecs.terraform import Terraform
+from tests.commands import run_cli
 
 pytestmark = pytest.mark.scan
 
@@ -56,22 +55,7 @@ def test_quickstart_plan_json_is_clean(emulator, tmp_path):
 
 def test_every_policy_fails_its_fixture_through_the_command(tmp_path):
     sarif, junit = tmp_path / "scan.sarif", tmp_path / "scan.xml"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "finfocus_ecs.cli",
-            "scan",
-            str(FIXTURES),
-            "--json",
-            "--sarif",
-            str(sarif),
-            "--junit",
-            str(junit),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    completed = run_cli("scan", str(FIXTURES), "--json", "--sarif", str(sarif), "--junit", str(junit))
     assert completed.returncode == 1, completed.stderr
     failures = json.loads(completed.stdout)["failures"]
     for folder, check_id in EXPECTED.items():

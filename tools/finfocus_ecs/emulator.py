@@ -20,6 +20,9 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+import boto3
 
 from finfocus_ecs.project import RUN_DIR
 
@@ -62,6 +65,19 @@ class Emulator:
             "AWS_MAX_ATTEMPTS": "2",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+
+    def session(self, region: str = DEFAULT_REGION) -> boto3.Session:
+        """A boto3 session with the emulator's dummy credentials."""
+        return boto3.Session(
+            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=DUMMY_CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=region,
+        )
+
+    def client(self, service: str, region: str = DEFAULT_REGION) -> Any:
+        """A boto3 client for one service, talking to the emulator."""
+        return self.session(region).client(service, endpoint_url=self.endpoint_url)
 
     def is_alive(self) -> bool:
         try:

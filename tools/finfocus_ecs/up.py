@@ -125,12 +125,7 @@ def up(
             running, ready = local_emulator(root)
             started_here = ready is not None
             aws_env = running.aws_env()
-            session = boto3.Session(
-                aws_access_key_id=aws_env["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=aws_env["AWS_SECRET_ACCESS_KEY"],
-                aws_session_token=aws_env["AWS_SESSION_TOKEN"],
-                region_name=aws_env["AWS_REGION"],
-            )
+            session = running.session()
         else:
             aws_env = {}
             session = boto3.Session()
