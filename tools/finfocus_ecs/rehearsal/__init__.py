@@ -1,0 +1,1 @@
+"""Rehearse a planned ECS task definition on this machine as Fargate would run it."""

@@ -1,0 +1,154 @@
+"""The task's network: one namespace every container shares (awsvpc), a client host, and the metadata endpoint.
+
+Addresses come from 198.18.0.0/15 (RFC 2544, set aside for network tests)
+and exist only inside the namespaces. The metadata endpoint listens where
+Fargate's does, 169.254.170.2:80, inside the task namespace only.
+
+Not reproduced: the VPC (one veth stands for the subnet), security groups,
+DNS and Cloud Map (clients use the task IP), ENI attachment delays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+TASK_IP = "198.18.0.2"
+CLIENT_IP = "198.18.0.3"
+SUBNET_CIDR = "198.18.0.0/24"
+METADATA_IP = "169.254.170.2"
+# Absolute, so a PATH given to a container cannot change which ip runs.
+IP = shutil.which("ip") or "/usr/sbin/ip"
+
+
+def namespaces_unavailable() -> str | None:
+    """None when the rehearsal can run here, else why it cannot."""
+    if sys.platform != "linux":
+        return "the rehearsal needs Linux namespaces"
+    if os.geteuid() != 0:
+        return "the rehearsal needs root (network, mount and PID namespaces, chroot)"
+    for tool, package in (("ip", "iproute2"), ("unshare", "util-linux"), ("nsenter", "util-linux")):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            return f"{tool} is not installed (apt-get install {package})"
+    for tool in ("busybox", "haproxy", "curl", "tini-static"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            package = "tini" if tool == "tini-static" else tool
+            return f"{tool} is not installed (apt-get install {package})"
+    probe = subprocess.run([IP, "netns", "list"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"ip netns is unavailable: {probe.stderr.strip()}"
+    return None
+
+
+def _run(*command: str) -> None:
+    subprocess.run(command, check=True, capture_output=True)
+
+
+class TaskNetwork:
+    """Two hosts joined by a veth: the task (every container) and a client in the VPC."""
+
+    def __init__(self, tag: str) -> None:
+        suffix = f"{os.getpid()}-{tag}"[-12:]
+        self.task_ns = f"fft-{suffix}"
+        self.client_ns = f"ffc-{suffix}"
+        self._veth = f"ffv{os.getpid() % 100000}{tag[:3]}"
+        self._metadata: subprocess.Popen | None = None
+        self._helpers: list[subprocess.Popen] = []
+
+    def __enter__(self) -> TaskNetwork:
+        try:
+            _run(IP, "netns", "add", self.task_ns)
+            _run(IP, "netns", "add", self.client_ns)
+            _run(IP, "link", "add", f"{self._veth}t", "type", "veth", "peer", "name", f"{self._veth}c")
+            _run(IP, "link", "set", f"{self._veth}t", "netns", self.task_ns)
+            _run(IP, "link", "set", f"{self._veth}c", "netns", self.client_ns)
+            for namespace, device, address in (
+                (self.task_ns, f"{self._veth}t", TASK_IP),
+                (self.client_ns, f"{self._veth}c", CLIENT_IP),
+            ):
+                _run(IP, "-n", namespace, "addr", "add", f"{address}/24", "dev", device)
+                _run(IP, "-n", namespace, "link", "set", device, "up")
+                _run(IP, "-n", namespace, "link", "set", "lo", "up")
+            _run(IP, "-n", self.task_ns, "addr", "add", f"{METADATA_IP}/32", "dev", "lo")
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start_metadata(self, task: Mapping, containers: Mapping[str, Mapping]) -> None:
+        """Serve the v4 endpoint: `GET /v4/ID` (the container), `GET /v4/ID/task` (the task)."""
+        document = json.dumps({"task": task, "containers": containers})
+        self._metadata = subprocess.Popen(
+            [IP, "netns", "exec", self.task_ns, sys.executable, "-m", "finfocus_ecs.rehearsal.metadata", METADATA_IP],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self._metadata.stdin.write(document)
+        self._metadata.stdin.close()
+        if self._metadata.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the metadata endpoint did not start: {self._metadata.stderr.read()}")
+
+    def on_client(self, command: Sequence[str], timeout: float = 60, **kwargs: object) -> subprocess.CompletedProcess:
+        """Run a command on the client host, as a client in the VPC would."""
+        return subprocess.run(
+            [IP, "netns", "exec", self.client_ns, *command], capture_output=True, text=True, timeout=timeout, **kwargs
+        )
+
+    def spawn_on_client(self, command: Sequence[str]) -> subprocess.Popen:
+        """A long-running client process (stopped by close())."""
+        process = subprocess.Popen(
+            [IP, "netns", "exec", self.client_ns, *command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self._helpers.append(process)
+        return process
+
+    def listening(self) -> list[tuple[str, int]]:
+        """(address, port) of every TCP listener in the task namespace (ss -ltn)."""
+        listing = subprocess.run(
+            [IP, "netns", "exec", self.task_ns, "ss", "-Hltn"], capture_output=True, text=True, check=True
+        ).stdout
+        found = []
+        for line in listing.splitlines():
+            host, _, port = line.split()[3].rpartition(":")
+            found.append((host, int(port)))
+        return found
+
+    def wait_for_listeners(self, ports: set[int], host: str = TASK_IP, timeout: float = 10) -> set[int]:
+        deadline = time.monotonic() + timeout
+        while True:
+            open_ports = {port for address, port in self.listening() if address == host}
+            if ports <= open_ports or time.monotonic() > deadline:
+                return open_ports
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        for process in [*self._helpers, *([self._metadata] if self._metadata else [])]:
+            if process.poll() is None:
+                with contextlib.suppress(OSError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            for stream in (process.stdin, process.stdout, process.stderr):
+                if stream:
+                    stream.close()
+        self._helpers.clear()
+        self._metadata = None
+        for namespace in (self.task_ns, self.client_ns):
+            subprocess.run([IP, "netns", "delete", namespace], capture_output=True)

@@ -1,0 +1,117 @@
+"""One rehearsal from start to stop: what `finfocus-ecs rehearse` and the benchmark run.
+
+Start the task, wait until it is HEALTHY (or stops, or the time is up),
+probe every regional port from the client host as a client in the VPC would,
+then stop it as ECS does and report how each step went.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finfocus_ecs.rehearsal.network import TASK_IP
+from finfocus_ecs.rehearsal.task import TaskRehearsal, TaskReport
+
+
+@dataclass
+class RehearsalResult:
+    """What a user wants to know: did it start, answer and stop as Fargate would run it."""
+
+    healthy: bool
+    seconds_to_healthy: float | None
+    probes: dict[int, dict[str, Any]]
+    stop_seconds: float | None
+    report: TaskReport
+    region_ports: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def probes_ok(self) -> bool:
+        return bool(self.probes) and all(
+            result.get("http") == 200 and result.get("grpc") == "ok" for result in self.probes.values()
+        )
+
+    @property
+    def stopped_cleanly(self) -> bool:
+        return self.report.last_status == "STOPPED" and not any(c.killed for c in self.report.containers)
+
+    @property
+    def ok(self) -> bool:
+        return self.healthy and self.probes_ok and self.stopped_cleanly
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "healthy": self.healthy,
+            "seconds_to_healthy": self.seconds_to_healthy,
+            "probes": {str(port): result for port, result in self.probes.items()},
+            "stop_seconds": self.stop_seconds,
+            "region_ports": self.region_ports,
+            "task": asdict(self.report),
+        }
+
+
+def regional_ports(task_definition: Mapping[str, Any]) -> dict[str, int]:
+    """Region => port from the port mappings (named after their regions), wherever they are published."""
+    return {
+        mapping["name"]: mapping["containerPort"]
+        for container in task_definition["containerDefinitions"]
+        for mapping in container.get("portMappings", [])
+        if mapping.get("name") and mapping["name"] != "metrics"
+    }
+
+
+def probe(task: TaskRehearsal, ports: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """HTTP /healthz and gRPC health + Name on each port of the task IP, from the client host."""
+    ports = sorted(ports)
+    completed = task.network.on_client(
+        [sys.executable, "-m", "finfocus_ecs.rehearsal.probe", TASK_IP, *map(str, ports)], timeout=60
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"the client probe failed: {completed.stderr.strip()}")
+    return {int(port): result for port, result in json.loads(completed.stdout).items()}
+
+
+def rehearse(
+    task_definition: Mapping[str, Any],
+    *,
+    time_scale: float = 1.0,
+    plugin_regions: Iterable[str] | None = None,
+    timeout: float = 600,
+    on_event: Callable[[float, str], None] | None = None,
+    workdir: Path | None = None,
+) -> RehearsalResult:
+    """Run the task definition once: start, HEALTHY, probe, stop."""
+    with tempfile.TemporaryDirectory(prefix="finfocus-rehearsal-", dir=workdir) as scratch, TaskRehearsal(
+        task_definition, Path(scratch), time_scale=time_scale, plugin_regions=plugin_regions, tag="cli"
+    ) as task:
+        shown = 0
+
+        def relay() -> None:
+            nonlocal shown
+            for seconds, text in task.events[shown:]:
+                if on_event:
+                    on_event(seconds, text)
+            shown = len(task.events)
+
+        task.start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and task.health != "HEALTHY" and task.last_status != "STOPPED":
+            relay()
+            time.sleep(0.1)
+        healthy = task.health == "HEALTHY"
+        seconds_to_healthy = task.elapsed() if healthy else None
+        region_ports = regional_ports(task_definition)
+        probes = probe(task, region_ports.values()) if healthy else {}
+        stop_started = task.elapsed()
+        report = task.stop()
+        relay()
+        stopped = [c.stopped_at for c in report.containers if c.stopped_at is not None]
+        stop_seconds = round(max(stopped) - stop_started, 3) if healthy and stopped else None
+        return RehearsalResult(healthy, seconds_to_healthy, probes, stop_seconds, report, region_ports)
