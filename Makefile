@@ -13,11 +13,11 @@ up: $(STAMP)  ## Deploy the quick start into the local AWS emulator and print th
 down: $(STAMP)  ## Destroy the quick start and stop the emulator
 	$(BIN)/finfocus-ecs down $(ARGS)
 
-test: $(STAMP) $(CHECKOV_STAMP)  ## The whole suite: static, plan, e2e, netns, scan, cli, docs
+test: $(STAMP) $(CHECKOV_STAMP)  ## The whole suite: static, plan, e2e, netns, rehearsal, scan, cli, docs
 	$(BIN)/pytest -n 4 --dist loadfile $(ARGS)
 
 test-fast: $(STAMP)  ## Everything that needs no emulator, namespaces or checkov
-	$(BIN)/pytest -n 4 --dist loadfile -m "not e2e and not netns and not scan" $(ARGS)
+	$(BIN)/pytest -n 4 --dist loadfile -m "not e2e and not netns and not rehearsal and not scan" $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check tools tests bench policies

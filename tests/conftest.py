@@ -13,7 +13,9 @@ import pytest
 
 from finfocus_ecs import emulator as emulator_control
 from finfocus_ecs.cache import computed_once
+from finfocus_ecs.evaluate import PlannedModule
 from finfocus_ecs.roots import write_root
+from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN, render_task_definition
 from finfocus_ecs.terraform import Terraform, planned_resources
 
 
@@ -45,6 +47,19 @@ class PlannedRoot:
 
     def output(self, call: str) -> dict[str, Any]:
         return self.plan["output_changes"][call]["after"]
+
+    def task_definition(self, call: str) -> dict[str, Any]:
+        """The call's task definition as RegisterTaskDefinition takes it (what the rehearsal runs)."""
+        prefix = f"module.{call}."
+        resources = {
+            resource["address"][len(prefix) :]: resource["values"]
+            for resource in self.resources
+            if resource["address"].startswith(prefix)
+        }
+        # A role the module creates has no ARN before apply; the rehearsal does not use it.
+        task = resources["aws_ecs_task_definition.this"] = dict(resources["aws_ecs_task_definition.this"])
+        task.setdefault("execution_role_arn", PLACEHOLDER_EXECUTION_ROLE_ARN)
+        return render_task_definition(PlannedModule(resources, self.output(call), "us-east-1"))
 
 
 def _shared_dir() -> Path:
@@ -124,3 +139,15 @@ def emulator() -> Iterator[emulator_control.Emulator]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def rehearsal_available() -> None:
+    """Skip the Fargate rehearsal where namespaces cannot be built, but never in CI, where a skip would hide it."""
+    from finfocus_ecs.rehearsal.network import namespaces_unavailable
+
+    reason = namespaces_unavailable()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the Fargate rehearsal, but {reason}")
+    if reason:
+        pytest.skip(f"cannot rehearse here: {reason}")

@@ -5,16 +5,27 @@ from __future__ import annotations
 from finfocus_ecs.module import image_layouts
 from finfocus_ecs.roots import offline_inputs
 
-TEN_REGIONS = image_layouts()["later-10-region"]["region_ports"]
+LAYOUTS = {layout["name"]: layout for layout in image_layouts()}
+TEN_REGIONS = LAYOUTS["10-region"]["region_ports"]
+PLUGIN_REPOSITORY = "ghcr.io/rshade/finfocus-plugin-aws-public"
+# A custom build: a tag the module does not know, so region_ports is the user's.
+CUSTOM_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/finfocus-custom:build-42"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:finfocus/token-AbCdEf"
 PARAMETER_ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/finfocus/key"
 KMS_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 CALLS = {
     "defaults": offline_inputs(),
+    # The default tag's layout given explicitly: accepted, as it matches.
     "ten_regions": offline_inputs(region_ports=TEN_REGIONS),
+    # The older layouts follow from their tags alone.
+    "twelve_regions": offline_inputs(image=f"{PLUGIN_REPOSITORY}:v0.1.2"),
+    "nine_regions": offline_inputs(image=f"{PLUGIN_REPOSITORY}:v0.1.3"),
     "bridge_off": offline_inputs(port_bridge_enabled=False),
-    "gapped": offline_inputs(region_ports={"us-east-1": 8001, "us-west-2": 8002, "eu-west-1": 8005, "sa-east-1": 8007}),
+    "gapped": offline_inputs(
+        image=CUSTOM_IMAGE,
+        region_ports={"us-east-1": 8001, "us-west-2": 8002, "eu-west-1": 8005, "sa-east-1": 8007},
+    ),
     "no_metrics": offline_inputs(metrics_port=None),
     "sources": offline_inputs(
         allowed_cidr_blocks=["10.1.0.0/16", "fd00::/8"],

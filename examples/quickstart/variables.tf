@@ -43,14 +43,13 @@ variable "create_nat_gateway" {
 }
 
 variable "image" {
-  description = "Plugin image; pin a vX.Y.Z tag in production."
+  description = "Plugin image pinned to a release tag, e.g. `ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2`. `null` keeps the module's default, v0.1.8."
   type        = string
-  default     = "ghcr.io/rshade/finfocus-plugin-aws-public:latest"
-  nullable    = false
+  default     = null
 }
 
 variable "region_ports" {
-  description = "AWS region => port that the image serves. `null` keeps the module's default, the 12-region image."
+  description = "AWS region => port that the image serves. `null` takes the layout of the image's tag; set it only for an image the module does not know."
   type        = map(number)
   default     = null
 }

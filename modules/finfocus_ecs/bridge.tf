@@ -52,18 +52,27 @@ locals {
       exit 78
     fi
     run_dir="$${TMPDIR:-/tmp}"
-    cat > "$run_dir/port-bridge.cfg" <<CFG
+    if ! cat > "$run_dir/port-bridge.cfg" 2>/dev/null <<CFG
     global
       maxconn 4096
+      hard-stop-after ${var.termination_grace_seconds}s
     defaults
       mode tcp
       timeout connect 5s
       timeout client 1h
       timeout server 1h
+    frontend port-bridge-health
+      mode http
+      bind 127.0.0.1:${var.port_bridge_health_port}
+      monitor-uri /healthz
     ${join("\n", local.port_bridge_listeners)}
     CFG
+    then
+      log "cannot write $run_dir/port-bridge.cfg as uid $(id -u): the directory is not writable (is the volume-init container missing?)"
+      exit 73
+    fi
     log "forwarding ${length(local.regional_ports)} regional ports (${join(",", local.regional_ports)}) from $task_ip to 127.0.0.1"
-    exec haproxy -db -f "$run_dir/port-bridge.cfg" -p "$run_dir/port-bridge.pid"
+    exec haproxy -W -db -f "$run_dir/port-bridge.cfg"
   EOT
 
   bridge_container = {
@@ -83,14 +92,22 @@ locals {
     # Start once the plugin's processes are starting; the bridge forwards to
     # ports that come up one by one, and refused connections recover by
     # themselves.
-    dependsOn = [{ containerName = local.plugin_container_name, condition = "START" }]
+    dependsOn = [
+      { containerName = local.volume_init_container_name, condition = "SUCCESS" },
+      { containerName = local.plugin_container_name, condition = "START" },
+    ]
+    # HAProxy itself must answer: a process check would pass for a hung
+    # HAProxy, and `kill -0 ""` passes under busybox even with no process.
     healthCheck = {
-      command     = ["CMD-SHELL", "kill -0 \"$(cat /tmp/port-bridge.pid)\""]
+      command     = ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:${var.port_bridge_health_port}/healthz"]
       interval    = 10
       timeout     = 5
       retries     = 3
       startPeriod = 15
     }
+    # The image stops with SIGUSR1 (soft stop); hard-stop-after ends open
+    # connections within the plugin's grace, before ECS's SIGKILL.
+    stopTimeout = local.stop_timeout
     logConfiguration = {
       logDriver = "awslogs"
       options = {

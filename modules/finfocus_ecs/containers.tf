@@ -6,6 +6,10 @@
 locals {
   plugin_tmp_volume = "plugin-tmp"
 
+  # "region:port" words in port order: what the start script and the health
+  # check loop over.
+  region_port_words = [for port in local.regional_ports : "${local.region_by_port[tostring(port)]}:${port}"]
+
   regional_port_mappings = [
     for port in local.regional_ports : {
       name          = local.region_by_port[tostring(port)]
@@ -22,11 +26,13 @@ locals {
     protocol      = "tcp"
   }]
 
+  # Both stay true: without /healthz neither the start script nor the health
+  # check can tell a running region from a dead one.
   plugin_environment_map = merge(
     var.environment,
     {
-      FINFOCUS_PLUGIN_WEB_ENABLED     = tostring(var.web_enabled)
-      FINFOCUS_PLUGIN_HEALTH_ENDPOINT = tostring(var.health_endpoint_enabled)
+      FINFOCUS_PLUGIN_WEB_ENABLED     = "true"
+      FINFOCUS_PLUGIN_HEALTH_ENDPOINT = "true"
       FINFOCUS_LOG_LEVEL              = var.log_level
       TERMINATION_GRACE_SECONDS       = tostring(var.termination_grace_seconds)
     },
@@ -38,23 +44,94 @@ locals {
   plugin_environment = [for name in keys(local.plugin_environment_map) : { name = name, value = local.plugin_environment_map[name] }]
   plugin_secrets     = [for name in keys(var.secrets) : { name = name, valueFrom = var.secrets[name] }]
 
+  # Regions must answer within the health check's start period: after it the
+  # task would be replaced anyway. At least a minute, for a start period of 0.
+  plugin_startup_seconds = max(var.health_check.start_period, 60)
+  # One probe may not use the whole health check timeout, or a hung region
+  # would show as a timeout instead of naming itself.
+  health_probe_seconds = max(1, var.health_check.timeout - 1)
+
+  # The image's /entrypoint.sh and /healthcheck.sh are bash scripts in an
+  # image without bash (every tag v0.1.1-v0.1.8), so they cannot run. This is
+  # their POSIX sh replacement, run by the image's tini as `sh -c SCRIPT`:
+  # busybox sh in the image, dash in the rehearsal's checks alike.
+  plugin_start_script = join("\n", compact([
+    "set -u",
+    "log() { echo \"finfocus-start: $*\" >&2; }",
+    "regions='${join(" ", local.region_port_words)}'",
+    "grace=${var.termination_grace_seconds}",
+    "started=''",
+    # Every binary first: a tag that lacks a region fails before anything starts.
+    "missing=''",
+    "for pair in $regions; do [ -x \"/usr/local/bin/finfocus-plugin-aws-public-$${pair%%:*}\" ] || missing=\"$missing $${pair%%:*}\"; done",
+    "if [ -n \"$missing\" ]; then log \"this image has no binary for region(s)$missing (/usr/local/bin/finfocus-plugin-aws-public-REGION): region_ports does not match the image's layout\"; exit 1; fi",
+    # SIGTERM: forward to every process, give them the grace, then SIGKILL.
+    "stop() {",
+    "  trap '' TERM INT",
+    "  log \"$1: SIGTERM to every region and the metrics aggregator, $${grace}s before SIGKILL\"",
+    "  for entry in $started; do kill -TERM \"$${entry##*:}\" 2>/dev/null; done",
+    "  ticks=0",
+    "  while [ \"$ticks\" -lt $((grace * 5)) ]; do",
+    "    alive=''",
+    "    for entry in $started; do kill -0 \"$${entry##*:}\" 2>/dev/null && alive=\"$alive $${entry%:*}\"; done",
+    "    [ -z \"$alive\" ] && { log 'every process stopped'; exit \"$2\"; }",
+    "    sleep 0.2",
+    "    ticks=$((ticks + 1))",
+    "  done",
+    "  log \"still running after $${grace}s, SIGKILL:$alive\"",
+    "  for entry in $started; do kill -KILL \"$${entry##*:}\" 2>/dev/null; done",
+    "  exit 137",
+    "}",
+    "trap 'stop \"SIGTERM received\" 0' TERM INT",
+    "for pair in $regions; do",
+    "  region=$${pair%%:*}",
+    "  port=$${pair##*:}",
+    "  REGION=\"$region\" \"/usr/local/bin/finfocus-plugin-aws-public-$region\" --port \"$port\" &",
+    "  started=\"$started $pair:$!\"",
+    "done",
+    "deadline=$(($(date +%s) + ${local.plugin_startup_seconds}))",
+    "for entry in $started; do",
+    "  region=$${entry%%:*}",
+    "  pid=$${entry##*:}",
+    "  port=$${entry#*:}",
+    "  port=$${port%%:*}",
+    "  until curl -fsS -m 2 -o /dev/null \"http://127.0.0.1:$port/healthz\" 2>/dev/null; do",
+    "    kill -0 \"$pid\" 2>/dev/null || stop \"region $region (port $port) exited during start\" 1",
+    "    [ \"$(date +%s)\" -lt \"$deadline\" ] || stop \"region $region did not answer http://127.0.0.1:$port/healthz within ${local.plugin_startup_seconds}s\" 1",
+    "    sleep 0.5",
+    "  done",
+    "done",
+    "log \"${length(local.regional_ports)} regions answer /healthz on ${join(",", local.regional_ports)}\"",
+    var.metrics_port == null ? "" : "/usr/local/bin/metrics-aggregator -listen :${var.metrics_port} -start-port ${try(local.regional_ports[0], 0)} -end-port ${try(local.regional_ports[length(local.regional_ports) - 1], 0)} &",
+    var.metrics_port == null ? "" : "started=\"$started metrics-aggregator:${var.metrics_port}:$!\"",
+    # wait returns at once when a trapped signal arrives, and when every child
+    # has exited; the health check, not this script, notices a dead region.
+    "while :; do wait; sleep 1; done",
+  ]))
+
+  # Every regional port in turn; the first that does not answer names itself.
+  plugin_health_command = "for pair in ${join(" ", local.region_port_words)}; do curl -fsS -m ${local.health_probe_seconds} -o /dev/null \"http://127.0.0.1:$${pair##*:}/healthz\" || { echo \"region $${pair%%:*} (port $${pair##*:}) does not answer /healthz\"; exit 1; }; done"
+
   plugin_container = merge(
     {
-      name                   = local.plugin_container_name
-      image                  = var.image
-      cpu                    = local.plugin_cpu
-      memoryReservation      = local.plugin_memory_reservation
-      essential              = true
-      user                   = "65532:65532"
-      readonlyRootFilesystem = true
+      name              = local.plugin_container_name
+      image             = var.image
+      cpu               = local.plugin_cpu
+      memoryReservation = local.plugin_memory_reservation
+      essential         = true
+      user              = "65532:65532"
+      # ECS Exec's agent writes into the container's root filesystem: AWS
+      # supports no read-only root with it, so exec makes this one writable.
+      readonlyRootFilesystem = !var.enable_execute_command
       stopTimeout            = local.stop_timeout
       portMappings           = concat(var.port_bridge_enabled ? [] : local.regional_port_mappings, local.metrics_port_mappings)
       environment            = local.plugin_environment
       mountPoints            = [{ sourceVolume = local.plugin_tmp_volume, containerPath = "/tmp", readOnly = false }]
       volumesFrom            = []
       systemControls         = []
+      dependsOn              = [{ containerName = local.volume_init_container_name, condition = "SUCCESS" }]
       healthCheck = {
-        command     = ["CMD", "/healthcheck.sh"]
+        command     = var.use_image_entrypoint ? ["CMD", "/healthcheck.sh"] : ["CMD-SHELL", local.plugin_health_command]
         interval    = var.health_check.interval
         timeout     = var.health_check.timeout
         retries     = var.health_check.retries
@@ -69,8 +146,43 @@ locals {
         }
       }
     },
+    # tini stays PID 1: it reaps the regions and passes SIGTERM to the script.
+    var.use_image_entrypoint ? {} : { entryPoint = ["/sbin/tini", "--", "/bin/sh", "-c"], command = [local.plugin_start_script] },
     length(local.plugin_secrets) > 0 ? { secrets = local.plugin_secrets } : {},
   )
 
-  container_definitions = concat([local.plugin_container], [for bridge in [local.bridge_container] : bridge if var.port_bridge_enabled])
+  # A task volume is a root-owned 0755 directory on Fargate, and no image
+  # here declares a VOLUME that would give it other owners. The plugin runs as
+  # 65532 and HAProxy as 99, so this short-lived root container makes each
+  # volume writable like /tmp (1777), exits 0, and the others wait for that.
+  volume_init_container_name = "volume-init"
+  task_volumes               = concat([local.plugin_tmp_volume], var.port_bridge_enabled ? [local.bridge_tmp_volume] : [])
+  volume_init_container = {
+    name                   = local.volume_init_container_name
+    image                  = var.image
+    cpu                    = 0
+    essential              = false
+    user                   = "0:0"
+    readonlyRootFilesystem = true
+    entryPoint             = ["/bin/sh", "-c"]
+    command                = ["chmod 1777 ${join(" ", [for volume in local.task_volumes : "/volumes/${volume}"])}"]
+    portMappings           = []
+    environment            = []
+    mountPoints            = [for volume in local.task_volumes : { sourceVolume = volume, containerPath = "/volumes/${volume}", readOnly = false }]
+    volumesFrom            = []
+    systemControls         = []
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = data.aws_region.current.name
+        awslogs-stream-prefix = "volume-init"
+      }
+    }
+  }
+
+  container_definitions = concat(
+    [local.volume_init_container, local.plugin_container],
+    [for bridge in [local.bridge_container] : bridge if var.port_bridge_enabled],
+  )
 }

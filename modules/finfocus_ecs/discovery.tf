@@ -8,18 +8,32 @@ resource "aws_service_discovery_private_dns_namespace" "this" {
   tags = var.tags
 }
 
-# With a given namespace, its name builds every endpoint, so make sure the
-# name the user gave is really that namespace's name.
-data "aws_service_discovery_dns_namespace" "existing" {
+# With a given namespace, namespace_id is the truth: the Cloud Map service is
+# created in it. Its name still builds every endpoint, so check that
+# namespace_name is that namespace's name, and that it serves this VPC.
+# Provider 5.x cannot read a namespace by id: aws_service_discovery_dns_namespace
+# searches by name across the account and region, so two VPCs with a
+# finfocus.local each make it fail or find the other VPC's namespace. A private
+# namespace is a Route 53 private hosted zone of the same name that Cloud Map
+# links to itself. Route 53 allows one private zone of a name per VPC
+# (ConflictingDomainExists), so name and VPC find at most one zone, and its
+# linked service's description is the namespace's ARN, which ends in its id:
+#   "LinkedService": {"ServicePrincipal": "servicediscovery.amazonaws.com",
+#     "Description": "arn:aws:servicediscovery:REGION:ACCOUNT:namespace/ns-..."}
+# No zone of that name in the VPC fails here with the provider's "no matching
+# Route 53 Hosted Zone found". Plan needs route53:ListHostedZones,
+# GetHostedZone, ListResourceRecordSets and ListTagsForResource.
+data "aws_route53_zone" "existing_namespace" {
   count = local.create_namespace ? 0 : 1
 
-  name = var.namespace_name
-  type = "DNS_PRIVATE"
+  name         = var.namespace_name
+  private_zone = true
+  vpc_id       = var.vpc_id
 
   lifecycle {
     postcondition {
-      condition     = self.id == var.namespace_id
-      error_message = "namespace_name = \"${var.namespace_name}\" is the namespace ${self.id}, not namespace_id = \"${coalesce(var.namespace_id, "null")}\": set namespace_name to the name of the namespace you give."
+      condition     = self.linked_service_principal == "servicediscovery.amazonaws.com" && endswith(coalesce(self.linked_service_description, "none"), "/${coalesce(var.namespace_id, "none")}")
+      error_message = "namespace_name = \"${var.namespace_name}\" is not the name of namespace_id = \"${coalesce(var.namespace_id, "null")}\" in vpc_id = \"${var.vpc_id}\": the private zone ${self.name} (${self.zone_id}) in that VPC belongs to ${coalesce(self.linked_service_description, "no Cloud Map namespace")}. Set namespace_name to the name of the namespace you give, and use a namespace of this VPC."
     }
   }
 }
@@ -51,4 +65,8 @@ resource "aws_service_discovery_service" "this" {
   force_destroy = true
 
   tags = var.tags
+
+  # Register nothing in a namespace whose name was not checked, even when the
+  # check cannot run until apply (a vpc_id created in the same run).
+  depends_on = [data.aws_route53_zone.existing_namespace]
 }

@@ -20,6 +20,7 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 }
 
 resource "aws_ecs_task_definition" "this" {
+  #checkov:skip=CKV_AWS_336:Every container has a read-only root, except the plugin's when enable_execute_command = true: the ECS Exec agent writes to the root filesystem and AWS does not support ECS Exec with a read-only root. Off by default; tests/plan asserts read-only roots otherwise.
   family                   = var.name
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
@@ -34,14 +35,10 @@ resource "aws_ecs_task_definition" "this" {
     cpu_architecture        = var.cpu_architecture
   }
 
-  # The entrypoint writes FIFOs and PID files under /tmp, and the root
-  # filesystem is read-only: a task volume gives it a writable /tmp.
-  volume {
-    name = local.plugin_tmp_volume
-  }
-
+  # Writable /tmp for read-only roots (the image's own entrypoint writes FIFOs
+  # there, the bridge its config); volume-init makes them writable.
   dynamic "volume" {
-    for_each = var.port_bridge_enabled ? [local.bridge_tmp_volume] : []
+    for_each = local.task_volumes
     content {
       name = volume.value
     }
@@ -51,12 +48,27 @@ resource "aws_ecs_task_definition" "this" {
 
   lifecycle {
     precondition {
+      condition     = length(local.region_ports) > 0
+      error_message = "region_ports is null and image = \"${var.image}\" is not a release this module knows (${join(", ", local.known_tags)} of ghcr.io/rshade/finfocus-plugin-aws-public): set region_ports to the region => port layout that image serves."
+    }
+
+    precondition {
+      condition     = length(local.layout_missing) + length(local.layout_unserved) == 0
+      error_message = "region_ports does not match the layout of image tag ${local.image_tag} (image = \"${var.image}\"): that tag serves ${local.image_layout_text}. Missing or on another port: ${local.layout_missing_text}. Not served by the tag: ${local.layout_unserved_text}. Set region_ports = null to use the tag's layout."
+    }
+
+    precondition {
+      condition     = !var.port_bridge_enabled || !contains(values(local.region_ports), var.port_bridge_health_port) && var.port_bridge_health_port != coalesce(var.metrics_port, 0)
+      error_message = "port_bridge_health_port = ${var.port_bridge_health_port} is also a regional or the metrics port: give HAProxy's health check a port nothing else in the task uses."
+    }
+
+    precondition {
       condition     = contains(local.fargate_memory_allowed, var.memory)
       error_message = "memory = ${var.memory} is not offered by Fargate with cpu = ${var.cpu}: allowed memory for that cpu is ${join(", ", local.fargate_memory_allowed)} MiB."
     }
 
     precondition {
-      condition     = var.metrics_port == null || !contains(values(var.region_ports), coalesce(var.metrics_port, 0))
+      condition     = var.metrics_port == null || !contains(values(local.region_ports), coalesce(var.metrics_port, 0))
       error_message = "metrics_port = ${coalesce(var.metrics_port, 0)} is also in region_ports (${try(local.region_by_port[tostring(var.metrics_port)], "")}): give the metrics aggregator a port no region uses."
     }
 
@@ -108,7 +120,42 @@ resource "aws_ecs_service" "this" {
   enable_ecs_managed_tags            = true
   propagate_tags                     = "SERVICE"
 
+  # Apply returns once ECS reports one deployment with every desired task
+  # RUNNING (provider 5.x compares runningCount with desiredCount; RUNNING
+  # does not mean healthy). A task that cannot start (no route to ghcr.io, an
+  # execution role ECS cannot assume) never gets there: the circuit breaker
+  # marks the deployment FAILED, ECS launches no more tasks, and apply fails
+  # when the wait below runs out, instead of printing endpoints that do not
+  # answer. The emulator runs no containers; it reports every desired task
+  # running (emulator_server.py), so it cannot show this failure.
+  wait_for_steady_state = var.wait_for_steady_state
+
+  # How long that wait may take. A Fargate task runs 1-3 minutes after the
+  # service changes (ENI, image pull); 15 leaves room for a slow pull and ends
+  # a start that cannot succeed sooner than the provider's 20. The circuit
+  # breaker alone may take longer: it fails a deployment after 10 failed
+  # tasks when desired_count is 20 or less (Developer Guide, deployment circuit
+  # breaker, "Failure threshold").
+  timeouts {
+    create = "15m"
+    update = "15m"
+  }
+
   tags = var.tags
 
   depends_on = [aws_ecs_cluster_capacity_providers.this]
+
+  lifecycle {
+    precondition {
+      condition     = var.cpu < 8192 || var.platform_version == "LATEST" || try(tonumber(split(".", var.platform_version)[1]) >= 4, false)
+      error_message = "cpu = ${var.cpu} needs Fargate platform version 1.4.0 or later, and platform_version = \"${var.platform_version}\": use LATEST or 1.4.0, or a cpu of 4096 or less."
+    }
+
+    # After a failed deployment the circuit breaker rolls the service back to
+    # the previous task definition, and the provider reads that one back.
+    postcondition {
+      condition     = self.task_definition == aws_ecs_task_definition.this.arn
+      error_message = "The service ${self.name} runs ${self.task_definition}, not ${aws_ecs_task_definition.this.arn}: its deployment failed and was rolled back. The service's events say why: aws ecs describe-services --cluster ${local.cluster_arn} --services ${self.name} --query 'services[0].events[:10]'."
+    }
+  }
 }

@@ -1,7 +1,24 @@
 data "aws_partition" "current" {}
 
+locals {
+  # The account the tasks run in, for the confused-deputy conditions below.
+  # data.aws_caller_identity would ask STS on every plan, and the module
+  # plans without credentials (the CLI and the plan tests do); the log
+  # group's ARN (arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME) names the
+  # same account and region, since the provider that creates it creates the
+  # service. Known once the log group exists: on a first plan the trust
+  # policies show as (known after apply).
+  account_id = split(":", aws_cloudwatch_log_group.this.arn)[4]
+}
+
+# Confused deputy: ECS may assume these roles only for tasks of this account,
+# in this region. The Developer Guide's task IAM role page gives this trust
+# policy ("ArnLike" aws:SourceArn arn:aws:ecs:REGION:ACCOUNT:* and
+# "StringEquals" aws:SourceAccount ACCOUNT), and notes that a SourceArn naming
+# one cluster is not supported, hence the wildcard
+# (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html).
 data "aws_iam_policy_document" "ecs_tasks_assume_role" {
-  count = local.create_execution_role || local.create_exec_task_role ? 1 : 0
+  count = local.create_exec_task_role ? 1 : 0
 
   statement {
     actions = ["sts:AssumeRole"]
@@ -9,6 +26,43 @@ data "aws_iam_policy_document" "ecs_tasks_assume_role" {
     principals {
       type        = "Service"
       identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:ecs:${data.aws_region.current.name}:${local.account_id}:*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+# The execution role gets aws:SourceAccount only. The Developer Guide's task
+# execution role page shows a trust policy without conditions and does not
+# say that ECS sends aws:SourceArn when it assumes this role; a condition on
+# a key that is absent denies, and every task would then fail to start with
+# "ECS was unable to assume the role". aws:SourceAccount on this role is
+# common practice (e.g. the UK National Archives' TDR ECS execution roles).
+data "aws_iam_policy_document" "ecs_execution_assume_role" {
+  count = local.create_execution_role ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
     }
   }
 }
@@ -18,7 +72,7 @@ resource "aws_iam_role" "execution" {
 
   name               = "${var.name}-execution"
   description        = "ECS pulls the FinFocus plugin image, writes its logs and reads its secrets"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role[0].json
+  assume_role_policy = data.aws_iam_policy_document.ecs_execution_assume_role[0].json
 
   tags = var.tags
 }

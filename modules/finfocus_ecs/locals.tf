@@ -12,7 +12,21 @@ locals {
 
   dns_name = "${var.service_discovery_name}.${var.namespace_name}"
 
-  # Fargate's task sizes: CPU units => memory (MiB) it accepts.
+  # Fargate's task sizes on Linux: CPU units => memory (MiB) it accepts. AWS
+  # writes "GB" for GiB here: 1 GB = 1024 MiB.
+  # 256-16384: the ECS API reference, RegisterTaskDefinition `memory`
+  # (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html,
+  # botocore 1.44.8's ECS model), and the Developer Guide's "Task CPU and
+  # memory" (fargate-tasks-services.html#fargate-tasks-size): "Between 16 GB
+  # and 60 GB in 4 GB increments - Available cpu values: 8192 (8 vCPU) This
+  # option requires Linux platform 1.4.0 or later", "Between 32GB and 120 GB
+  # in 8 GB increments - ... 16384 (16 vCPU)".
+  # 32768: added to Fargate in June 2026, after the API reference text above
+  # was written. Linux only, exactly three memory values, 60, 120 and 244 GB
+  # (61440, 122880, 249856 MiB), per the Developer Guide's task size table as
+  # quoted by cfn-lint PR #4668 (rule E3047) and pulumi-awsx PR #2053. Not
+  # confirmed against an AWS page from here; kept because both tools ship it
+  # and a refused valid size is worse than ECS refusing a wrong one at apply.
   fargate_memory_by_cpu = {
     "256"   = [512, 1024, 2048]
     "512"   = range(1024, 4097, 1024)
@@ -26,8 +40,8 @@ locals {
   fargate_memory_allowed = lookup(local.fargate_memory_by_cpu, tostring(var.cpu), [])
 
   # Regional ports in numeric order. sort() orders strings, so pad them first.
-  regional_ports = [for padded in sort([for port in values(var.region_ports) : format("%05d", port)]) : tonumber(padded)]
-  region_by_port = { for region, port in var.region_ports : tostring(port) => region }
+  regional_ports = [for padded in sort([for port in values(local.region_ports) : format("%05d", port)]) : tonumber(padded)]
+  region_by_port = { for region, port in local.region_ports : tostring(port) => region }
 
   # Contiguous ports folded into ranges: the fewest ingress rules that cover them.
   port_range_starts = [for port in local.regional_ports : port if !contains(local.regional_ports, port - 1)]
@@ -68,7 +82,7 @@ locals {
     },
   )
 
-  endpoints = { for region, port in var.region_ports : region => "${local.dns_name}:${port}" }
+  endpoints = { for region, port in local.region_ports : region => "${local.dns_name}:${port}" }
 
   plugin_container_name = "finfocus-plugin"
   bridge_container_name = "port-bridge"

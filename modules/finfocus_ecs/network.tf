@@ -31,7 +31,7 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
 
 # HTTPS only: the image pull from ghcr.io, CloudWatch Logs, and Secrets
 # Manager or SSM. DNS goes to the VPC resolver, which security groups do not
-# filter.
+# filter; DNS servers of your own are the dns rules below.
 resource "aws_vpc_security_group_egress_rule" "https" {
   for_each = toset(var.egress_cidr_blocks)
 
@@ -40,6 +40,39 @@ resource "aws_vpc_security_group_egress_rule" "https" {
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
+  cidr_ipv4         = can(cidrnetmask(each.value)) ? each.value : null
+  cidr_ipv6         = can(cidrnetmask(each.value)) ? null : each.value
+
+  tags = var.tags
+}
+
+# DNS to resolvers of your own, for VPCs whose DHCP options name them instead
+# of the VPC resolver (AmazonProvidedDNS): without these rules the tasks
+# resolve nothing, not even ghcr.io. TCP too, for answers too long for UDP.
+# CKV_FINFOCUS_4 allows port 53 to named networks, never to the world; a
+# literal protocol per resource lets it read the rule from the source.
+resource "aws_vpc_security_group_egress_rule" "dns_udp" {
+  for_each = toset(var.dns_egress_cidr_blocks)
+
+  security_group_id = aws_security_group.this.id
+  description       = "DNS (UDP 53) to ${each.value}: the VPC's own DNS servers"
+  ip_protocol       = "udp"
+  from_port         = 53
+  to_port           = 53
+  cidr_ipv4         = can(cidrnetmask(each.value)) ? each.value : null
+  cidr_ipv6         = can(cidrnetmask(each.value)) ? null : each.value
+
+  tags = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "dns_tcp" {
+  for_each = toset(var.dns_egress_cidr_blocks)
+
+  security_group_id = aws_security_group.this.id
+  description       = "DNS (TCP 53) to ${each.value}: the VPC's own DNS servers"
+  ip_protocol       = "tcp"
+  from_port         = 53
+  to_port           = 53
   cidr_ipv4         = can(cidrnetmask(each.value)) ? each.value : null
   cidr_ipv6         = can(cidrnetmask(each.value)) ? null : each.value
 

@@ -5,7 +5,7 @@ output "endpoints" {
 
 output "region_ports" {
   description = "AWS region => port, as deployed."
-  value       = var.region_ports
+  value       = local.region_ports
 }
 
 output "dns_name" {

@@ -26,54 +26,47 @@ variable "tags" {
 ################################################################################
 
 variable "image" {
-  description = "Plugin image. Pin a `vX.Y.Z` tag in production, and set `region_ports` to the layout that tag serves."
+  description = "Plugin image, pinned to a release tag (`vX.Y.Z`) or a digest. With a release tag the module knows (image_layouts.json: v0.1.1 to v0.1.8), `region_ports` follows that tag's layout. `latest` and untagged references are refused: the tag moves, and a new release can serve other regions on other ports than the ones the deployment advertises."
   type        = string
-  default     = "ghcr.io/rshade/finfocus-plugin-aws-public:latest"
+  default     = "ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.8"
   nullable    = false
 
   validation {
     condition     = can(regex("^[^\\s]+$", var.image)) && length(var.image) > 0
     error_message = "image = \"${var.image}\" is not an image reference: it must be non-empty and contain no spaces."
   }
+
+  validation {
+    condition     = can(regex("@sha256:[0-9a-f]{64}$", var.image)) || can(regex(":[^:/@]+$", var.image)) && !endswith(var.image, ":latest")
+    error_message = "image = \"${var.image}\" is not pinned: `latest` (or no tag) moves to each new release, and releases have changed which regions they serve on which ports (12, then 9, then 10). Pin a release tag such as ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.8, or a digest (@sha256:...) with an explicit region_ports."
+  }
 }
 
 variable "region_ports" {
-  description = "The one source of truth for the plugin's layout: AWS region => TCP port its pricing process serves. The default is the 12-region image of January 2026; later images serve 10 regions (see docs/ecs-deployment.md). Port mappings, security group rules, the port bridge and the `endpoints` output all derive from it."
+  description = "The one source of truth for the plugin's layout: AWS region => TCP port its pricing process serves. `null` (the default) takes the layout of the `image` tag (v0.1.8: 10 regions on 8001-8010; the 12- and 9-region layouts of older tags are in docs/ecs-deployment.md). Set it for a custom build or a release newer than the module; for a known tag it must equal that tag's layout. Port mappings, security group rules, the port bridge, the start script, the health check and the `endpoints` output all derive from it."
   type        = map(number)
-  default = {
-    "us-east-1"      = 8001
-    "us-west-2"      = 8002
-    "eu-west-1"      = 8003
-    "ap-southeast-1" = 8004
-    "ap-southeast-2" = 8005
-    "ap-northeast-1" = 8006
-    "ap-south-1"     = 8007
-    "ca-central-1"   = 8008
-    "sa-east-1"      = 8009
-    "us-gov-west-1"  = 8010
-    "us-gov-east-1"  = 8011
-    "us-west-1"      = 8012
-  }
-  nullable = false
+  default     = null
 
+  # merge(null) is an empty map: null-safe, unlike a `{}` literal, which
+  # checkov's HCL parser cannot read inside an error message.
   validation {
-    condition     = length(var.region_ports) > 0
-    error_message = "region_ports is empty: give at least one AWS region => port pair."
+    condition     = var.region_ports == null || length(merge(var.region_ports)) > 0
+    error_message = "region_ports is empty: give at least one AWS region => port pair, or null for the layout of the image's tag."
   }
 
   validation {
-    condition     = alltrue([for region, port in var.region_ports : can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn)-(gov-)?(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]$", region))])
-    error_message = "region_ports has keys that are not AWS region names: ${join(", ", [for region, port in var.region_ports : region if !can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn)-(gov-)?(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]$", region))])}. Use names like us-east-1 or us-gov-west-1."
+    condition     = alltrue([for region, port in merge(var.region_ports) : can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn)-(gov-)?(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]$", region))])
+    error_message = "region_ports has keys that are not AWS region names: ${join(", ", [for region, port in merge(var.region_ports) : region if !can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn)-(gov-)?(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]$", region))])}. Use names like us-east-1 or us-gov-west-1."
   }
 
   validation {
-    condition     = alltrue([for port in values(var.region_ports) : port >= 1 && port <= 65535 && floor(port) == port])
-    error_message = "region_ports has ports outside 1-65535 or not whole numbers: ${join(", ", [for region, port in var.region_ports : "${region} = ${port}" if !(port >= 1 && port <= 65535 && floor(port) == port)])}."
+    condition     = alltrue([for port in values(merge(var.region_ports)) : port >= 1 && port <= 65535 && floor(port) == port])
+    error_message = "region_ports has ports outside 1-65535 or not whole numbers: ${join(", ", [for region, port in merge(var.region_ports) : "${region} = ${port}" if !(port >= 1 && port <= 65535 && floor(port) == port)])}."
   }
 
   validation {
-    condition     = length(distinct(values(var.region_ports))) == length(var.region_ports)
-    error_message = "region_ports gives the same port to more than one region: ${join(", ", distinct([for port in values(var.region_ports) : tostring(port) if length([for other in values(var.region_ports) : other if other == port]) > 1]))}. Each region needs its own port."
+    condition     = length(distinct(values(merge(var.region_ports)))) == length(merge(var.region_ports))
+    error_message = "region_ports gives the same port to more than one region: ${join(", ", distinct([for port in values(merge(var.region_ports)) : tostring(port) if length([for other in values(merge(var.region_ports)) : other if other == port]) > 1]))}. Each region needs its own port."
   }
 }
 
@@ -89,26 +82,30 @@ variable "metrics_port" {
 }
 
 variable "cpu" {
-  description = "Task CPU units. Fargate offers 256, 512, 1024, 2048, 4096, 8192, 16384 and 32768; `memory` must fit the chosen size. The default is the seed's 2 vCPU."
+  description = "Task CPU units, one of the sizes Fargate offers on Linux: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 (0.25 to 32 vCPU). 8192 and up need platform version 1.4.0 (`LATEST` is). `memory` must be one Fargate pairs with the chosen size (the table is in locals.tf, `fargate_memory_by_cpu`). The default is the seed's 2 vCPU."
   type        = number
   default     = 2048
   nullable    = false
 
+  # The keys of local.fargate_memory_by_cpu; a validation may not read locals
+  # on Terraform < 1.9, so the list is repeated here.
   validation {
     condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384, 32768], var.cpu)
-    error_message = "cpu = ${var.cpu} is not a Fargate size: use 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768."
+    error_message = "cpu = ${var.cpu} is not a Fargate task size: use 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 CPU units (0.25 to 32 vCPU)."
   }
 }
 
 variable "memory" {
-  description = "Task memory in MiB. It must be one Fargate offers for `cpu` (for 2048: 4096-16384 in steps of 1024). The default, 4096, gives about 100% headroom over the 12 regions' ~1.8 GB of pricing data."
+  description = "Task memory in MiB. It must be one Fargate offers for `cpu`: for 2048, 4096-16384 in steps of 1024; for 32768 only 61440, 122880 or 249856 (the whole table is in locals.tf, `fargate_memory_by_cpu`). The default, 4096, gives about 100% headroom over the 12 regions' ~1.8 GB of pricing data."
   type        = number
   default     = 4096
   nullable    = false
 
+  # Only the bounds here (512 MiB at 256 CPU, 244 GiB at 32768): which values
+  # a cpu takes is a precondition on the task definition, which can read both.
   validation {
-    condition     = var.memory >= 512 && floor(var.memory) == var.memory
-    error_message = "memory = ${var.memory} is not a Fargate memory size: use a whole number of MiB, 512 or more, that Fargate offers for cpu."
+    condition     = var.memory >= 512 && var.memory <= 249856 && floor(var.memory) == var.memory
+    error_message = "memory = ${var.memory} is not a Fargate memory size: use a whole number of MiB from 512 to 249856 that Fargate offers for cpu."
   }
 }
 
@@ -136,20 +133,6 @@ variable "log_level" {
   }
 }
 
-variable "web_enabled" {
-  description = "Serve HTTP (connect protocol and `/healthz`) beside gRPC on each regional port (`FINFOCUS_PLUGIN_WEB_ENABLED`). The health check needs it."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
-variable "health_endpoint_enabled" {
-  description = "Serve `/healthz` on each regional port (`FINFOCUS_PLUGIN_HEALTH_ENDPOINT`). The health check needs it."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
 variable "cors_allowed_origins" {
   description = "Browser origins allowed to call the plugin (`FINFOCUS_CORS_ALLOWED_ORIGINS`), e.g. `[\"https://app.example.com\"]`. Empty leaves CORS off. `*` is accepted but the plugin logs a warning for it."
   type        = list(string)
@@ -170,7 +153,7 @@ variable "cors_allow_credentials" {
 }
 
 variable "termination_grace_seconds" {
-  description = "Seconds the image's entrypoint waits for its regional processes after SIGTERM (`TERMINATION_GRACE_SECONDS`). ECS `stopTimeout` is set 15 s longer, so at most 105."
+  description = "Seconds the plugin's start script (or the image's entrypoint, `TERMINATION_GRACE_SECONDS`) gives its regional processes after forwarding SIGTERM, before SIGKILL. ECS `stopTimeout` is set 15 s longer, so at most 105."
   type        = number
   default     = 30
   nullable    = false
@@ -181,8 +164,15 @@ variable "termination_grace_seconds" {
   }
 }
 
+variable "use_image_entrypoint" {
+  description = "Start the plugin with the image's own `/entrypoint.sh` and check it with its `/healthcheck.sh`. Every published tag (v0.1.1 to v0.1.8) has bash scripts but no bash, so they cannot run: keep `false`, and the module gives the container a POSIX sh start script and health check rendered from `region_ports`. Set `true` only for an image whose scripts run."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "environment" {
-  description = "Extra environment variables for the plugin container. Names the module sets from its own inputs (`FINFOCUS_LOG_LEVEL` and the others in docs/ecs-deployment.md) are refused here: use the input instead."
+  description = "Extra environment variables for the plugin container. Refused: `FINFOCUS_PLUGIN_PORT` and `PORT` (every region would try that one port), `FINFOCUS_PLUGIN_WEB_ENABLED` or `FINFOCUS_PLUGIN_HEALTH_ENDPOINT` other than `true` (no `/healthz`, so the start and the health check fail), and the names the module sets from its inputs (`FINFOCUS_LOG_LEVEL`, `FINFOCUS_CORS_*`, `TERMINATION_GRACE_SECONDS`): use the input instead."
   type        = map(string)
   default     = {}
   nullable    = false
@@ -193,8 +183,18 @@ variable "environment" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.environment), ["FINFOCUS_PLUGIN_WEB_ENABLED", "FINFOCUS_PLUGIN_HEALTH_ENDPOINT", "FINFOCUS_LOG_LEVEL", "FINFOCUS_CORS_ALLOWED_ORIGINS", "FINFOCUS_CORS_ALLOW_CREDENTIALS", "TERMINATION_GRACE_SECONDS"])) == 0
-    error_message = "environment sets ${join(", ", setintersection(keys(var.environment), ["FINFOCUS_PLUGIN_WEB_ENABLED", "FINFOCUS_PLUGIN_HEALTH_ENDPOINT", "FINFOCUS_LOG_LEVEL", "FINFOCUS_CORS_ALLOWED_ORIGINS", "FINFOCUS_CORS_ALLOW_CREDENTIALS", "TERMINATION_GRACE_SECONDS"]))}, which the module sets from its own inputs: use web_enabled, health_endpoint_enabled, log_level, cors_allowed_origins, cors_allow_credentials or termination_grace_seconds."
+    condition     = length(setintersection(keys(var.environment), ["FINFOCUS_PLUGIN_PORT", "PORT"])) == 0
+    error_message = "environment sets ${join(" and ", setintersection(keys(var.environment), ["FINFOCUS_PLUGIN_PORT", "PORT"]))}: set for the whole container, every region would try to listen on that one port and all but one would fail. Each region's port comes from region_ports."
+  }
+
+  validation {
+    condition     = alltrue([for key in ["FINFOCUS_PLUGIN_WEB_ENABLED", "FINFOCUS_PLUGIN_HEALTH_ENDPOINT"] : lower(lookup(var.environment, key, "true")) == "true"])
+    error_message = "environment sets ${join(" and ", [for key in ["FINFOCUS_PLUGIN_WEB_ENABLED", "FINFOCUS_PLUGIN_HEALTH_ENDPOINT"] : "${key} = \"${lookup(var.environment, key, "true")}\"" if lower(lookup(var.environment, key, "true")) != "true"])}: without it no region serves /healthz, which the start script and the health check probe, so the task never turns healthy. Remove it: the module sets it to true."
+  }
+
+  validation {
+    condition     = length(setintersection(keys(var.environment), ["FINFOCUS_LOG_LEVEL", "FINFOCUS_CORS_ALLOWED_ORIGINS", "FINFOCUS_CORS_ALLOW_CREDENTIALS", "TERMINATION_GRACE_SECONDS"])) == 0
+    error_message = "environment sets ${join(", ", setintersection(keys(var.environment), ["FINFOCUS_LOG_LEVEL", "FINFOCUS_CORS_ALLOWED_ORIGINS", "FINFOCUS_CORS_ALLOW_CREDENTIALS", "TERMINATION_GRACE_SECONDS"]))}, which the module sets from its own inputs: use log_level, cors_allowed_origins, cors_allow_credentials or termination_grace_seconds."
   }
 }
 
@@ -223,7 +223,7 @@ variable "secrets_kms_key_arns" {
 }
 
 variable "health_check" {
-  description = "Container health check running the image's `/healthcheck.sh`, in seconds. ECS limits: interval 5-300, timeout 2-120 and below interval, retries 1-10, start period 0-300. The image starts its regions one after another (up to 21 s each when one is slow), so the default start period is 240 s."
+  description = "The plugin container's health check, in seconds. It probes `/healthz` on every regional port in turn (not the image's `/healthcheck.sh`, unless `use_image_entrypoint`); the first port that does not answer fails the check and is named in the container's health output. ECS limits (API_HealthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300, all whole seconds. The regions start one after another (up to 21 s each when one is slow), so the default start period is 240 s."
   type = object({
     interval     = optional(number, 30)
     timeout      = optional(number, 10)
@@ -233,24 +233,31 @@ variable "health_check" {
   default  = {}
   nullable = false
 
+  # Ranges from the ECS API reference, HealthCheck data type
+  # (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html,
+  # also the ECS service model in botocore 1.44.8): "interval ... You may
+  # specify between 5 and 300 seconds", "timeout ... between 2 and 60
+  # seconds", "retries ... between 1 and 10 retries", "startPeriod ... between
+  # 0 and 300 seconds". All four are Integer. ECS sets no rule between timeout
+  # and interval (that rule is the load balancers'), so neither does this.
   validation {
-    condition     = var.health_check.interval >= 5 && var.health_check.interval <= 300
-    error_message = "health_check.interval = ${var.health_check.interval} is outside ECS's 5-300 seconds."
+    condition     = var.health_check.interval >= 5 && var.health_check.interval <= 300 && floor(var.health_check.interval) == var.health_check.interval
+    error_message = "health_check.interval = ${var.health_check.interval} is not allowed: ECS takes a whole number of seconds from 5 to 300."
   }
 
   validation {
-    condition     = var.health_check.timeout >= 2 && var.health_check.timeout <= 120 && var.health_check.timeout < var.health_check.interval
-    error_message = "health_check.timeout = ${var.health_check.timeout} is not allowed: ECS takes 2-120 seconds, and it must be shorter than interval (${var.health_check.interval})."
+    condition     = var.health_check.timeout >= 2 && var.health_check.timeout <= 60 && floor(var.health_check.timeout) == var.health_check.timeout
+    error_message = "health_check.timeout = ${var.health_check.timeout} is not allowed: ECS takes a whole number of seconds from 2 to 60."
   }
 
   validation {
-    condition     = var.health_check.retries >= 1 && var.health_check.retries <= 10
-    error_message = "health_check.retries = ${var.health_check.retries} is outside ECS's 1-10."
+    condition     = var.health_check.retries >= 1 && var.health_check.retries <= 10 && floor(var.health_check.retries) == var.health_check.retries
+    error_message = "health_check.retries = ${var.health_check.retries} is not allowed: ECS takes a whole number from 1 to 10."
   }
 
   validation {
-    condition     = var.health_check.start_period >= 0 && var.health_check.start_period <= 300
-    error_message = "health_check.start_period = ${var.health_check.start_period} is outside ECS's 0-300 seconds."
+    condition     = var.health_check.start_period >= 0 && var.health_check.start_period <= 300 && floor(var.health_check.start_period) == var.health_check.start_period
+    error_message = "health_check.start_period = ${var.health_check.start_period} is not allowed: ECS takes a whole number of seconds from 0 to 300."
   }
 }
 
@@ -274,6 +281,18 @@ variable "port_bridge_image" {
   validation {
     condition     = can(regex("^[^\\s]+:[^\\s:/]+$", var.port_bridge_image)) && !endswith(var.port_bridge_image, ":latest")
     error_message = "port_bridge_image = \"${var.port_bridge_image}\" needs a pinned tag (not latest): e.g. public.ecr.aws/docker/library/haproxy:3.2.4-alpine."
+  }
+}
+
+variable "port_bridge_health_port" {
+  description = "Port, on 127.0.0.1 inside the task, where HAProxy answers its own health check (`monitor-uri /healthz`). It is published nowhere; it must differ from every regional port and the metrics port."
+  type        = number
+  default     = 8999
+  nullable    = false
+
+  validation {
+    condition     = var.port_bridge_health_port >= 1 && var.port_bridge_health_port <= 65535 && floor(var.port_bridge_health_port) == var.port_bridge_health_port
+    error_message = "port_bridge_health_port = ${var.port_bridge_health_port} is outside 1-65535."
   }
 }
 
@@ -375,6 +394,13 @@ variable "enable_execute_command" {
   description = "Allow ECS Exec into the tasks, e.g. to run `ss -ltn` as docs/port-bridge.md shows. When `task_role_arn` is null, the module then creates a task role with only the four `ssmmessages` actions ECS Exec needs."
   type        = bool
   default     = false
+  nullable    = false
+}
+
+variable "wait_for_steady_state" {
+  description = "Make apply wait (up to 15 minutes) until ECS reports every desired task RUNNING in a single deployment. On by default so that an apply whose tasks cannot start (no NAT route to ghcr.io, an execution role ECS cannot assume, a wrong subnet) fails instead of printing endpoints that do not answer; it adds the task start time, 1-3 minutes on Fargate, to every apply that changes the service. RUNNING is not healthy: with AWS provider 5.x a task that starts and then fails its health check can still pass the wait; the circuit breaker then rolls the deployment back, which apply reports when the rollback is done before the wait ends, and the next plan shows otherwise (the service's task definition changes again). `false` returns as soon as ECS accepts the service."
+  type        = bool
+  default     = true
   nullable    = false
 }
 
@@ -482,6 +508,23 @@ variable "egress_cidr_blocks" {
   validation {
     condition     = length(var.egress_cidr_blocks) > 0 && alltrue([for cidr in var.egress_cidr_blocks : can(cidrhost(cidr, 0))])
     error_message = "egress_cidr_blocks must be a non-empty list of CIDR blocks; got [${join(", ", var.egress_cidr_blocks)}]."
+  }
+}
+
+variable "dns_egress_cidr_blocks" {
+  description = "DNS servers the tasks may reach on TCP and UDP 53, as CIDR blocks (e.g. `[\"10.0.0.10/32\", \"10.0.0.11/32\"]`). Only for VPCs whose DHCP options set `domain-name-servers` to servers of your own. With AmazonProvidedDNS leave it empty (the default, no rule): security groups do not filter traffic to the VPC resolver. `0.0.0.0/0` and `::/0` are refused."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for cidr in var.dns_egress_cidr_blocks : can(cidrhost(cidr, 0))])
+    error_message = "dns_egress_cidr_blocks has values that are not CIDR blocks: ${join(", ", [for cidr in var.dns_egress_cidr_blocks : "\"${cidr}\"" if !can(cidrhost(cidr, 0))])}. Give your DNS servers' addresses, e.g. 10.0.0.10/32."
+  }
+
+  validation {
+    condition     = alltrue([for cidr in var.dns_egress_cidr_blocks : !can(cidrhost(cidr, 0)) || !endswith(cidr, "/0")])
+    error_message = "dns_egress_cidr_blocks contains ${join(", ", [for cidr in var.dns_egress_cidr_blocks : "\"${cidr}\"" if can(cidrhost(cidr, 0)) && endswith(cidr, "/0")])}, which lets the tasks send DNS to every address: give the addresses of the DNS servers your VPC's DHCP options name."
   }
 }
 

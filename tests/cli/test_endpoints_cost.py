@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from finfocus_ecs.cli import app
 from finfocus_ecs.module import default_region_ports
 from tests.commands import run_cli
+from tests.module_cases import CUSTOM_IMAGE, LAYOUTS, PLUGIN_REPOSITORY
 
 pytestmark = pytest.mark.plan
 
@@ -27,11 +28,32 @@ def test_endpoints_json_lists_every_region_of_the_default_map():
 def test_endpoints_table_for_another_name_and_map_in_process():
     result = runner.invoke(
         app,
-        ["endpoints", "--service-name", "pricing", "--namespace", "corp.internal", "--region-ports", "eu-west-1=9101"],
+        [
+            "endpoints",
+            "--service-name",
+            "pricing",
+            "--namespace",
+            "corp.internal",
+            "--image",
+            CUSTOM_IMAGE,
+            "--region-ports",
+            "eu-west-1=9101",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "pricing.corp.internal:9101" in result.stdout
     assert "8001" not in result.stdout
+
+
+def test_endpoints_follow_an_older_tag_and_refuse_a_map_that_differs_from_it():
+    result = runner.invoke(app, ["endpoints", "--json", "--image", f"{PLUGIN_REPOSITORY}:v0.1.2"])
+    assert result.exit_code == 0, result.output
+    assert {row["region"]: row["port"] for row in json.loads(result.stdout)} == LAYOUTS["12-region"]["region_ports"]
+    completed = run_cli("endpoints", "--region-ports", "us-east-1=8001,us-gov-west-1=8010")
+    assert completed.returncode == 2
+    message = " ".join(completed.stderr.split())
+    assert "region_ports does not match the layout of image tag v0.1.8" in message
+    assert "Not served by the tag: us-gov-west-1 = 8010" in message
 
 
 def test_endpoints_rejects_a_bad_namespace():

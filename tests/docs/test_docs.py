@@ -97,7 +97,7 @@ def test_readme_opens_with_the_two_commands():
     first_block = FENCE.search(text).group(2)
     assert first_block.splitlines()[:2] == [
         "make up     # deploy the quick start into a local AWS emulator and print the endpoints",
-        "make test   # run every test: static, plan, emulator, port bridge, policy scan, CLI, docs",
+        "make test   # run every test: static, plan, emulator, Fargate rehearsal, port bridge, policy scan, CLI, docs",
     ]
     makefile = (REPO_ROOT / "Makefile").read_text()
     assert re.search(r"^up:", makefile, re.MULTILINE) and re.search(r"^test:", makefile, re.MULTILINE)

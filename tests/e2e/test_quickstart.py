@@ -145,7 +145,7 @@ def test_task_definition_as_registered(emulator, deployed):
     mapped = {m["containerPort"] for c in containers.values() for m in c["portMappings"]}
     assert mapped == set(default_region_ports().values()) | {9090}
     plugin = containers["finfocus-plugin"]
-    assert plugin["healthCheck"]["command"] == ["CMD", "/healthcheck.sh"]
+    assert plugin["healthCheck"]["command"][0] == "CMD-SHELL" and "/healthz" in plugin["healthCheck"]["command"][1]
     assert plugin["logConfiguration"]["logDriver"] == "awslogs"
     assert plugin["logConfiguration"]["options"]["awslogs-group"] == outputs["log_group_name"]
     assert plugin["readonlyRootFilesystem"] is True
@@ -191,7 +191,7 @@ def test_security_group_rules_exact(emulator, deployed):
         (r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules if not r["IsEgress"]
     )
     egress = sorted((r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules if r["IsEgress"])
-    assert ingress == [(8001, 8012, "tcp", vpc_cidr)]
+    assert ingress == [(8001, max(default_region_ports().values()), "tcp", vpc_cidr)]
     assert egress == [(443, 443, "tcp", "0.0.0.0/0")]
     assert all(r.get("CidrIpv4") != "0.0.0.0/0" for r in rules if not r["IsEgress"])
 
@@ -216,7 +216,7 @@ def test_second_plan_is_empty(deployed):
 
 def test_new_image_tag_is_a_new_revision_and_an_in_place_service_update(deployed):
     terraform, _ = deployed
-    new_image = write_vars(terraform.directory, image="ghcr.io/rshade/finfocus-plugin-aws-public:v0.2.0")
+    new_image = write_vars(terraform.directory, image="ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.7")
     actions = terraform.planned_actions(new_image, refresh=False)
     assert actions == {
         "module.finfocus.aws_ecs_task_definition.this": "replace",

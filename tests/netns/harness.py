@@ -17,8 +17,10 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 STANDIN = Path(__file__).with_name("standin.py")
+REGION_SERVER = "finfocus_ecs.rehearsal.region_server"
 TASK_IP = "198.18.0.2"
 CLIENT_IP = "198.18.0.3"
 METADATA_PORT = 51679
@@ -98,14 +100,35 @@ class TwoHosts:
         self.processes.append(process)
         return process
 
+    def spawn_region(self, region: str, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen:
+        """The region stand-in (finfocus_ecs.rehearsal.region_server) on the task host, as the image runs it."""
+        return self.spawn(self.task_ns, [sys.executable, "-m", REGION_SERVER, region, *args], env)
+
+    @staticmethod
+    def await_listening(region: str, process: subprocess.Popen) -> dict[str, Any]:
+        """The region server's first stdout line: its JSON "listening" log, or it failed to start."""
+        line = process.stdout.readline()
+        try:
+            logged = json.loads(line)
+        except ValueError:
+            logged = {}
+        if logged.get("msg") != "listening":
+            process.kill()
+            raise RuntimeError(f"stand-in for {region} did not start: {line}{process.stderr.read()}")
+        return logged
+
     def start_plugin(self, region: str, port: int) -> subprocess.Popen:
-        process = self.spawn(self.task_ns, [sys.executable, str(STANDIN), "plugin", region, str(port)])
-        if process.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"stand-in for {region} did not start: {process.stderr.read()}")
+        """One region listening on 127.0.0.1:PORT of the task host."""
+        process = self.spawn_region(region, "--port", str(port))
+        self.await_listening(region, process)
         return process
 
     def start_plugins(self, region_ports: Mapping[str, int]) -> dict[str, subprocess.Popen]:
-        return {region: self.start_plugin(region, port) for region, port in region_ports.items()}
+        """Every region at once (their start-up, mostly imports, overlaps), then wait for each."""
+        processes = {region: self.spawn_region(region, "--port", str(port)) for region, port in region_ports.items()}
+        for region, process in processes.items():
+            self.await_listening(region, process)
+        return processes
 
     def start_metadata(self) -> str:
         process = self.spawn(self.task_ns, [sys.executable, str(STANDIN), "metadata", str(METADATA_PORT), TASK_IP])
@@ -141,25 +164,45 @@ class TwoHosts:
             time.sleep(0.05)
         return self.listening_ports()
 
+    def run_client(self, namespace: str, mode: str, *args: object, stdin: object = None) -> Any:
+        """Run a standin.py client MODE in namespace; its JSON result."""
+        completed = subprocess.run(
+            ["ip", "netns", "exec", namespace, sys.executable, str(STANDIN), mode, *map(str, args)],
+            input=None if stdin is None else json.dumps(stdin),
+            capture_output=True,
+            text=True,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"standin.py {mode} failed: {completed.stderr}")
+        return json.loads(completed.stdout)
+
+    def start_client(self, namespace: str, mode: str, *args: object) -> subprocess.Popen:
+        """A standin.py client MODE left running in namespace, for clients that must overlap in time."""
+        return self.spawn(namespace, [sys.executable, str(STANDIN), mode, *map(str, args)])
+
+    @staticmethod
+    def client_result(process: subprocess.Popen, timeout: float = 30) -> Any:
+        """The JSON result of a client from start_client, once it ends."""
+        stdout, stderr = process.communicate(timeout=timeout)
+        if process.returncode != 0:
+            raise RuntimeError(f"standin.py client failed: {stderr}")
+        return json.loads(stdout)
+
     def probe(self, ports: list[int], host: str = TASK_IP, namespace: str | None = None) -> dict[int, dict]:
         """GET /healthz on each port from the client host (or another namespace)."""
-        completed = subprocess.run(
-            ["ip", "netns", "exec", namespace or self.client_ns, sys.executable, str(STANDIN), "client"],
-            input=json.dumps([{"host": host, "port": port} for port in ports]),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return {item["port"]: item for item in json.loads(completed.stdout)}
+        targets = [{"host": host, "port": port} for port in ports]
+        return {item["port"]: item for item in self.run_client(namespace or self.client_ns, "client", stdin=targets)}
+
+    def grpc_check(
+        self, ports: list[int], host: str = TASK_IP, namespace: str | None = None, timeout: float = 3
+    ) -> dict[int, dict]:
+        """Health/Check and Name on each port, concurrently, from the client host (or another namespace)."""
+        targets = [{"host": host, "port": port} for port in ports]
+        results = self.run_client(namespace or self.client_ns, "grpc-check", timeout, stdin=targets)
+        return {item["port"]: item for item in results}
 
     def latency(self, host: str, port: int, count: int, namespace: str) -> list[float]:
-        completed = subprocess.run(
-            ["ip", "netns", "exec", namespace, sys.executable, str(STANDIN), "latency", host, str(port), str(count)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return json.loads(completed.stdout)
+        return self.run_client(namespace, "latency", host, port, count)
 
     def close(self) -> None:
         for process in self.processes:

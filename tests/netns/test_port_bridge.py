@@ -44,8 +44,9 @@ def start_bridge(hosts, script, tmp_path, shell=("/bin/sh",), **env):
 def test_without_the_bridge_regional_ports_refuse_other_hosts(hosts):
     region_ports = default_region_ports()
     hosts.start_plugins(region_ports)
-    inside = hosts.probe([8001], host="127.0.0.1", namespace=hosts.task_ns)
-    assert inside[8001]["ok"] and inside[8001]["body"] == "us-east-1", "the stand-in answers on loopback"
+    first_region, first_port = next(iter(region_ports.items()))
+    inside = hosts.probe([first_port], host="127.0.0.1", namespace=hosts.task_ns)[first_port]
+    assert (inside["ok"], inside["body"], inside["region"]) == (True, "ok", first_region), "it answers on loopback"
     outside = hosts.probe(sorted(region_ports.values()))
     assert {port: result.get("error") for port, result in outside.items()} == {
         port: "refused" for port in region_ports.values()
@@ -68,10 +69,10 @@ def test_bridge_reaches_every_region_on_its_own_port(hosts, scripts, tmp_path, s
     listening = hosts.wait_for_listeners(len(region_ports))
     assert listening == set(region_ports.values()), bridge.stderr.read() if bridge.poll() is not None else ""
     results = hosts.probe(sorted(region_ports.values()))
-    assert {port: result.get("body") for port, result in results.items()} == {
+    assert {port: result.get("region") for port, result in results.items()} == {
         port: region for region, port in region_ports.items()
     }
-    assert results[8002]["body"] == "us-west-2"
+    assert {result.get("body") for result in results.values()} == {"ok"}
 
 
 def test_bridge_survives_a_region_restart(hosts, scripts, tmp_path):
@@ -79,19 +80,20 @@ def test_bridge_survives_a_region_restart(hosts, scripts, tmp_path):
     plugins = hosts.start_plugins(region_ports)
     bridge = start_bridge(hosts, scripts["defaults"], tmp_path)
     hosts.wait_for_listeners(len(region_ports))
-    assert hosts.probe([8003])[8003]["body"] == "eu-west-1"
+    (stopped, port), (neighbour, neighbour_port) = list(region_ports.items())[2:4]
+    assert hosts.probe([port])[port]["region"] == stopped
 
-    plugins["eu-west-1"].kill()
-    plugins["eu-west-1"].wait()
-    during = hosts.probe([8003, 8004])
-    assert not during[8003]["ok"], "a stopped region must not answer"
-    assert during[8004]["body"] == "ap-southeast-1", "its neighbours keep answering"
+    plugins[stopped].kill()
+    plugins[stopped].wait()
+    during = hosts.probe([port, neighbour_port])
+    assert not during[port]["ok"], "a stopped region must not answer"
+    assert during[neighbour_port]["region"] == neighbour, "its neighbours keep answering"
 
-    hosts.start_plugin("eu-west-1", 8003)
+    hosts.start_plugin(stopped, port)
     deadline = time.monotonic() + 5
-    while not hosts.probe([8003])[8003]["ok"] and time.monotonic() < deadline:
+    while not hosts.probe([port])[port]["ok"] and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert hosts.probe([8003])[8003]["body"] == "eu-west-1"
+    assert hosts.probe([port])[port]["region"] == stopped
     assert bridge.poll() is None, "the bridge was not restarted"
 
 
@@ -100,10 +102,12 @@ def test_ten_region_layout_listens_on_exactly_ten_ports(hosts, scripts, tmp_path
     start_bridge(hosts, scripts["ten_regions"], tmp_path)
     hosts.wait_for_listeners(len(TEN_REGIONS))
     time.sleep(0.2)  # no late extra listener
-    assert hosts.listening_ports() == set(range(8001, 8011))
-    results = hosts.probe([8010, 8011, 8012])
-    assert results[8010]["body"] == "us-west-1"
-    assert results[8011]["error"] == "refused" and results[8012]["error"] == "refused"
+    assert hosts.listening_ports() == set(TEN_REGIONS.values())
+    last = max(TEN_REGIONS.values())
+    beyond = [port for port in default_region_ports().values() if port > last] or [last + 1, last + 2]
+    results = hosts.probe([last, *beyond])
+    assert results[last]["region"] == next(region for region, port in TEN_REGIONS.items() if port == last)
+    assert {results[port].get("error") for port in beyond} == {"refused"}
 
 
 def test_bridge_exits_clearly_when_metadata_variable_is_missing(hosts, scripts, tmp_path):
@@ -124,9 +128,10 @@ def test_bridge_exits_clearly_when_metadata_endpoint_does_not_answer(hosts, scri
 
 
 def test_bridge_binds_the_task_ip_not_all_interfaces(hosts, scripts, tmp_path):
-    hosts.start_plugins(default_region_ports())
+    region_ports = default_region_ports()
+    hosts.start_plugins(region_ports)
     start_bridge(hosts, scripts["defaults"], tmp_path)
-    hosts.wait_for_listeners(12)
+    hosts.wait_for_listeners(len(region_ports))
     config = (tmp_path / "port-bridge.cfg").read_text()
-    assert f"bind {TASK_IP}:8001" in config
+    assert f"bind {TASK_IP}:{min(region_ports.values())}" in config
     assert "0.0.0.0" not in config

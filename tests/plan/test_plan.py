@@ -8,7 +8,7 @@ import pytest
 
 from finfocus_ecs.module import default_region_ports
 from finfocus_ecs.roots import PLACEHOLDER_CIDR
-from tests.module_cases import CALLS, KMS_ARN, PARAMETER_ARN, SECRET_ARN, TEN_REGIONS
+from tests.module_cases import CALLS, KMS_ARN, LAYOUTS, PARAMETER_ARN, SECRET_ARN
 
 pytestmark = pytest.mark.plan
 
@@ -22,7 +22,7 @@ def ports_of(container):
     return {mapping["containerPort"]: mapping for mapping in container["portMappings"]}
 
 
-def test_default_task_definition_has_13_ports_on_fargate(planned):
+def test_default_task_definition_has_the_v0_1_8_ports_on_fargate(planned):
     task = planned.resource("defaults", "aws_ecs_task_definition.this")
     assert task["cpu"] == "2048"
     assert task["memory"] == "4096"
@@ -31,7 +31,7 @@ def test_default_task_definition_has_13_ports_on_fargate(planned):
     assert task["runtime_platform"] == [{"cpu_architecture": "X86_64", "operating_system_family": "LINUX"}]
     containers = planned.containers("defaults")
     all_ports = {port for container in containers.values() for port in ports_of(container)}
-    assert len(all_ports) == 13
+    assert all_ports == set(range(8001, 8011)) | {9090}
     assert all_ports == set(default_region_ports().values()) | {9090}
 
 
@@ -46,7 +46,7 @@ def test_port_mappings_are_named_after_regions_on_the_bridge(planned):
 
 def test_bridge_off_puts_regional_ports_on_the_plugin(planned):
     containers = planned.containers("bridge_off")
-    assert list(containers) == ["finfocus-plugin"]
+    assert list(containers) == ["finfocus-plugin", "volume-init"]
     plugin = ports_of(containers["finfocus-plugin"])
     assert {mapping["name"]: port for port, mapping in plugin.items() if port != 9090} == default_region_ports()
     assert containers["finfocus-plugin"]["cpu"] == 2048
@@ -62,12 +62,18 @@ def test_bridge_reservation_comes_out_of_the_task(planned):
     assert bridge["cpu"] + plugin["cpu"] == 2048
     assert bridge["memory"] + plugin["memoryReservation"] == 4096
     assert bridge["essential"] and plugin["essential"]
-    assert bridge["dependsOn"] == [{"containerName": "finfocus-plugin", "condition": "START"}]
+    assert bridge["dependsOn"] == [
+        {"containerName": "volume-init", "condition": "SUCCESS"},
+        {"containerName": "finfocus-plugin", "condition": "START"},
+    ]
     assert bridge["readonlyRootFilesystem"] is True
     assert bridge["mountPoints"] == [{"containerPath": "/tmp", "readOnly": False, "sourceVolume": "port-bridge-tmp"}]
     assert bridge["logConfiguration"]["options"]["awslogs-stream-prefix"] == "port-bridge"
-    assert bridge["healthCheck"]["command"][0] == "CMD-SHELL"
+    # HAProxy must answer, not merely exist (a pid check passes for a hung or absent HAProxy).
+    assert bridge["healthCheck"]["command"] == ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8999/healthz"]
+    assert "bind 127.0.0.1:8999\n  monitor-uri /healthz" in bridge["command"][0]
     assert bridge["image"].endswith("-alpine") and ":latest" not in bridge["image"]
+    assert bridge["stopTimeout"] == plugin["stopTimeout"] and "hard-stop-after 30s" in bridge["command"][0]
 
 
 def test_plugin_environment_and_logging(planned):
@@ -86,8 +92,14 @@ def test_plugin_environment_and_logging(planned):
             "awslogs-stream-prefix": "plugin",
         },
     }
+    probes = " ".join(f"{region}:{port}" for region, port in sorted(default_region_ports().items(), key=lambda i: i[1]))
     assert plugin["healthCheck"] == {
-        "command": ["CMD", "/healthcheck.sh"],
+        "command": [
+            "CMD-SHELL",
+            f"for pair in {probes}; do curl -fsS -m 9 -o /dev/null "
+            '"http://127.0.0.1:${pair##*:}/healthz" || { echo "region ${pair%%:*} (port ${pair##*:}) '
+            'does not answer /healthz"; exit 1; }; done',
+        ],
         "interval": 30,
         "timeout": 10,
         "retries": 3,
@@ -111,7 +123,8 @@ def test_container_definitions_are_in_the_form_ecs_returns(planned):
         for container in planned.containers(call).values():
             for key in ("mountPoints", "volumesFrom", "systemControls", "environment", "portMappings"):
                 assert isinstance(container[key], list), (call, container["name"], key)
-            assert isinstance(container["cpu"], int)
+            # The provider drops a zero cpu from its planned JSON, as it does from ECS's answer.
+            assert isinstance(container.get("cpu", 0), int)
             for mapping in container["portMappings"]:
                 assert mapping["hostPort"] == mapping["containerPort"]
                 assert mapping["protocol"] == "tcp"
@@ -134,7 +147,7 @@ def test_cloud_map_service_uses_a_records(planned):
 def test_ingress_is_one_range_from_the_given_cidr(planned):
     rules = planned.resources_of("defaults", "aws_vpc_security_group_ingress_rule")
     assert [(r["from_port"], r["to_port"], r["cidr_ipv4"], r["ip_protocol"]) for r in rules.values()] == [
-        (8001, 8012, PLACEHOLDER_CIDR, "tcp")
+        (8001, 8010, PLACEHOLDER_CIDR, "tcp")
     ]
     assert all(rule["description"] for rule in rules.values())
 
@@ -149,18 +162,42 @@ def test_gapped_ports_fold_into_the_fewest_ranges(planned):
     assert sorted((r["from_port"], r["to_port"]) for r in rules.values()) == [(8001, 8002), (8005, 8005), (8007, 8007)]
 
 
-def test_ten_region_layout_drops_8011_8012_and_gov_everywhere(planned):
-    containers = planned.containers("ten_regions")
+@pytest.mark.parametrize(
+    ("call", "layout"), [("twelve_regions", "12-region"), ("nine_regions", "9-region"), ("ten_regions", "10-region")]
+)
+def test_each_tag_brings_its_layout_everywhere(planned, call, layout):
+    region_ports = LAYOUTS[layout]["region_ports"]
+    assert planned.output(call)["region_ports"] == region_ports
+    containers = planned.containers(call)
     mapped = {port for container in containers.values() for port in ports_of(container)}
-    assert mapped == set(range(8001, 8011)) | {9090}
-    names = {mapping["name"] for container in containers.values() for mapping in container["portMappings"]}
-    assert not any("gov" in name for name in names)
-    rules = planned.resources_of("ten_regions", "aws_vpc_security_group_ingress_rule")
-    assert [(r["from_port"], r["to_port"]) for r in rules.values()] == [(8001, 8010)]
-    endpoints = planned.output("ten_regions")["endpoints"]
-    assert endpoints == {region: f"aws-public.finfocus.local:{port}" for region, port in TEN_REGIONS.items()}
-    script = planned.output("ten_regions")["port_bridge_script"]
-    assert "8011" not in script and "8012" not in script and "gov" not in script
+    assert mapped == set(region_ports.values()) | {9090}
+    rules = planned.resources_of(call, "aws_vpc_security_group_ingress_rule")
+    assert [(r["from_port"], r["to_port"]) for r in rules.values()] == [(8001, max(region_ports.values()))]
+    endpoints = planned.output(call)["endpoints"]
+    assert endpoints == {region: f"aws-public.finfocus.local:{port}" for region, port in region_ports.items()}
+    script = planned.output(call)["port_bridge_script"]
+    assert script.count("listen ") == len(region_ports)
+    words = " ".join(f"{region}:{port}" for region, port in sorted(region_ports.items(), key=lambda item: item[1]))
+    assert f"regions='{words}'" in containers["finfocus-plugin"]["command"][0]
+    assert f"for pair in {words};" in containers["finfocus-plugin"]["healthCheck"]["command"][1]
+
+
+def test_plugin_starts_with_its_own_posix_script_under_tini(planned):
+    plugin = planned.containers("defaults")["finfocus-plugin"]
+    assert plugin["entryPoint"] == ["/sbin/tini", "--", "/bin/sh", "-c"]
+    script = plugin["command"][0]
+    assert "-start-port 8001 -end-port 8010" in script
+    assert "grace=30" in script and "/bin/bash" not in script
+    assert plugin["dependsOn"] == [{"containerName": "volume-init", "condition": "SUCCESS"}]
+
+
+def test_volume_init_makes_each_volume_writable_then_exits(planned):
+    init = planned.containers("defaults")["volume-init"]
+    assert (init["essential"], init["user"], init["readonlyRootFilesystem"]) == (False, "0:0", True)
+    assert init["command"] == ["chmod 1777 /volumes/plugin-tmp /volumes/port-bridge-tmp"]
+    assert {m["sourceVolume"] for m in init["mountPoints"]} == {"plugin-tmp", "port-bridge-tmp"}
+    bridge_off = planned.containers("bridge_off")["volume-init"]
+    assert bridge_off["command"] == ["chmod 1777 /volumes/plugin-tmp"]
 
 
 def test_endpoints_output_derives_from_region_ports(planned):
@@ -235,6 +272,10 @@ def test_capacity_providers_secrets_and_exec(planned):
     assert {action.split(":")[0] for action in exec_policy["Statement"][0]["Action"]} == {"ssmmessages"}
     task = planned.resource("extras", "aws_ecs_task_definition.this")
     assert task["runtime_platform"][0]["cpu_architecture"] == "ARM64"
+    # ECS Exec's agent needs a writable root: only the plugin, the container users exec into, gets one.
+    assert plugin["readonlyRootFilesystem"] is False
+    assert planned.containers("extras")["port-bridge"]["readonlyRootFilesystem"] is True
+    assert planned.containers("defaults")["finfocus-plugin"]["readonlyRootFilesystem"] is True
 
 
 def test_given_cluster_and_role_create_neither(planned):
@@ -251,4 +292,4 @@ def test_minimal_root_with_only_vpc_and_subnets(planned):
     task = planned.resource("minimal", "aws_ecs_task_definition.this")
     assert (task["cpu"], task["memory"], task["requires_compatibilities"]) == ("2048", "4096", ["FARGATE"])
     containers = planned.containers("minimal")
-    assert sum(len(container["portMappings"]) for container in containers.values()) == 13
+    assert sum(len(container["portMappings"]) for container in containers.values()) == len(default_region_ports()) + 1

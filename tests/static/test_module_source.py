@@ -10,8 +10,10 @@ import pytest
 from finfocus_ecs import module
 from finfocus_ecs.project import MODULE_DIR
 
-# The seed's table (research note, 12-region image of January 2026). This test
-# pins the module's default to it; everything else derives from the default.
+# The seed's table (research note, 12-region image of January 2026), and the
+# later layouts read from docker/entrypoint.sh at each tag (the fact sheet
+# finfocus-image.md). These tests pin image_layouts.json to them; everything
+# else derives from that file.
 SEED_LAYOUT = {
     "us-east-1": 8001,
     "us-west-2": 8002,
@@ -26,6 +28,8 @@ SEED_LAYOUT = {
     "us-gov-east-1": 8011,
     "us-west-1": 8012,
 }
+NINE_REGION_LAYOUT = dict(list(SEED_LAYOUT.items())[:9])
+TEN_REGION_LAYOUT = {**NINE_REGION_LAYOUT, "us-west-1": 8010}
 
 # The interface users, docs and tests rely on (the module issue's list).
 INTERFACE = [
@@ -98,9 +102,19 @@ def locals_() -> dict:
     return merged
 
 
-def test_region_ports_default_is_the_seed_layout():
-    assert module.default_region_ports() == SEED_LAYOUT
-    assert list(module.default_region_ports()) == list(SEED_LAYOUT), "order follows the seed table"
+def test_layouts_by_tag_match_the_fact_sheet():
+    assert module.image_layout_for("v0.1.1") == module.image_layout_for("v0.1.2") == SEED_LAYOUT
+    assert list(module.image_layout_for("v0.1.1")) == list(SEED_LAYOUT), "order follows the seed table"
+    assert module.image_layout_for("v0.1.3") == NINE_REGION_LAYOUT
+    for tag in ("v0.1.4", "v0.1.5", "v0.1.6", "v0.1.7", "v0.1.8"):
+        assert module.image_layout_for(tag) == TEN_REGION_LAYOUT, tag
+    assert module.image_layout_for("v0.1.9") is None and module.image_layout_for("latest") is None
+
+
+def test_default_image_is_pinned_to_v0_1_8_and_its_layout():
+    assert module.default("image") == "ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.8"
+    assert module.variables()["region_ports"].default is None, "null: the layout of the image's tag"
+    assert module.default_region_ports() == TEN_REGION_LAYOUT
 
 
 def test_seed_sizing_and_metrics_defaults():
@@ -133,7 +147,8 @@ def test_every_variable_has_type_and_description():
 def test_collections_and_flags_are_not_nullable():
     for variable in module.variables().values():
         if re.match(r"^(bool|list|map|set)", variable.type) and not variable.required:
-            if variable.name in {"allowed_cidr_blocks"}:  # null means "the VPC CIDR"
+            # null means "the VPC CIDR" and "the layout of the image's tag"
+            if variable.name in {"allowed_cidr_blocks", "region_ports"}:
                 continue
             assert variable.nullable is False, variable.name
 
@@ -154,13 +169,19 @@ def test_task_definition_is_fargate_awsvpc_from_inputs():
 def test_port_mappings_derive_from_region_ports():
     declared = locals_()
     assert "local.regional_ports" in declared["regional_port_mappings"]
-    assert "var.region_ports" in declared["regional_ports"]
+    assert "local.region_ports" in declared["regional_ports"]
+    assert "var.region_ports" in declared["region_ports"] and "local.image_layout" in declared["region_ports"]
     assert "var.metrics_port" in declared["metrics_port_mappings"]
 
 
-def test_health_check_runs_the_image_script():
-    plugin = locals_()["plugin_container"]
-    assert '["CMD", "/healthcheck.sh"]' in plugin
+def test_plugin_start_and_health_check_derive_from_region_ports():
+    declared = locals_()
+    assert "local.regional_ports" in declared["region_port_words"]
+    assert "local.region_port_words" in declared["plugin_start_script"]
+    assert "local.region_port_words" in declared["plugin_health_command"]
+    # The image's own bash scripts only behind the switch.
+    assert '["CMD", "/healthcheck.sh"]' in declared["plugin_container"]
+    assert "var.use_image_entrypoint" in declared["plugin_container"]
 
 
 def test_security_group_rules_come_from_folded_ranges():

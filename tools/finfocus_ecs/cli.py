@@ -262,10 +262,17 @@ def scan(
 
 # Options shared by the commands that evaluate the module.
 NameOption = Annotated[str | None, typer.Option("--name", help="Family, service and log group prefix.")]
-ImageOption = Annotated[str | None, typer.Option("--image", help="Plugin image, e.g. ...:v0.2.0.")]
+ImageOption = Annotated[
+    str | None,
+    typer.Option("--image", help="Plugin image pinned to a tag, e.g. ...:v0.1.2; a known tag brings its layout."),
+]
 RegionPortsOption = Annotated[
     str | None,
-    typer.Option("--region-ports", help="REGION=PORT,... or a JSON object; default: the module's 12-region map."),
+    typer.Option(
+        "--region-ports",
+        help="REGION=PORT,... or a JSON object, for an image the module does not know; default: the layout of the "
+        "image's tag (v0.1.8: 10 regions).",
+    ),
 ]
 CpuOption = Annotated[int | None, typer.Option("--cpu", help="Task CPU units (Fargate sizes).")]
 MemoryOption = Annotated[int | None, typer.Option("--memory", help="Task memory in MiB.")]
@@ -371,6 +378,7 @@ def endpoints(
     namespace: Annotated[
         str | None, typer.Option("--namespace", help="Private DNS namespace, e.g. finfocus.local.")
     ] = None,
+    image: ImageOption = None,
     region_ports: RegionPortsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
@@ -382,11 +390,13 @@ def endpoints(
 
       finfocus-ecs endpoints --namespace pricing.internal --json
 
-      finfocus-ecs endpoints --region-ports us-east-1=8001,us-west-1=8010
+      finfocus-ecs endpoints --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2
     """
     from finfocus_ecs.endpoints import endpoint_rows
 
-    inputs = module_inputs(region_ports=region_ports, service_discovery_name=service_name, namespace_name=namespace)
+    inputs = module_inputs(
+        image=image, region_ports=region_ports, service_discovery_name=service_name, namespace_name=namespace
+    )
     rows = endpoint_rows(plan_or_fail(inputs, "us-east-1"))
     if as_json:
         print_json([row.__dict__ for row in rows])
@@ -403,17 +413,30 @@ def endpoints(
 def verify(
     host: Annotated[str, typer.Argument(help="The Cloud Map name (e.g. aws-public.finfocus.local) or an IP.")],
     region_ports: RegionPortsOption = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per port.")] = 3.0,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per check.")] = 3.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Check a deployed plugin from inside the VPC: DNS, TCP, GET /healthz on every regional port.
+    """Check a deployed plugin from inside the VPC: DNS, TCP, GET /healthz and gRPC on every regional port.
 
-    Exits 1 if any port fails; each failure names its likely cause.
+    Two checks per port, all at once. Exits 1 if any fails; each failure names its likely cause.
 
+    \b
+    Columns:
+      healthz  the name resolves, TCP reaches the port at the task IP, and HTTP/1.1
+               GET /healthz answers 200: what ECS's health check relies on.
+      grpc     grpc.health.v1.Health/Check for finfocus.v1.CostSourceService answers
+               SERVING over plaintext HTTP/2 (h2c): the traffic FinFocus itself sends.
+               It fails on TLS in the path, an HTTP/1-only proxy, another gRPC
+               service on the port, or a bridge whose region is down.
+
+    \b
+    The grpc column by hand, from a host in the VPC:
+      grpcurl -plaintext -d '{"service":"finfocus.v1.CostSourceService"}' \\
+        aws-public.finfocus.local:8001 grpc.health.v1.Health/Check
+
+    \b
     Examples:
-
       finfocus-ecs verify aws-public.finfocus.local
-
       finfocus-ecs verify 10.42.0.17 --region-ports us-east-1=8001,us-west-1=8010 --json
     """
     from finfocus_ecs.evaluate import InputError, parse_region_ports
@@ -430,13 +453,15 @@ def verify(
     with err.status(f"checking {len(ports)} ports on {host}"):
         checks = run_verify(host, ports, timeout)
     if as_json:
-        print_json([{**check.__dict__, "ok": check.ok, "cause": check.cause} for check in checks])
+        print_json([check.to_json() for check in checks])
     else:
         table = Table(title=f"{host}: {sum(c.ok for c in checks)} of {len(checks)} ports healthy", title_justify="left")
-        for column in ("region", "port", "result", "detail", "likely cause"):
+        for column in ("region", "port", "healthz", "grpc", "detail", "likely cause"):
             table.add_column(column)
         for check in checks:
-            table.add_row(check.region, str(check.port), check.status, check.detail, check.cause)
+            grpc = check.grpc.status if check.grpc else "-"
+            detail = check.detail if check.grpc is None else f"{check.detail}; grpc {check.grpc.detail}"
+            table.add_row(check.region, str(check.port), check.status, grpc, detail, check.cause)
         out.print(table)
     if not all(check.ok for check in checks):
         raise typer.Exit(EXIT_CHECK_FAILED)
@@ -573,6 +598,151 @@ def docs(
         out.print("generated docs are up to date")
     else:
         out.print(f"updated {names}" if files else "generated docs were already up to date")
+
+
+def _time_scale(value: float) -> float:
+    if not 0 < value <= 1:
+        raise typer.BadParameter(f"{value} is not allowed: use a factor above 0 and at most 1 (1 = Fargate's timing)")
+    return value
+
+
+@app.command()
+def rehearse(
+    task_definition_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--task-definition",
+            help="RegisterTaskDefinition JSON to run (e.g. from `finfocus-ecs task-definition`); "
+            "default: the module planned with the options below.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    image: ImageOption = None,
+    region_ports: RegionPortsOption = None,
+    image_regions: Annotated[
+        str | None,
+        typer.Option(
+            "--image-regions",
+            help="Regions whose binaries the plugin image ships, comma-separated; default: its tag's layout. "
+            "Leave one out to see how a missing region fails.",
+        ),
+    ] = None,
+    time_scale: Annotated[
+        float,
+        typer.Option(
+            "--time-scale",
+            callback=_time_scale,
+            help="Shorten health-check interval, timeout and start period by this factor (stop timeouts stay real).",
+        ),
+    ] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for HEALTHY.")] = 600,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Run the task definition on this machine as Fargate would, then stop it, and report.
+
+    Each container runs in a stand-in of its image (BusyBox, curl and tini
+    but no bash in the plugin image; HAProxy in its own), with its user,
+    environment, entry point, read-only root and root-owned task volumes, in
+    one shared network namespace with the task metadata endpoint. ECS's rules
+    apply: dependsOn, health checks, essential containers, stop signals and
+    stopTimeout. A client host then calls every regional port over HTTP and
+    gRPC. Needs Linux, root, iproute2, util-linux, BusyBox, HAProxy, curl
+    and tini (docs/fargate-rehearsal.md lists what it cannot reproduce).
+
+    Exit codes: 0 the task turned HEALTHY, every port answered and it
+    stopped within its stop timeouts; 1 it did not; 2 bad input or this
+    machine cannot rehearse.
+
+    Examples:
+
+      sudo finfocus-ecs rehearse
+
+      sudo finfocus-ecs rehearse --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --time-scale 0.1
+
+      finfocus-ecs task-definition > td.json && sudo finfocus-ecs rehearse --task-definition td.json --json
+    """
+    from finfocus_ecs.rehearsal.images import ImageError
+    from finfocus_ecs.rehearsal.network import namespaces_unavailable
+    from finfocus_ecs.rehearsal.run import rehearse as run_rehearsal
+    from finfocus_ecs.rehearsal.task import TaskDefinitionError
+    from finfocus_ecs.taskdef import render_task_definition
+
+    unavailable = namespaces_unavailable()
+    if unavailable:
+        fail(f"cannot rehearse on this machine: {unavailable}")
+    if task_definition_file is not None:
+        if image or region_ports:
+            fail("--task-definition runs that file as it is: leave out --image and --region-ports")
+        try:
+            definition = json.loads(task_definition_file.read_text())
+        except ValueError as error:
+            fail(f"{task_definition_file} is not JSON: {error}")
+    else:
+        from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN
+
+        role = PLACEHOLDER_EXECUTION_ROLE_ARN
+        inputs = module_inputs(image=image, region_ports=region_ports, execution_role_arn=role)
+        definition = render_task_definition(plan_or_fail(inputs, "us-east-1"))
+    regions = [region.strip() for region in image_regions.split(",") if region.strip()] if image_regions else None
+
+    def progress(seconds: float, text: str) -> None:
+        err.print(f"[dim]{seconds:7.2f} s[/] {text.splitlines()[0][:110]}", highlight=False)
+
+    try:
+        result = run_rehearsal(
+            definition, time_scale=time_scale, plugin_regions=regions, timeout=timeout, on_event=progress
+        )
+    except (TaskDefinitionError, ImageError, KeyError) as error:
+        fail(f"cannot rehearse this task definition: {error}")
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        print_rehearsal(result)
+    if not result.ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f} s"
+
+
+def print_rehearsal(result: Any) -> None:
+    report = result.report
+    table = Table(title=f"Task {report.last_status}, health {report.health}", title_justify="left")
+    for column in ("container", "essential", "health", "exit", "started", "healthy", "stopped"):
+        table.add_column(column)
+    for container in report.containers:
+        table.add_row(
+            container.name,
+            "yes" if container.essential else "no",
+            container.health,
+            "" if container.exit_code is None else str(container.exit_code),
+            *(_seconds(value) for value in (container.started_at, container.healthy_at)),
+            _seconds(container.stopped_at) + (" (SIGKILL)" if container.killed else ""),
+        )
+    out.print(table)
+    for container in report.containers:
+        why = container.reason or (container.last_health_output if container.health == "UNHEALTHY" else "")
+        if why:
+            out.print(f"{container.name}: {why}", highlight=False)
+    if report.stopped_reason:
+        out.print(f"Stopped reason: {report.stopped_reason}", highlight=False)
+    if result.probes:
+        region_by_port = {port: region for region, port in result.region_ports.items()}
+        probes = Table(title="From a client host in the VPC", title_justify="left")
+        for column in ("region", "port", "http /healthz", "grpc health", "grpc Name"):
+            probes.add_column(column)
+        for port, probe in sorted(result.probes.items()):
+            probes.add_row(
+                region_by_port.get(port, "?"), str(port), str(probe.get("http")), str(probe.get("grpc")),
+                str(probe.get("grpc_region", "")),
+            )
+        out.print(probes)
+    if result.seconds_to_healthy is not None:
+        timings = f"Start to HEALTHY: {result.seconds_to_healthy:.1f} s; stop: {_seconds(result.stop_seconds)}"
+        out.print(timings, highlight=False)
+    out.print("ok: started, answered and stopped as on Fargate" if result.ok else "FAILED: see above", highlight=False)
 
 
 def main() -> None:

@@ -78,11 +78,14 @@ def layout_section(title: str, region_ports: dict[str, int]) -> str:
 
 
 def layouts() -> str:
-    sections = [
-        layout_section("**12-region image (January 2026; the module's default):**", module.default_region_ports())
-    ]
-    for layout in module.image_layouts().values():
-        sections.append(layout_section(f"**{layout['description']}**", layout["region_ports"]))
+    """One section per published layout, newest first, with the tags that serve it."""
+    default_tag = module.default_image_tag()
+    sections = []
+    for layout in reversed(module.image_layouts()):
+        tags = ", ".join(f"`{tag}`" for tag in layout["tags"])
+        default = f" The module's default (`{default_tag}`)." if default_tag in layout["tags"] else ""
+        title = f"**{layout['name']} layout: tags {tags}, {layout['released']}.**{default} {layout['note']}"
+        sections.append(layout_section(title, {region: int(port) for region, port in layout["region_ports"].items()}))
     return "\n\n".join(sections)
 
 

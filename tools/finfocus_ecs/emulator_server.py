@@ -57,6 +57,37 @@ def apply_response_fixes() -> None:
     EC2ContainerServiceResponse.update_service = echo_fields(EC2ContainerServiceResponse.update_service)
 
 
+def report_desired_tasks_running() -> None:
+    """Report every desired task of a new service RUNNING, as AWS does once a healthy service settles.
+
+    moto runs no containers. A new service reports runningCount 0, or
+    MOTO_ECS_SERVICE_RUNNING (one number for every service, whatever its
+    desired count), and never changes it, so the module's
+    wait_for_steady_state (one deployment, running == desired) would wait
+    until its timeout. UpdateService already sets running to a new desired
+    count. The module's wait therefore passes at once here: a task that
+    cannot start on AWS is not something the emulator can show.
+    """
+    from moto.ecs.models import Service
+
+    original = Service.__init__
+
+    @functools.wraps(original)
+    def init(self: Service, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.running_count = self.desired_count
+        self.pending_count = 0
+        for deployment in self.deployments:
+            deployment.update(
+                runningCount=self.desired_count,
+                pendingCount=0,
+                rolloutState="COMPLETED",
+                rolloutStateReason=f"ECS deployment {deployment['id']} completed.",
+            )
+
+    Service.__init__ = init
+
+
 def _service_from(response: Any) -> Any:
     cluster = response._get_param("cluster", "default")
     name = response._get_param("serviceName") or response._get_param("service")
@@ -87,6 +118,7 @@ def main() -> None:
     # AmazonECSTaskExecutionRolePolicy must exist for the role attachment.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     apply_response_fixes()
+    report_desired_tasks_running()
     warm_backends(args.warm_region)
     from moto.server import ThreadedMotoServer
 

@@ -90,13 +90,31 @@ def default(name: str) -> Any:
     return variable.default
 
 
+def image_layouts() -> list[dict[str, Any]]:
+    """Every published image's region => port layout, with the tags that serve it.
+
+    The module's image_layouts.json is their one home: the module reads it to
+    pick region_ports from the image tag, and so does everything here.
+    """
+    return json.loads((MODULE_DIR / "image_layouts.json").read_text())["layouts"]
+
+
+def image_layout_for(tag: str) -> dict[str, int] | None:
+    """The region => port layout of a release tag, or None for a tag the module does not know."""
+    for layout in image_layouts():
+        if tag in layout["tags"]:
+            return {region: int(port) for region, port in layout["region_ports"].items()}
+    return None
+
+
+def default_image_tag() -> str:
+    """The release the module's default `image` pins."""
+    return str(default("image")).rsplit(":", 1)[1]
+
+
 def default_region_ports() -> dict[str, int]:
-    """The module's default region => port map, in its declared order."""
-    return {region: int(port) for region, port in default("region_ports").items()}
-
-
-def image_layouts() -> dict[str, dict[str, Any]]:
-    """Region maps of other published images (data/image_layouts.json), by name."""
-    path = Path(__file__).with_name("data") / "image_layouts.json"
-    layouts = json.loads(path.read_text())
-    return {name: layout for name, layout in layouts.items() if not name.startswith("_")}
+    """What the module deploys by default: the layout of its default image's tag."""
+    layout = image_layout_for(default_image_tag())
+    if layout is None:
+        raise KeyError(f"the default image tag {default_image_tag()} has no layout in image_layouts.json")
+    return layout

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finfocus_ecs.module import default, default_region_ports
+from finfocus_ecs.module import default, image_layouts
 from finfocus_ecs.project import CACHE_DIR, PACKAGE_DIR, POLICIES_DIR, REPO_ROOT
 from finfocus_ecs.terraform import planned_resources
 
@@ -102,8 +102,11 @@ def ensure_checkov(progress: Callable[[str], None] = lambda message: None) -> Pa
 
 
 def plugin_ports_spec() -> str:
-    """`8001-8012,9090` from the module's defaults, for CKV_FINFOCUS_1."""
-    ports = sorted(default_region_ports().values())
+    """`8001-8001,...,9090-9090`: every port of every published layout and the metrics port, for CKV_FINFOCUS_1.
+
+    Every layout, not only the default's: a module pinned to v0.1.2 opens 8011.
+    """
+    ports = sorted({int(port) for layout in image_layouts() for port in layout["region_ports"].values()})
     metrics = default("metrics_port")
     parts = [f"{port}-{port}" for port in ports]
     if metrics is not None:

@@ -1,0 +1,55 @@
+"""Fixtures for rehearsing planned task definitions under Fargate's rules (root and namespaces needed)."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from finfocus_ecs.rehearsal.network import TASK_IP
+from finfocus_ecs.rehearsal.task import TaskRehearsal
+
+# Health check timings at a twentieth: the default 30 s interval becomes 1.5 s.
+TIME_SCALE = 0.05
+_tags = itertools.count()
+
+
+@pytest.fixture
+def rehearse(rehearsal_available, tmp_path) -> Callable[..., contextlib.AbstractContextManager[TaskRehearsal]]:
+    """rehearse(task_definition, **options) -> a started TaskRehearsal, stopped and removed afterwards."""
+
+    @contextlib.contextmanager
+    def run(task_definition: Mapping[str, Any], **options: Any) -> Iterator[TaskRehearsal]:
+        workdir = tmp_path / f"task-{next(_tags)}"
+        tag = f"{os.getpid() % 1000}{next(_tags)}"
+        with TaskRehearsal(task_definition, workdir, time_scale=TIME_SCALE, tag=tag, **options) as task:
+            task.start()
+            yield task
+
+    return run
+
+
+def probe_from_client(task: TaskRehearsal, ports: list[int]) -> dict[int, dict[str, Any]]:
+    """HTTP /healthz and gRPC health + Name on each port of the task IP, from the client host."""
+    completed = task.network.on_client(
+        [sys.executable, "-m", "finfocus_ecs.rehearsal.probe", TASK_IP, *map(str, ports)], timeout=30
+    )
+    assert completed.returncode == 0, completed.stderr
+    return {int(port): result for port, result in json.loads(completed.stdout).items()}
+
+
+def failure_report(task: TaskRehearsal) -> str:
+    """Everything a failed assertion should show: the task report and each container's log."""
+    report = task.report()
+    lines = [f"task {report.last_status} {report.health}: {report.stopped_reason}"]
+    lines += [f"  {seconds:7.2f} s  {text.splitlines()[0]}" for seconds, text in report.events]
+    for name in task.containers:
+        lines.append(f"--- {name} log")
+        lines += task.log(name)[-12:]
+    return "\n".join(lines)

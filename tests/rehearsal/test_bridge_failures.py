@@ -1,0 +1,41 @@
+"""A dead or hung HAProxy shows as ECS would show it: a stopped task, or a failing bridge health check."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from finfocus_ecs.rehearsal.task import health_timings
+from tests.rehearsal.conftest import TIME_SCALE, failure_report
+
+pytestmark = pytest.mark.rehearsal
+
+HEALTHY_WITHIN = 30
+
+
+def test_dead_haproxy_stops_the_task(module_cases, rehearse):
+    with rehearse(module_cases.task_definition("defaults")) as task:
+        assert task.wait_for_health("HEALTHY", HEALTHY_WITHIN), failure_report(task)
+        assert task.kill_process("port-bridge", "haproxy") >= 1
+        assert task.wait_until(lambda: task.last_status == "STOPPED", 60), failure_report(task)
+        report = task.report()
+        assert report.stopped_reason.startswith("Essential container in task exited: port-bridge")
+
+
+def test_hung_haproxy_fails_the_bridge_health_check(module_cases, rehearse):
+    """A stopped (SIGSTOP) HAProxy keeps its process and its listening sockets: only an answer proves it works."""
+    task_definition = module_cases.task_definition("defaults")
+    check = next(c for c in task_definition["containerDefinitions"] if c["name"] == "port-bridge")["healthCheck"]
+    with rehearse(task_definition) as task:
+        assert task.wait_for_health("HEALTHY", HEALTHY_WITHIN), failure_report(task)
+        assert task.kill_process("port-bridge", "haproxy", signal.SIGSTOP) >= 1
+        interval, timeout, _ = health_timings(check, TIME_SCALE)
+        hung_at = time.monotonic()
+        assert task.wait_for_health("UNHEALTHY", check["retries"] * (interval + timeout) + 3), failure_report(task)
+        assert time.monotonic() - hung_at <= check["retries"] * (interval + timeout) + 1
+        bridge = task.report().container("port-bridge")
+        assert (bridge.state, bridge.health) == ("RUNNING", "UNHEALTHY")
+        assert "timed out" in bridge.last_health_output
+        task.kill_process("port-bridge", "haproxy", signal.SIGCONT)

@@ -1,0 +1,49 @@
+"""A failing region or image shows as ECS would show it: an UNHEALTHY task, or a stopped one that names the region."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from finfocus_ecs.rehearsal.network import TASK_IP
+from finfocus_ecs.rehearsal.task import health_timings
+from tests.rehearsal.conftest import TIME_SCALE, failure_report, probe_from_client
+
+pytestmark = pytest.mark.rehearsal
+
+HEALTHY_WITHIN = 30
+
+
+def test_a_dead_region_turns_the_task_unhealthy_within_interval_times_retries(module_cases, rehearse):
+    task_definition = module_cases.task_definition("defaults")
+    check = next(c for c in task_definition["containerDefinitions"] if c["name"] == "finfocus-plugin")["healthCheck"]
+    with rehearse(task_definition) as task:
+        assert task.wait_for_health("HEALTHY", HEALTHY_WITHIN), failure_report(task)
+        assert task.kill_process("finfocus-plugin", "finfocus-plugin-aws-public-eu-west-1") == 1
+        killed_at = time.monotonic()
+        # A refused region fails its check at once: interval x retries, plus one check's time.
+        interval, timeout, _ = health_timings(check, TIME_SCALE)
+        limit = interval * check["retries"] + timeout
+        assert task.wait_for_health("UNHEALTHY", limit + 2), failure_report(task)
+        assert time.monotonic() - killed_at <= limit
+        plugin = task.report().container("finfocus-plugin")
+        assert plugin.state == "RUNNING", "the health check, not the start script, reports a dead region"
+        assert plugin.last_health_output.endswith("region eu-west-1 (port 8003) does not answer /healthz")
+        neighbours = probe_from_client(task, [8002, 8003, 8004])
+        answering = {port: result["http"] == 200 for port, result in neighbours.items()}
+        assert answering == {8002: True, 8003: False, 8004: True}
+
+
+def test_an_image_without_a_regions_binary_fails_the_start_naming_the_region(module_cases, rehearse):
+    task_definition = module_cases.task_definition("defaults")
+    regions = [region for region in module_cases.output("defaults")["region_ports"] if region != "ap-south-1"]
+    with rehearse(task_definition, plugin_regions=regions) as task:
+        assert task.wait_until(lambda: task.last_status == "STOPPED", 30), failure_report(task)
+        report = task.report()
+        plugin = report.container("finfocus-plugin")
+        assert plugin.exit_code == 1
+        assert "no binary for region(s) ap-south-1" in plugin.reason
+        assert report.stopped_reason == "Essential container in task exited: finfocus-plugin (exit code 1)"
+        assert report.health != "HEALTHY"
+        assert task.network.wait_for_listeners({8001}, TASK_IP, timeout=0.1) == set()
