@@ -105,6 +105,10 @@ def plan_diagnostics(tmp_path_factory: pytest.TempPathFactory):
     """Plan a root expected to fail; return its error diagnostics by module call."""
 
     def build(name: str, modules: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+        """One plan per root and test run, shared between workers like plan_root's."""
+        return computed_once(_shared_dir() / f"{name}.errors.json", lambda: diagnose(name, modules))
+
+    def diagnose(name: str, modules: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
         directory = tmp_path_factory.mktemp(name)
         write_root(directory, modules, copy_module=True)
         terraform = Terraform(directory)

@@ -61,3 +61,19 @@ NETWORK = {
     }
 }
 CALLS["minimal"] = {"vpc_id": "${aws_vpc.main.id}", "subnet_ids": ["${aws_subnet.a.id}"]}
+
+# tests/plan/test_hardening.py's good values at the limits: they plan, and reach the task
+# definition and the service as given.
+HIGH_HEALTH = {"interval": 300, "timeout": 60, "retries": 10, "start_period": 300}
+LOW_HEALTH = {"interval": 5, "timeout": 2, "retries": 1, "start_period": 0}
+DNS_SERVERS = ["10.0.0.2/32", "fd00::53/128"]
+GOOD_CALLS = {
+    "health_high": offline_inputs(health_check=HIGH_HEALTH),
+    # ECS sets no rule between timeout and interval, so neither does the module.
+    "health_low": offline_inputs(health_check={**LOW_HEALTH, "timeout": 30}),
+    "largest_task": offline_inputs(cpu=32768, memory=249856),
+    "smallest_32_vcpu": offline_inputs(cpu=32768, memory=61440),
+    "no_wait": offline_inputs(wait_for_steady_state=False),
+    "dns": offline_inputs(dns_egress_cidr_blocks=DNS_SERVERS),
+}
+CALLS.update(GOOD_CALLS)

@@ -14,109 +14,50 @@ import json
 
 import pytest
 
-from finfocus_ecs.roots import offline_inputs, write_root
+from finfocus_ecs.roots import write_root
 from finfocus_ecs.scan import scan
 from finfocus_ecs.terraform import Terraform
+from tests.module_cases import HIGH_HEALTH, LOW_HEALTH
+from tests.plan.cases import (
+    HARDENING_PRECONDITION_CASES,
+    HARDENING_VARIABLE_CASES,
+    PRECONDITION_CALLS,
+    VARIABLE_CALLS,
+    assert_clear_error,
+)
 
 pytestmark = pytest.mark.plan
 
-# call name: (inputs, variable the error must name, text it must contain)
-VARIABLE_CASES = {
-    # ECS API reference, HealthCheck: interval 5-300, timeout 2-60, retries 1-10, startPeriod 0-300.
-    "health_interval_below": ({"health_check": {"interval": 4}}, "health_check.interval", "= 4 is not allowed"),
-    "health_interval_above": ({"health_check": {"interval": 301}}, "health_check.interval", "from 5 to 300"),
-    "health_interval_fraction": ({"health_check": {"interval": 30.5}}, "health_check.interval", "= 30.5 is not"),
-    "health_timeout_above": ({"health_check": {"timeout": 61}}, "health_check.timeout", "= 61 is not allowed"),
-    "health_timeout_below": ({"health_check": {"timeout": 1}}, "health_check.timeout", "from 2 to 60"),
-    "health_retries_zero": ({"health_check": {"retries": 0}}, "health_check.retries", "= 0 is not allowed"),
-    "health_retries_above": ({"health_check": {"retries": 11}}, "health_check.retries", "from 1 to 10"),
-    "health_start_negative": ({"health_check": {"start_period": -1}}, "health_check.start_period", "= -1 is not"),
-    "health_start_above": ({"health_check": {"start_period": 301}}, "health_check.start_period", "from 0 to 300"),
-    # Fargate's Linux sizes: 256-32768 CPU units, 512 MiB-244 GiB.
-    "cpu_not_a_size": ({"cpu": 3000}, "cpu", "cpu = 3000 is not a Fargate task size"),
-    "cpu_above_32_vcpu": ({"cpu": 65536}, "cpu", "256, 512, 1024, 2048, 4096, 8192, 16384 or 32768"),
-    "memory_above_244_gib": ({"memory": 250880}, "memory", "memory = 250880 is not a Fargate memory size"),
-    "memory_below_512": ({"memory": 256}, "memory", "from 512 to 249856"),
-    # DNS egress: CIDR blocks of named servers, never the world.
-    "dns_not_a_cidr": ({"dns_egress_cidr_blocks": ["10.0.0.300/32"]}, "dns_egress_cidr_blocks", '"10.0.0.300/32"'),
-    "dns_to_world_ipv4": (
-        {"dns_egress_cidr_blocks": ["10.0.0.2/32", "0.0.0.0/0"]},
-        "dns_egress_cidr_blocks",
-        'contains "0.0.0.0/0", which lets the tasks send DNS to every address',
-    ),
-    "dns_to_world_ipv6": ({"dns_egress_cidr_blocks": ["::/0"]}, "dns_egress_cidr_blocks", '"::/0"'),
-    "wait_not_a_bool": ({"wait_for_steady_state": "sometimes"}, "wait_for_steady_state", "a bool is required"),
-}
-
-# Pairs of inputs that only a precondition sees, still at plan time.
-PRECONDITION_CASES = {
-    "memory_not_offered_at_32_vcpu": (
-        {"cpu": 32768, "memory": 131072},
-        "memory",
-        "memory = 131072 is not offered by Fargate with cpu = 32768: "
-        "allowed memory for that cpu is 61440, 122880, 249856 MiB.",
-    ),
-    "memory_between_8_vcpu_steps": ({"cpu": 8192, "memory": 18432}, "memory", "16384, 20480, 24576"),
-    "big_task_on_old_platform": (
-        {"cpu": 8192, "memory": 16384, "platform_version": "1.3.0"},
-        "platform_version",
-        'cpu = 8192 needs Fargate platform version 1.4.0 or later, and platform_version = "1.3.0"',
-    ),
-}
-
-# Good values at the limits: they plan, and reach the task definition and the service as given.
-HIGH_HEALTH = {"interval": 300, "timeout": 60, "retries": 10, "start_period": 300}
-LOW_HEALTH = {"interval": 5, "timeout": 2, "retries": 1, "start_period": 0}
-DNS_SERVERS = ["10.0.0.2/32", "fd00::53/128"]
-GOOD_CALLS = {
-    "health_high": offline_inputs(health_check=HIGH_HEALTH),
-    # ECS sets no rule between timeout and interval, so neither does the module.
-    "health_low": offline_inputs(health_check={**LOW_HEALTH, "timeout": 30}),
-    "largest_task": offline_inputs(cpu=32768, memory=249856),
-    "smallest_32_vcpu": offline_inputs(cpu=32768, memory=61440, platform_version="1.4.0"),
-    "no_wait": offline_inputs(wait_for_steady_state=False),
-    "dns": offline_inputs(dns_egress_cidr_blocks=DNS_SERVERS),
-}
-
-
-def assert_clear_error(errors: list[str], variable: str, fragment: str) -> None:
-    assert errors, "plan accepted the bad input"
-    assert any(variable in error and fragment in error for error in errors), errors
-
-
 @pytest.fixture(scope="module")
 def variable_errors(plan_diagnostics):
-    return plan_diagnostics(
-        "hardening-variables", {call: offline_inputs(**inputs) for call, (inputs, _, _) in VARIABLE_CASES.items()}
-    )
+    return plan_diagnostics("variable-cases", VARIABLE_CALLS)
 
 
 @pytest.fixture(scope="module")
 def precondition_errors(plan_diagnostics):
-    calls = {call: offline_inputs(**inputs) for call, (inputs, _, _) in PRECONDITION_CASES.items()}
-    calls["control"] = offline_inputs(cpu=16384, memory=122880, platform_version="1.4.0")
-    return plan_diagnostics("hardening-preconditions", calls)
+    return plan_diagnostics("precondition-cases", PRECONDITION_CALLS)
 
 
 @pytest.fixture(scope="module")
-def good(plan_root):
-    return plan_root("hardening-good", GOOD_CALLS)
+def good(module_cases):
+    """GOOD_CALLS are planned with tests/module_cases.py's, one plan for both."""
+    return module_cases
 
 
-@pytest.mark.parametrize("call", sorted(VARIABLE_CASES))
+@pytest.mark.parametrize("call", sorted(HARDENING_VARIABLE_CASES))
 def test_bad_value_fails_plan_with_its_message(variable_errors, call):
-    _, variable, fragment = VARIABLE_CASES[call]
+    _, variable, fragment = HARDENING_VARIABLE_CASES[call]
     assert_clear_error(variable_errors[call], variable, fragment)
 
 
-@pytest.mark.parametrize("call", sorted(PRECONDITION_CASES))
+@pytest.mark.parametrize("call", sorted(HARDENING_PRECONDITION_CASES))
 def test_inconsistent_values_fail_plan_with_their_message(precondition_errors, call):
-    _, variable, fragment = PRECONDITION_CASES[call]
+    _, variable, fragment = HARDENING_PRECONDITION_CASES[call]
     assert_clear_error(precondition_errors[call], variable, fragment)
 
 
 def test_16_vcpu_with_120_gib_on_platform_140_plans(precondition_errors):
-    assert precondition_errors["control"] == []
+    assert precondition_errors["control_16_vcpu"] == []
 
 
 # --- ECS health check limits --------------------------------------------------

@@ -1,0 +1,38 @@
+"""The Fargate rehearsal's start-to-HEALTHY time for the module's default task definition.
+
+At real timing (time scale 1) the figure is what Fargate would show after the
+image pull: the first health check runs one interval (30 s) after start, so it
+is bounded below by that interval. At the tests' time scale it shows how long
+the rehearsal itself takes. Stop time is the same either way: stopTimeout and
+the start script's grace are never scaled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.stats import Summary
+from finfocus_ecs.evaluate import plan_module
+from finfocus_ecs.rehearsal.network import namespaces_unavailable
+from finfocus_ecs.rehearsal.run import rehearse
+from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN, render_task_definition
+
+TEST_TIME_SCALE = 0.05
+
+
+def measure(scaled_runs: int = 3, real_runs: int = 1) -> dict[str, Any]:
+    reason = namespaces_unavailable()
+    if reason:
+        return {"skipped": reason}
+    definition = render_task_definition(plan_module({"execution_role_arn": PLACEHOLDER_EXECUTION_ROLE_ARN}))
+    figures: dict[str, Any] = {"test_time_scale": TEST_TIME_SCALE}
+    for name, scale, runs in (("real", 1.0, real_runs), ("scaled", TEST_TIME_SCALE, scaled_runs)):
+        healthy, stops = [], []
+        for _ in range(runs):
+            result = rehearse(definition, time_scale=scale, timeout=300)
+            if not result.ok:
+                raise RuntimeError(f"the default task did not rehearse cleanly: {result.report.stopped_reason}")
+            healthy.append(result.seconds_to_healthy)
+            stops.append(result.stop_seconds)
+        figures[name] = {"healthy_s": Summary.of(healthy).__dict__, "stop_s": Summary.of(stops).__dict__}
+    return figures

@@ -1,0 +1,192 @@
+"""Bad inputs and the errors they must give at plan, for every test file that checks them.
+
+Each kind of case shares one root across the whole test run (plan_diagnostics
+plans it once for every worker), so the whole table costs two plans.
+Call name: (inputs, variable the error must name, text the error must contain).
+"""
+
+from __future__ import annotations
+
+from finfocus_ecs.roots import offline_inputs
+from tests.module_cases import CUSTOM_IMAGE, PLUGIN_REPOSITORY
+
+VARIABLE_CASES = {
+    "cpu_not_fargate": ({"cpu": 3000}, "cpu", "3000"),
+    "port_above_range": ({"region_ports": {"us-east-1": 70000}}, "region_ports", "us-east-1 = 70000"),
+    "port_zero": ({"region_ports": {"us-east-1": 0, "us-west-2": 8002}}, "region_ports", "us-east-1 = 0"),
+    "port_duplicated": ({"region_ports": {"us-east-1": 8001, "us-west-2": 8001}}, "region_ports", "8001"),
+    "region_ports_empty": ({"region_ports": {}}, "region_ports", "empty"),
+    "region_not_aws": ({"region_ports": {"us-east-1": 8001, "mars-north-1": 8002}}, "region_ports", "mars-north-1"),
+    "metrics_port_out_of_range": ({"metrics_port": 70000}, "metrics_port", "70000"),
+    "namespace_not_dns": ({"namespace_name": "Fin_Focus..local"}, "namespace_name", "Fin_Focus..local"),
+    "service_name_not_dns": ({"service_discovery_name": "-aws-public"}, "service_discovery_name", "-aws-public"),
+    "cidr_invalid": ({"allowed_cidr_blocks": ["10.0.0.300/16"]}, "allowed_cidr_blocks", "10.0.0.300/16"),
+    "cidr_world_ipv4": ({"allowed_cidr_blocks": ["10.0.0.0/8", "0.0.0.0/0"]}, "allowed_cidr_blocks", "0.0.0.0/0"),
+    "cidr_world_ipv6": ({"allowed_cidr_blocks": ["::/0"]}, "allowed_cidr_blocks", "::/0"),
+    "metrics_cidr_world": ({"metrics_allowed_cidr_blocks": ["0.0.0.0/0"]}, "metrics_allowed_cidr_blocks", "0.0.0.0/0"),
+    "subnets_empty": ({"subnet_ids": []}, "subnet_ids", "empty"),
+    "subnet_not_an_id": ({"subnet_ids": ["subnet-xyz"]}, "subnet_ids", "subnet-xyz"),
+    "vpc_not_an_id": ({"vpc_id": "vpc-nothex"}, "vpc_id", "vpc-nothex"),
+    "desired_count_negative": ({"desired_count": -1}, "desired_count", "-1"),
+    "retention_not_cloudwatch": ({"log_retention_in_days": 42}, "log_retention_in_days", "42"),
+    "health_interval_too_long": ({"health_check": {"interval": 301}}, "health_check.interval", "301"),
+    "health_timeout_too_short": ({"health_check": {"timeout": 1}}, "health_check.timeout", "= 1 "),
+    "health_retries_too_many": ({"health_check": {"retries": 11}}, "health_check.retries", "11"),
+    "health_start_period_too_long": ({"health_check": {"start_period": 301}}, "health_check.start_period", "301"),
+    "cpu_architecture_unknown": ({"cpu_architecture": "ARM32"}, "cpu_architecture", "ARM32"),
+    "log_level_unknown": ({"log_level": "verbose"}, "log_level", "verbose"),
+    "capacity_weights_all_zero": (
+        {"capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 0}]},
+        "capacity_provider_strategy",
+        "FARGATE = 0",
+    ),
+    "capacity_provider_unknown": (
+        {"capacity_provider_strategy": [{"capacity_provider": "EC2"}]},
+        "capacity_provider_strategy",
+        "EC2",
+    ),
+    "environment_sets_managed_name": (
+        {"environment": {"FINFOCUS_LOG_LEVEL": "debug"}},
+        "environment",
+        "FINFOCUS_LOG_LEVEL",
+    ),
+    "secret_not_an_arn": ({"secrets": {"TOKEN": "my-secret"}}, "secrets", "my-secret"),
+    "name_too_odd": ({"name": "9-finfocus"}, "name", "9-finfocus"),
+    "grace_beyond_stop_timeout": ({"termination_grace_seconds": 200}, "termination_grace_seconds", "200"),
+    "dns_ttl_negative": ({"dns_ttl": -5}, "dns_ttl", "-5"),
+    "bridge_image_latest": ({"port_bridge_image": "haproxy:latest"}, "port_bridge_image", "haproxy:latest"),
+    "cluster_arn_not_an_arn": ({"cluster_arn": "shared"}, "cluster_arn", "shared"),
+}
+
+# Inconsistent pairs of inputs: caught by preconditions, still at plan time.
+PRECONDITION_CASES = {
+    "cpu_memory_pair": ({"cpu": 2048, "memory": 3072}, "memory", "memory = 3072"),
+    "metrics_clashes_with_region": ({"metrics_port": 8003}, "metrics_port", "metrics_port = 8003"),
+    "bridge_leaves_plugin_too_little": (
+        {"cpu": 256, "memory": 512, "port_bridge_cpu": 200},
+        "port_bridge_cpu",
+        "port_bridge_cpu = 200",
+    ),
+}
+
+
+
+HARDENING_VARIABLE_CASES = {
+    # ECS API reference, HealthCheck: interval 5-300, timeout 2-60, retries 1-10, startPeriod 0-300.
+    "health_interval_below": ({"health_check": {"interval": 4}}, "health_check.interval", "= 4 is not allowed"),
+    "health_interval_above": ({"health_check": {"interval": 301}}, "health_check.interval", "from 5 to 300"),
+    "health_interval_fraction": ({"health_check": {"interval": 30.5}}, "health_check.interval", "= 30.5 is not"),
+    "health_timeout_above": ({"health_check": {"timeout": 61}}, "health_check.timeout", "= 61 is not allowed"),
+    "health_timeout_below": ({"health_check": {"timeout": 1}}, "health_check.timeout", "from 2 to 60"),
+    "health_retries_zero": ({"health_check": {"retries": 0}}, "health_check.retries", "= 0 is not allowed"),
+    "health_retries_above": ({"health_check": {"retries": 11}}, "health_check.retries", "from 1 to 10"),
+    "health_start_negative": ({"health_check": {"start_period": -1}}, "health_check.start_period", "= -1 is not"),
+    "health_start_above": ({"health_check": {"start_period": 301}}, "health_check.start_period", "from 0 to 300"),
+    # Fargate's Linux sizes: 256-32768 CPU units, 512 MiB-244 GiB.
+    "cpu_not_a_size": ({"cpu": 3000}, "cpu", "cpu = 3000 is not a Fargate task size"),
+    "cpu_above_32_vcpu": ({"cpu": 65536}, "cpu", "256, 512, 1024, 2048, 4096, 8192, 16384 or 32768"),
+    "memory_above_244_gib": ({"memory": 250880}, "memory", "memory = 250880 is not a Fargate memory size"),
+    "memory_below_512": ({"memory": 256}, "memory", "from 512 to 249856"),
+    # DNS egress: CIDR blocks of named servers, never the world.
+    "dns_not_a_cidr": ({"dns_egress_cidr_blocks": ["10.0.0.300/32"]}, "dns_egress_cidr_blocks", '"10.0.0.300/32"'),
+    "dns_to_world_ipv4": (
+        {"dns_egress_cidr_blocks": ["10.0.0.2/32", "0.0.0.0/0"]},
+        "dns_egress_cidr_blocks",
+        'contains "0.0.0.0/0", which lets the tasks send DNS to every address',
+    ),
+    "dns_to_world_ipv6": ({"dns_egress_cidr_blocks": ["::/0"]}, "dns_egress_cidr_blocks", '"::/0"'),
+    "wait_not_a_bool": ({"wait_for_steady_state": "sometimes"}, "wait_for_steady_state", "a bool is required"),
+}
+
+# Pairs of inputs that only a precondition sees, still at plan time.
+HARDENING_PRECONDITION_CASES = {
+    "memory_not_offered_at_32_vcpu": (
+        {"cpu": 32768, "memory": 131072},
+        "memory",
+        "memory = 131072 is not offered by Fargate with cpu = 32768: "
+        "allowed memory for that cpu is 61440, 122880, 249856 MiB.",
+    ),
+    "memory_between_8_vcpu_steps": ({"cpu": 8192, "memory": 18432}, "memory", "16384, 20480, 24576"),
+    "big_task_on_old_platform": (
+        {"cpu": 8192, "memory": 16384, "platform_version": "1.3.0"},
+        "platform_version",
+        'cpu = 8192 needs Fargate platform version 1.4.0 or later, and platform_version = "1.3.0"',
+    ),
+}
+
+
+# Issue 11: the image, its layout and the environment the image breaks on.
+IMAGE_VARIABLE_CASES = {
+    "image_latest": (
+        {"image": f"{PLUGIN_REPOSITORY}:latest"},
+        "image",
+        f'image = "{PLUGIN_REPOSITORY}:latest" is not pinned',
+    ),
+    "image_untagged": ({"image": PLUGIN_REPOSITORY}, "image", "is not pinned"),
+    "environment_sets_port": ({"environment": {"PORT": "8001"}}, "environment", "environment sets PORT"),
+    "environment_sets_plugin_port": (
+        {"environment": {"FINFOCUS_PLUGIN_PORT": "8001"}},
+        "environment",
+        "environment sets FINFOCUS_PLUGIN_PORT: set for the whole container, every region would try",
+    ),
+    "environment_web_off": (
+        {"environment": {"FINFOCUS_PLUGIN_WEB_ENABLED": "false"}},
+        "environment",
+        'FINFOCUS_PLUGIN_WEB_ENABLED = "false": without it no region serves /healthz',
+    ),
+    "environment_health_endpoint_off": (
+        {"environment": {"FINFOCUS_PLUGIN_HEALTH_ENDPOINT": "False"}},
+        "environment",
+        'FINFOCUS_PLUGIN_HEALTH_ENDPOINT = "False"',
+    ),
+}
+
+IMAGE_PRECONDITION_CASES = {
+    "map_differs_from_tag": (
+        {"region_ports": {"us-east-1": 8001, "us-gov-west-1": 8010}},
+        "region_ports",
+        "region_ports does not match the layout of image tag v0.1.8",
+    ),
+    "twelve_region_map_on_v0_1_8": (
+        {"region_ports": {**{"us-gov-west-1": 8010, "us-gov-east-1": 8011, "us-west-1": 8012}}},
+        "region_ports",
+        "Not served by the tag: us-gov-east-1 = 8011, us-gov-west-1 = 8010, us-west-1 = 8012",
+    ),
+    "unknown_tag_without_map": (
+        {"image": CUSTOM_IMAGE},
+        "region_ports",
+        f'region_ports is null and image = "{CUSTOM_IMAGE}" is not a release this module knows',
+    ),
+    "digest_without_map": (
+        {"image": f"{PLUGIN_REPOSITORY}@sha256:{'a' * 64}"},
+        "region_ports",
+        "is not a release this module knows (v0.1.1, v0.1.2, v0.1.3, v0.1.4",
+    ),
+    "bridge_health_port_clash": (
+        {"port_bridge_health_port": 8004},
+        "port_bridge_health_port",
+        "port_bridge_health_port = 8004 is also a regional or the metrics port",
+    ),
+}
+
+VARIABLE_CALLS = {
+    call: offline_inputs(**inputs)
+    for cases in (VARIABLE_CASES, HARDENING_VARIABLE_CASES, IMAGE_VARIABLE_CASES)
+    for call, (inputs, _, _) in cases.items()
+}
+PRECONDITION_CALLS = {
+    call: offline_inputs(**inputs)
+    for cases in (PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES)
+    for call, (inputs, _, _) in cases.items()
+}
+# Valid inputs beside the bad ones: they must raise nothing.
+PRECONDITION_CALLS["control"] = offline_inputs()
+PRECONDITION_CALLS["control_16_vcpu"] = offline_inputs(cpu=16384, memory=122880, platform_version="1.4.0")
+PRECONDITION_CALLS["control_custom_image_with_map"] = offline_inputs(
+    image=CUSTOM_IMAGE, region_ports={"us-east-1": 8001}
+)
+
+
+def assert_clear_error(errors: list[str], variable: str, fragment: str) -> None:
+    assert errors, "plan accepted the bad input"
+    assert any(variable in error and fragment in error for error in errors), errors
