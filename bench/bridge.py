@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.netns.harness import STANDIN, TASK_IP, TwoHosts, netns_available
+from tests.netns.harness import STANDIN, TASK_IP, TwoHosts
 
 from bench.stats import Summary, percentile
 from finfocus_ecs.evaluate import plan_module
 from finfocus_ecs.module import default_region_ports
+from finfocus_ecs.rehearsal.network import namespaces_unavailable
 
 REQUESTS_PER_REGION = 2000
 PARALLEL_REQUESTS = 300
@@ -58,7 +59,7 @@ def _grpc(hosts: TwoHosts, port: int, calls: int) -> dict[str, Any]:
 
 
 def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
-    reason = netns_available()
+    reason = namespaces_unavailable()
     if reason:
         return {"skipped": reason}
     script = plan_module({})  # the module's defaults, as ECS would run them

@@ -1,8 +1,10 @@
-"""Two hosts on one machine: a "task" and a "client" network namespace joined by veth.
+"""The rehearsal's two hosts (a task and a client namespace), plus what the bridge tests start by hand.
 
-Addresses come from 198.18.0.0/15 (RFC 2544, set aside for network tests)
-and exist only inside the namespaces. Everything started here is stopped and
-the namespaces removed by close(), which the tests call even on failure.
+The network and the metadata endpoint are finfocus_ecs.rehearsal.network's,
+the region stand-in is finfocus_ecs.rehearsal.region_server and the HTTP
+probe finfocus_ecs.rehearsal.probe, so these tests and the rehearsal share
+one reproduction of Fargate. Here the bridge script runs on its own, without
+the rest of the task, so that its failures can be provoked one by one.
 """
 
 from __future__ import annotations
@@ -19,13 +21,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from finfocus_ecs.rehearsal.network import IP, METADATA_IP, TASK_IP, TaskNetwork, awsvpc_networks
+
 STANDIN = Path(__file__).with_name("standin.py")
 REGION_SERVER = "finfocus_ecs.rehearsal.region_server"
-TASK_IP = "198.18.0.2"
-CLIENT_IP = "198.18.0.3"
-METADATA_PORT = 51679
-# Absolute, so a PATH given to a stand-in (busybox first) cannot change which ip runs.
-IP = shutil.which("ip") or "/usr/sbin/ip"
+METADATA_ID = "port-bridge-0123456789abcdef"
 
 
 def busybox_shell(directory: Path) -> tuple[tuple[str, ...], dict[str, str]] | None:
@@ -40,53 +40,12 @@ def busybox_shell(directory: Path) -> tuple[tuple[str, ...], dict[str, str]] | N
     return (busybox, "sh"), {"PATH": f"{directory}:{haproxy_dir}"}
 
 
-def netns_available() -> str | None:
-    """None when namespaces can be built here, else the reason they cannot."""
-    if os.geteuid() != 0:
-        return "network namespaces need root"
-    if shutil.which("ip") is None:
-        return "the ip command (iproute2) is not installed"
-    probe = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return f"ip netns is unavailable: {probe.stderr.strip()}"
-    if shutil.which("haproxy") is None:
-        return "haproxy is not installed (apt-get install haproxy)"
-    return None
+class TwoHosts(TaskNetwork):
+    """A TaskNetwork whose task host runs processes started one by one."""
 
-
-class TwoHosts:
     def __init__(self, tag: str) -> None:
-        suffix = f"{os.getpid()}-{tag}"[-12:]
-        self.task_ns = f"fft-{suffix}"
-        self.client_ns = f"ffc-{suffix}"
+        super().__init__(tag)
         self.processes: list[subprocess.Popen] = []
-        self._veth = f"ffv{os.getpid() % 100000}{tag[:2]}"
-
-    def __enter__(self) -> TwoHosts:
-        try:
-            self._sh("ip", "netns", "add", self.task_ns)
-            self._sh("ip", "netns", "add", self.client_ns)
-            self._sh("ip", "link", "add", f"{self._veth}t", "type", "veth", "peer", "name", f"{self._veth}c")
-            self._sh("ip", "link", "set", f"{self._veth}t", "netns", self.task_ns)
-            self._sh("ip", "link", "set", f"{self._veth}c", "netns", self.client_ns)
-            for namespace, device, address in (
-                (self.task_ns, f"{self._veth}t", TASK_IP),
-                (self.client_ns, f"{self._veth}c", CLIENT_IP),
-            ):
-                self._sh("ip", "-n", namespace, "addr", "add", f"{address}/24", "dev", device)
-                self._sh("ip", "-n", namespace, "link", "set", device, "up")
-                self._sh("ip", "-n", namespace, "link", "set", "lo", "up")
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @staticmethod
-    def _sh(*command: str) -> None:
-        subprocess.run(command, check=True, capture_output=True)
 
     def spawn(self, namespace: str, command: list[str], env: Mapping[str, str] | None = None) -> subprocess.Popen:
         process = subprocess.Popen(
@@ -131,10 +90,10 @@ class TwoHosts:
         return processes
 
     def start_metadata(self) -> str:
-        process = self.spawn(self.task_ns, [sys.executable, str(STANDIN), "metadata", str(METADATA_PORT), TASK_IP])
-        if process.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"metadata stand-in did not start: {process.stderr.read()}")
-        return f"http://127.0.0.1:{METADATA_PORT}/v4/test"
+        """Fargate's v4 endpoint with the bridge's own container; its ECS_CONTAINER_METADATA_URI_V4."""
+        container = {"DockerId": METADATA_ID, "Name": "port-bridge", "Networks": awsvpc_networks()}
+        super().start_metadata({"Containers": [container]}, {METADATA_ID: container})
+        return f"http://{METADATA_IP}/v4/{METADATA_ID}"
 
     def start_bridge(
         self, script: str, env: Mapping[str, str], run_dir: Path, shell: tuple[str, ...] = ("/bin/sh",)
@@ -144,30 +103,18 @@ class TwoHosts:
 
     def listening_ports(self) -> set[int]:
         """TCP ports the task host listens on at its own address (ss -ltn)."""
-        listing = subprocess.run(
-            ["ip", "netns", "exec", self.task_ns, "ss", "-Hltn"], capture_output=True, text=True, check=True
-        ).stdout
-        ports = set()
-        for line in listing.splitlines():
-            local = line.split()[3]
-            host, _, port = local.rpartition(":")
-            if host == TASK_IP:
-                ports.add(int(port))
-        return ports
+        return {port for address, port in self.listening() if address == TASK_IP}
 
     def wait_for_listeners(self, count: int, timeout: float = 10) -> set[int]:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ports = self.listening_ports()
-            if len(ports) >= count:
-                return ports
+        while len(self.listening_ports()) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return self.listening_ports()
 
     def run_client(self, namespace: str, mode: str, *args: object, stdin: object = None) -> Any:
         """Run a standin.py client MODE in namespace; its JSON result."""
         completed = subprocess.run(
-            ["ip", "netns", "exec", namespace, sys.executable, str(STANDIN), mode, *map(str, args)],
+            [IP, "netns", "exec", namespace, sys.executable, str(STANDIN), mode, *map(str, args)],
             input=None if stdin is None else json.dumps(stdin),
             capture_output=True,
             text=True,
@@ -189,9 +136,15 @@ class TwoHosts:
         return json.loads(stdout)
 
     def probe(self, ports: list[int], host: str = TASK_IP, namespace: str | None = None) -> dict[int, dict]:
-        """GET /healthz on each port from the client host (or another namespace)."""
-        targets = [{"host": host, "port": port} for port in ports]
-        return {item["port"]: item for item in self.run_client(namespace or self.client_ns, "client", stdin=targets)}
+        """GET /healthz on each port from the client host (or another namespace), as the rehearsal probes."""
+        completed = subprocess.run(
+            [IP, "netns", "exec", namespace or self.client_ns, sys.executable, "-m", "finfocus_ecs.rehearsal.probe",
+             "--http-only", host, *map(str, ports)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return {int(port): result for port, result in json.loads(completed.stdout).items()}
 
     def grpc_check(
         self, ports: list[int], host: str = TASK_IP, namespace: str | None = None, timeout: float = 3
@@ -214,5 +167,4 @@ class TwoHosts:
                 if stream:
                     stream.close()
         self.processes.clear()
-        for namespace in (self.task_ns, self.client_ns):
-            subprocess.run(["ip", "netns", "delete", namespace], capture_output=True)
+        super().close()

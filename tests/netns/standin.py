@@ -1,17 +1,12 @@
-"""Stand-ins run inside the test namespaces: the metadata endpoint and the clients.
+"""Clients run inside the test namespaces, for what the rehearsal's probe does not measure.
 
 Run as a script (`python standin.py MODE ...`) under `ip netns exec`, so each
-process lives in its namespace's network stack. The plugin's regions are
-not here: they are finfocus_ecs.rehearsal.region_server, which speaks what
-the real region binary speaks (HTTP/1.1 /healthz and gRPC on one loopback
-port); its docstring lists what it does not reproduce.
+process lives in its namespace's network stack. The servers are not here:
+the regions are finfocus_ecs.rehearsal.region_server (its docstring lists
+what it does not reproduce of the real binary), the metadata endpoint is
+finfocus_ecs.rehearsal.metadata, and the one-shot HTTP probe is
+finfocus_ecs.rehearsal.probe.
 
-- metadata PORT TASK_IP: the ECS task metadata v4 endpoint, answering
-  GET /v4/test/task with the task JSON shape carrying TASK_IP. It does not
-  reproduce the other v4 paths (/stats, /task/stats, the container root).
-- client: reads a JSON list of {"host", "port"} on stdin, tries each once
-  (HTTP GET /healthz, 2 s timeout), prints a JSON list of results; "region"
-  is the stand-in's X-Standin-Region header.
 - latency HOST PORT COUNT: COUNT sequential HTTP requests on fresh
   connections, prints the per-request seconds as JSON.
 - grpc-check TIMEOUT: reads a JSON list of {"host", "port"} on stdin; for
@@ -35,70 +30,7 @@ import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-
-def serve(host: str, port: int, body: bytes, path: str) -> None:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path != path:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    ThreadingHTTPServer.allow_reuse_address = True
-    server = ThreadingHTTPServer((host, port), Handler)
-    print("ready", flush=True)
-    server.serve_forever()
-
-
-def task_metadata(task_ip: str) -> bytes:
-    """The fields of the v4 task response the bridge reads, in their real nesting."""
-    return json.dumps(
-        {
-            "Cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/test",
-            "TaskARN": "arn:aws:ecs:us-east-1:123456789012:task/test/0123456789",
-            "Family": "finfocus-plugin-aws-public",
-            "Containers": [
-                {
-                    "Name": "port-bridge",
-                    "Networks": [{"NetworkMode": "awsvpc", "IPv4Addresses": [task_ip]}],
-                },
-                {
-                    "Name": "finfocus-plugin",
-                    "Networks": [{"NetworkMode": "awsvpc", "IPv4Addresses": [task_ip]}],
-                },
-            ],
-        },
-        indent=2,
-    ).encode()
-
-
-def probe(host: str, port: int) -> dict[str, object]:
-    try:
-        connection = http.client.HTTPConnection(host, port, timeout=2)
-        connection.request("GET", "/healthz")
-        response = connection.getresponse()
-        return {
-            "host": host,
-            "port": port,
-            "ok": response.status == 200,
-            "body": response.read().decode(),
-            "region": response.getheader("X-Standin-Region"),
-        }
-    except ConnectionRefusedError:
-        return {"host": host, "port": port, "ok": False, "error": "refused"}
-    except TimeoutError:
-        return {"host": host, "port": port, "ok": False, "error": "timeout"}
-    except (OSError, http.client.HTTPException) as error:
-        return {"host": host, "port": port, "ok": False, "error": type(error).__name__}
 
 
 def latency(host: str, port: int, count: int) -> list[float]:
@@ -204,12 +136,7 @@ def grpc_latency(port: int, count: int, hosts: list[str]) -> dict[str, list[floa
 
 def main(argv: list[str]) -> None:
     mode, args = argv[0], argv[1:]
-    if mode == "metadata":
-        serve("127.0.0.1", int(args[0]), task_metadata(args[1]), "/v4/test/task")
-    elif mode == "client":
-        targets = json.load(sys.stdin)
-        json.dump([probe(item["host"], item["port"]) for item in targets], sys.stdout)
-    elif mode == "latency":
+    if mode == "latency":
         json.dump(latency(args[0], int(args[1]), int(args[2])), sys.stdout)
     elif mode == "grpc-check":
         targets = json.load(sys.stdin)

@@ -13,13 +13,10 @@ import pytest
 
 from finfocus_ecs.module import default_region_ports
 from tests.module_cases import TEN_REGIONS
-from tests.netns.harness import TASK_IP, TwoHosts, busybox_shell, netns_available
+from tests.netns.harness import TASK_IP, TwoHosts, busybox_shell
 
-pytestmark = pytest.mark.netns
-
-_unavailable = netns_available()
-if _unavailable:
-    pytestmark = [pytest.mark.netns, pytest.mark.skip(reason=f"cannot build network namespaces: {_unavailable}")]
+# Skipped where namespaces cannot be built, never in CI (tests/conftest.py).
+pytestmark = [pytest.mark.netns, pytest.mark.usefixtures("rehearsal_available")]
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +43,9 @@ def test_without_the_bridge_regional_ports_refuse_other_hosts(hosts):
     hosts.start_plugins(region_ports)
     first_region, first_port = next(iter(region_ports.items()))
     inside = hosts.probe([first_port], host="127.0.0.1", namespace=hosts.task_ns)[first_port]
-    assert (inside["ok"], inside["body"], inside["region"]) == (True, "ok", first_region), "it answers on loopback"
+    assert (inside["http"], inside["http_body"], inside["http_region"]) == (200, "ok", first_region), "on loopback"
     outside = hosts.probe(sorted(region_ports.values()))
-    assert {port: result.get("error") for port, result in outside.items()} == {
+    assert {port: result["http"] for port, result in outside.items()} == {
         port: "refused" for port in region_ports.values()
     }
 
@@ -69,10 +66,10 @@ def test_bridge_reaches_every_region_on_its_own_port(hosts, scripts, tmp_path, s
     listening = hosts.wait_for_listeners(len(region_ports))
     assert listening == set(region_ports.values()), bridge.stderr.read() if bridge.poll() is not None else ""
     results = hosts.probe(sorted(region_ports.values()))
-    assert {port: result.get("region") for port, result in results.items()} == {
+    assert {port: result["http_region"] for port, result in results.items()} == {
         port: region for region, port in region_ports.items()
     }
-    assert {result.get("body") for result in results.values()} == {"ok"}
+    assert {result["http_body"] for result in results.values()} == {"ok"}
 
 
 def test_bridge_survives_a_region_restart(hosts, scripts, tmp_path):
@@ -81,19 +78,19 @@ def test_bridge_survives_a_region_restart(hosts, scripts, tmp_path):
     bridge = start_bridge(hosts, scripts["defaults"], tmp_path)
     hosts.wait_for_listeners(len(region_ports))
     (stopped, port), (neighbour, neighbour_port) = list(region_ports.items())[2:4]
-    assert hosts.probe([port])[port]["region"] == stopped
+    assert hosts.probe([port])[port]["http_region"] == stopped
 
     plugins[stopped].kill()
     plugins[stopped].wait()
     during = hosts.probe([port, neighbour_port])
-    assert not during[port]["ok"], "a stopped region must not answer"
-    assert during[neighbour_port]["region"] == neighbour, "its neighbours keep answering"
+    assert during[port]["http"] != 200, "a stopped region must not answer"
+    assert during[neighbour_port]["http_region"] == neighbour, "its neighbours keep answering"
 
     hosts.start_plugin(stopped, port)
     deadline = time.monotonic() + 5
-    while not hosts.probe([port])[port]["ok"] and time.monotonic() < deadline:
+    while hosts.probe([port])[port]["http"] != 200 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert hosts.probe([port])[port]["region"] == stopped
+    assert hosts.probe([port])[port]["http_region"] == stopped
     assert bridge.poll() is None, "the bridge was not restarted"
 
 
@@ -106,8 +103,8 @@ def test_ten_region_layout_listens_on_exactly_ten_ports(hosts, scripts, tmp_path
     last = max(TEN_REGIONS.values())
     beyond = [port for port in default_region_ports().values() if port > last] or [last + 1, last + 2]
     results = hosts.probe([last, *beyond])
-    assert results[last]["region"] == next(region for region, port in TEN_REGIONS.items() if port == last)
-    assert {results[port].get("error") for port in beyond} == {"refused"}
+    assert results[last]["http_region"] == next(region for region, port in TEN_REGIONS.items() if port == last)
+    assert {results[port]["http"] for port in beyond} == {"refused"}
 
 
 def test_bridge_exits_clearly_when_metadata_variable_is_missing(hosts, scripts, tmp_path):

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 TASK_IP = "198.18.0.2"
 CLIENT_IP = "198.18.0.3"
@@ -46,6 +47,21 @@ def namespaces_unavailable() -> str | None:
     if probe.returncode != 0:
         return f"ip netns is unavailable: {probe.stderr.strip()}"
     return None
+
+
+def awsvpc_networks() -> list[dict[str, Any]]:
+    """A container's `Networks` in the v4 metadata, as Fargate gives it for the task IP."""
+    return [
+        {
+            "NetworkMode": "awsvpc",
+            "IPv4Addresses": [TASK_IP],
+            "AttachmentIndex": 0,
+            "MACAddress": "0e:00:c6:12:00:02",
+            "IPv4SubnetCIDRBlock": SUBNET_CIDR,
+            "PrivateDNSName": f"ip-{TASK_IP.replace('.', '-')}.ec2.internal",
+            "SubnetGatewayIpv4Address": SUBNET_CIDR.replace(".0/24", ".1/24"),
+        }
+    ]
 
 
 def _run(*command: str) -> None:

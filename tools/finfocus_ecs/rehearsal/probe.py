@@ -1,9 +1,10 @@
 """What a client in the VPC sees on each regional port: run on the rehearsal's client host.
 
-`python -m finfocus_ecs.rehearsal.probe HOST PORT [PORT...]` prints a JSON
-object, port => {"http": status or error, "http_region", "grpc": health
-status, "grpc_region"}: HTTP/1.1 `GET /healthz` and a gRPC health check plus
-`Name` call, the two kinds of traffic that must cross the port bridge.
+`python -m finfocus_ecs.rehearsal.probe [--http-only] HOST PORT [PORT...]`
+prints a JSON object, port => {"http": status or error, "http_body",
+"http_region", "grpc": health status, "grpc_region"}: HTTP/1.1 `GET /healthz`
+and a gRPC health check plus `Name` call, the two kinds of traffic that must
+cross the port bridge. The netns tests and the rehearsal both use it.
 """
 
 from __future__ import annotations
@@ -42,14 +43,16 @@ def grpc_calls(host: str, port: int) -> dict[str, Any]:
     return found
 
 
-def probe(host: str, port: int) -> dict[str, Any]:
-    return {**http_healthz(host, port), **grpc_calls(host, port)}
+def probe(host: str, port: int, with_grpc: bool = True) -> dict[str, Any]:
+    return {**http_healthz(host, port), **(grpc_calls(host, port) if with_grpc else {})}
 
 
 def main(argv: list[str]) -> None:
-    host, ports = argv[0], [int(port) for port in argv[1:]]
-    with ThreadPoolExecutor(max_workers=len(ports) or 1) as pool:
-        results = dict(zip(ports, pool.map(lambda port: probe(host, port), ports), strict=True))
+    with_grpc = argv[0] != "--http-only"
+    host, *ports = argv if with_grpc else argv[1:]
+    numbers = [int(port) for port in ports]
+    with ThreadPoolExecutor(max_workers=len(numbers) or 1) as pool:
+        results = dict(zip(numbers, pool.map(lambda port: probe(host, port, with_grpc), numbers), strict=True))
     json.dump(results, sys.stdout)
 
 

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from finfocus_ecs.rehearsal.images import Image, build_root, read_only_mounts
-from finfocus_ecs.rehearsal.network import IP, METADATA_IP, SUBNET_CIDR, TASK_IP, TaskNetwork
+from finfocus_ecs.rehearsal.network import IP, METADATA_IP, TASK_IP, TaskNetwork, awsvpc_networks
 
 FARGATE_DEFAULT_STOP_TIMEOUT = 30
 FARGATE_MAX_STOP_TIMEOUT = 120
@@ -189,20 +189,6 @@ class TaskRehearsal:
             )
         self.network.start_metadata(self._task_metadata(), self._containers_metadata())
 
-    def _network_metadata(self) -> list[dict[str, Any]]:
-        octets = TASK_IP.split(".")
-        return [
-            {
-                "NetworkMode": "awsvpc",
-                "IPv4Addresses": [TASK_IP],
-                "AttachmentIndex": 0,
-                "MACAddress": "0e:00:c6:12:00:02",
-                "IPv4SubnetCIDRBlock": SUBNET_CIDR,
-                "PrivateDNSName": f"ip-{'-'.join(octets)}.ec2.internal",
-                "SubnetGatewayIpv4Address": SUBNET_CIDR.replace(".0/24", ".1/24"),
-            }
-        ]
-
     def _containers_metadata(self) -> dict[str, dict[str, Any]]:
         return {
             container.metadata_id: {
@@ -213,7 +199,7 @@ class TaskRehearsal:
                 "DesiredStatus": "RUNNING",
                 "KnownStatus": "RUNNING",
                 "Type": "NORMAL",
-                "Networks": self._network_metadata(),
+                "Networks": awsvpc_networks(),
             }
             for name, container in self.containers.items()
         }
