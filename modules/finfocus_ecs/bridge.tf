@@ -107,14 +107,7 @@ locals {
     }
     # The image stops with SIGUSR1 (soft stop); hard-stop-after ends open
     # connections within the plugin's grace, before ECS's SIGKILL.
-    stopTimeout = local.stop_timeout
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = data.aws_region.current.name
-        awslogs-stream-prefix = "port-bridge"
-      }
-    }
+    stopTimeout      = local.stop_timeout
+    logConfiguration = local.log_configurations["port-bridge"]
   }
 }

@@ -137,14 +137,7 @@ locals {
         retries     = var.health_check.retries
         startPeriod = var.health_check.start_period
       }
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.name
-          awslogs-stream-prefix = "plugin"
-        }
-      }
+      logConfiguration = local.log_configurations["plugin"]
     },
     # tini stays PID 1: it reaps the regions and passes SIGTERM to the script.
     var.use_image_entrypoint ? {} : { entryPoint = ["/sbin/tini", "--", "/bin/sh", "-c"], command = [local.plugin_start_script] },
@@ -171,14 +164,7 @@ locals {
     mountPoints            = [for volume in local.task_volumes : { sourceVolume = volume, containerPath = "/volumes/${volume}", readOnly = false }]
     volumesFrom            = []
     systemControls         = []
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = data.aws_region.current.name
-        awslogs-stream-prefix = "volume-init"
-      }
-    }
+    logConfiguration       = local.log_configurations["volume-init"]
   }
 
   container_definitions = concat(

@@ -8,3 +8,17 @@ resource "aws_cloudwatch_log_group" "this" {
 
   tags = var.tags
 }
+
+# Every container logs to the one group, each under its own stream prefix.
+locals {
+  log_configurations = {
+    for prefix in ["plugin", "port-bridge", "volume-init"] : prefix => {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = data.aws_region.current.name
+        awslogs-stream-prefix = prefix
+      }
+    }
+  }
+}

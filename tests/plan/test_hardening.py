@@ -21,21 +21,11 @@ from tests.module_cases import HIGH_HEALTH, LOW_HEALTH
 from tests.plan.cases import (
     HARDENING_PRECONDITION_CASES,
     HARDENING_VARIABLE_CASES,
-    PRECONDITION_CALLS,
-    VARIABLE_CALLS,
     assert_clear_error,
 )
 
 pytestmark = pytest.mark.plan
 
-@pytest.fixture(scope="module")
-def variable_errors(plan_diagnostics):
-    return plan_diagnostics("variable-cases", VARIABLE_CALLS)
-
-
-@pytest.fixture(scope="module")
-def precondition_errors(plan_diagnostics):
-    return plan_diagnostics("precondition-cases", PRECONDITION_CALLS)
 
 
 @pytest.fixture(scope="module")

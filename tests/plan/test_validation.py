@@ -10,9 +10,7 @@ import pytest
 from tests.plan.cases import (
     IMAGE_PRECONDITION_CASES,
     IMAGE_VARIABLE_CASES,
-    PRECONDITION_CALLS,
     PRECONDITION_CASES,
-    VARIABLE_CALLS,
     VARIABLE_CASES,
     assert_clear_error,
 )
@@ -20,14 +18,6 @@ from tests.plan.cases import (
 pytestmark = pytest.mark.plan
 
 
-@pytest.fixture(scope="module")
-def variable_errors(plan_diagnostics):
-    return plan_diagnostics("variable-cases", VARIABLE_CALLS)
-
-
-@pytest.fixture(scope="module")
-def precondition_errors(plan_diagnostics):
-    return plan_diagnostics("precondition-cases", PRECONDITION_CALLS)
 
 
 @pytest.mark.parametrize("call", sorted({**VARIABLE_CASES, **IMAGE_VARIABLE_CASES}))
