@@ -74,7 +74,7 @@ output "cloud_map_service_arn" {
 }
 
 output "log_group_name" {
-  description = "CloudWatch log group of both containers (stream prefixes `plugin` and `port-bridge`)."
+  description = "CloudWatch log group of every container (stream prefixes `plugin`, `port-bridge` and `volume-init`)."
   value       = aws_cloudwatch_log_group.this.name
 }
 

@@ -96,7 +96,7 @@ variable "cpu" {
 }
 
 variable "memory" {
-  description = "Task memory in MiB. It must be one Fargate offers for `cpu`: for 2048, 4096-16384 in steps of 1024; for 32768 only 61440, 122880 or 249856 (the whole table is in locals.tf, `fargate_memory_by_cpu`). The default, 4096, gives about 100% headroom over the 12 regions' ~1.8 GB of pricing data."
+  description = "Task memory in MiB. It must be one Fargate offers for `cpu`: for 2048, 4096-16384 in steps of 1024; for 32768 only 61440, 122880 or 249856 (the whole table is in locals.tf, `fargate_memory_by_cpu`). The default, 4096, leaves about 100% headroom over the largest layout's pricing data (12 regions, ~1.8 GB; v0.1.8's 10 regions, ~1.5 GB)."
   type        = number
   default     = 4096
   nullable    = false

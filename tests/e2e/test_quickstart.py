@@ -114,7 +114,7 @@ def test_ctrl_c_stops_the_emulator_it_started(interrupted):
     assert leftover == [], "Ctrl-C left an emulator running"
 
 
-def test_up_prints_the_12_endpoints_and_its_checks_pass(up_result, repo):
+def test_up_prints_every_endpoint_and_its_checks_pass(up_result, repo):
     assert up_result["outputs"]["endpoints"] == {
         region: f"aws-public.finfocus.local:{port}" for region, port in default_region_ports().items()
     }
