@@ -37,6 +37,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,9 +171,22 @@ def _alpine_base(root: Path, image: Image) -> None:
     _write(root, "/etc/hosts", "127.0.0.1\tlocalhost\n")
 
 
+# Where the stand-in programs find their packages inside a container: a path
+# no task definition mounts over (a volume at /tmp would hide a checkout or a
+# virtual environment under /tmp if they kept their host paths).
+STANDIN_PACKAGES = "/opt/finfocus-rehearsal"
+
+
 def _python_program(root: Path, target: str, call: str) -> None:
-    """An executable file that runs one of the stand-in programs with this machine's Python."""
-    _write(root, target, f"#!{sys.executable}\nimport sys\n{call}\n", mode=0o755)
+    """An executable file that runs one of the stand-in programs with this machine's base Python.
+
+    The interpreter keeps its host path (its shared library is linked there);
+    the project's package and its virtual environment's site-packages are
+    mounted under STANDIN_PACKAGES.
+    """
+    interpreter = Path(sys.executable).resolve()
+    paths = [f"{STANDIN_PACKAGES}/tools", f"{STANDIN_PACKAGES}/site-packages"]
+    _write(root, target, f"#!{interpreter}\nimport sys\nsys.path[:0] = {paths!r}\n{call}\n", mode=0o755)
 
 
 def build_plugin_root(root: Path, regions: Iterable[str]) -> None:
@@ -216,15 +230,20 @@ def build_root(reference: str, root: Path, regions: Iterable[str] | None = None)
     return image
 
 
-def read_only_mounts(image: Image) -> list[str]:
-    """Host directories every container of this image sees read-only, at the same path.
+def read_only_mounts(image: Image) -> list[tuple[str, str]]:
+    """(host directory, path in the container) that every container of this image sees read-only.
 
-    Libraries for the Debian binaries; for the plugin, the Python that runs the
-    stand-in programs and the package they import.
+    Libraries for the Debian binaries, at their own paths; for the plugin, the
+    base Python at its own path, and the project's package and its
+    site-packages under STANDIN_PACKAGES.
     """
-    mounts = [path for path in ("/usr/lib", "/usr/lib64") if Path(path).is_dir()]
+    mounts = [(path, path) for path in ("/usr/lib", "/usr/lib64") if Path(path).is_dir()]
     if image is PLUGIN:
         from finfocus_ecs.project import PACKAGE_DIR
 
-        mounts += sorted({sys.base_prefix, sys.prefix, str(PACKAGE_DIR.parent)})
+        mounts += [
+            (sys.base_prefix, sys.base_prefix),
+            (str(PACKAGE_DIR.parent), f"{STANDIN_PACKAGES}/tools"),
+            (sysconfig.get_paths()["purelib"], f"{STANDIN_PACKAGES}/site-packages"),
+        ]
     return mounts

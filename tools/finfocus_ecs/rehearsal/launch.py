@@ -8,7 +8,7 @@ runtime does before the container's process runs, and execs that process in
 its own place, so the process is PID 1 as in ECS (signals it has no handler
 for are dropped, tini reaps, and when it exits the namespace dies with it).
 
-The spec holds: root, read_only_mounts (host paths seen at the same path),
+The spec holds: root, read_only_mounts ([host dir, path in the container]),
 volumes ([host dir, container path, read only]), read_only_root, user, workdir,
 argv, env.
 
@@ -42,8 +42,8 @@ def prepare(spec: dict) -> None:
     # The root becomes its own mount, so that it can turn read-only last,
     # after the mounts under it exist.
     mount("--bind", str(root), str(root))
-    for host_path in spec["read_only_mounts"]:
-        target = inside(root, host_path)
+    for host_path, container_path in spec["read_only_mounts"]:
+        target = inside(root, container_path)
         target.mkdir(parents=True, exist_ok=True)
         mount("--bind", host_path, str(target))
         mount("-o", "remount,bind,ro", str(target))
