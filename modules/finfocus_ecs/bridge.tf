@@ -23,6 +23,9 @@ locals {
   port_bridge_script = <<-EOT
     set -eu
     log() { echo "port-bridge: $*" >&2; }
+    # As PID 1 the shell would ignore ECS's stop signal (the image's SIGUSR1)
+    # and wait out stopTimeout; HAProxy, once exec'd, handles its own.
+    trap 'log "stopped before HAProxy started"; exit 0' TERM INT USR1
     if [ -z "$${ECS_CONTAINER_METADATA_URI_V4:-}" ]; then
       log "ECS_CONTAINER_METADATA_URI_V4 is not set: cannot find the task IP, refusing to guess an address"
       exit 78

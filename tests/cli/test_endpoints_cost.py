@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from finfocus_ecs.cli import app
 from finfocus_ecs.module import default_region_ports
 from tests.commands import run_cli
-from tests.module_cases import CUSTOM_IMAGE, LAYOUTS, PLUGIN_REPOSITORY
+from tests.module_cases import CUSTOM_IMAGE
 
 pytestmark = pytest.mark.plan
 
@@ -43,13 +43,6 @@ def test_endpoints_table_for_another_name_and_map_in_process():
     assert result.exit_code == 0, result.output
     assert "pricing.corp.internal:9101" in result.stdout
     assert "8001" not in result.stdout
-
-
-def test_endpoints_follow_an_older_tag():
-    """The map follows the tag; a map that differs from it is refused (tests/plan/test_validation.py)."""
-    result = runner.invoke(app, ["endpoints", "--json", "--image", f"{PLUGIN_REPOSITORY}:v0.1.2"])
-    assert result.exit_code == 0, result.output
-    assert {row["region"]: row["port"] for row in json.loads(result.stdout)} == LAYOUTS["12-region"]["region_ports"]
 
 
 def test_endpoints_rejects_a_bad_namespace():

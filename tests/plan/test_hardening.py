@@ -15,7 +15,6 @@ import json
 import pytest
 
 from finfocus_ecs.roots import write_root
-from finfocus_ecs.scan import scan
 from finfocus_ecs.terraform import Terraform
 from tests.module_cases import HIGH_HEALTH, LOW_HEALTH
 from tests.plan.cases import (
@@ -136,44 +135,6 @@ def test_dns_servers_get_udp_and_tcp_53_each(good):
         ("udp", 53, 53, "fd00::53/128"),
     ]
     assert all(rule["description"] for rule in rules.values())
-
-
-@pytest.mark.scan
-def test_https_only_policy_passes_dns_to_named_servers_and_fails_dns_to_the_world(tmp_path):
-    (tmp_path / "main.tf").write_text(
-        "\n".join(
-            f"""
-resource "aws_vpc_security_group_egress_rule" "{name}" {{
-  security_group_id = "sg-0123456789abcdef0"
-  description       = "{name}"
-  ip_protocol       = "{protocol}"
-  from_port         = {port}
-  to_port           = {port}
-  cidr_ipv4         = "{cidr}"
-}}"""
-            for name, protocol, port, cidr in (
-                ("dns_udp_to_resolver", "udp", 53, "10.0.0.2/32"),
-                ("dns_tcp_to_resolver", "tcp", 53, "10.0.0.2/32"),
-                ("dns_to_world", "udp", 53, "0.0.0.0/0"),
-                ("ntp_to_resolver", "udp", 123, "10.0.0.2/32"),
-            )
-        )
-    )
-    result = scan(tmp_path)
-    failed = {failure.resource for failure in result.failures if failure.check_id == "CKV_FINFOCUS_4"}
-    passed = {
-        check["resource"]
-        for check in result.report["results"]["passed_checks"]
-        if check["check_id"] == "CKV_FINFOCUS_4"
-    }
-    assert failed == {
-        "aws_vpc_security_group_egress_rule.dns_to_world",
-        "aws_vpc_security_group_egress_rule.ntp_to_resolver",
-    }
-    assert passed == {
-        "aws_vpc_security_group_egress_rule.dns_udp_to_resolver",
-        "aws_vpc_security_group_egress_rule.dns_tcp_to_resolver",
-    }
 
 
 # --- Against the emulator: an existing namespace, the wait, the trust policies ---

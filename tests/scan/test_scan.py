@@ -73,6 +73,14 @@ def test_every_policy_fails_its_fixture_through_the_command(tmp_path):
         hits = [f for f in failures if f["check_id"] == check_id and f["file"].startswith(f"/{folder}/")]
         assert hits, f"{check_id} did not fail on fixtures/{folder}"
         assert all(hit["line"] and hit["advice"] for hit in hits)
+    # DNS to named servers passes the egress policy; DNS to the world, and anything but 443 and 53, fails it.
+    egress = {f["resource"] for f in failures if f["check_id"] == "CKV_FINFOCUS_4"}
+    assert egress == {
+        "aws_vpc_security_group_egress_rule.bad",
+        "aws_vpc_security_group_egress_rule.dns_to_world",
+        "aws_security_group.dns_to_world_inline",
+        "aws_vpc_security_group_egress_rule.ntp_to_resolver",
+    }
     assert {run["tool"]["driver"]["name"] for run in json.loads(sarif.read_text())["runs"]} == {"Checkov"}
     assert ElementTree.parse(junit).getroot().tag == "testsuites"
 
