@@ -18,6 +18,17 @@ from finfocus_ecs.roots import write_root
 from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN, render_task_definition
 from finfocus_ecs.terraform import Terraform, planned_resources
 
+# The longest files, first: pytest-xdist's loadfile scheduling hands files out
+# in collection order, and a long file handed out last sets the wall time.
+LONGEST_FIRST = ("tests/e2e/test_quickstart.py", "tests/scan/test_scan.py", "tests/e2e/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)
+
 
 class PlannedRoot:
     """A root planned once; lookups by module call name."""
