@@ -47,6 +47,8 @@ CALLS = {
         cpu_architecture="ARM64",
     ),
     "all_spot": offline_inputs(capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}]),
+    # The switch back to the image's own scripts, for an image whose bash scripts can run.
+    "image_entrypoint": offline_inputs(use_image_entrypoint=True),
     "existing": offline_inputs(
         cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shared",
         execution_role_arn="arn:aws:iam::123456789012:role/existing-execution",

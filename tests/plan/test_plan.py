@@ -191,6 +191,15 @@ def test_plugin_starts_with_its_own_posix_script_under_tini(planned):
     assert plugin["dependsOn"] == [{"containerName": "volume-init", "condition": "SUCCESS"}]
 
 
+def test_use_image_entrypoint_hands_start_and_health_check_back_to_the_image(planned):
+    plugin = planned.containers("image_entrypoint")["finfocus-plugin"]
+    assert "entryPoint" not in plugin and "command" not in plugin
+    assert plugin["healthCheck"]["command"] == ["CMD", "/healthcheck.sh"]
+    # The image's entrypoint writes FIFOs and PID files in /tmp: the volume stays writable.
+    assert plugin["dependsOn"] == [{"containerName": "volume-init", "condition": "SUCCESS"}]
+    assert {"name": "TERMINATION_GRACE_SECONDS", "value": "30"} in plugin["environment"]
+
+
 def test_volume_init_makes_each_volume_writable_then_exits(planned):
     init = planned.containers("defaults")["volume-init"]
     assert (init["essential"], init["user"], init["readonlyRootFilesystem"]) == (False, "0:0", True)
