@@ -22,6 +22,7 @@ def test_dead_haproxy_stops_the_task(module_cases, rehearse):
         assert task.wait_until(lambda: task.last_status == "STOPPED", 60), failure_report(task)
         report = task.report()
         assert report.stopped_reason.startswith("Essential container in task exited: port-bridge")
+        assert report.container("port-bridge").exit_code == 137, "SIGKILL, as ECS reports it: 128 + 9"
 
 
 def test_hung_haproxy_fails_the_bridge_health_check(module_cases, rehearse):

@@ -1,12 +1,13 @@
 """Become one container: mounts, chroot, user, then exec its process as PID 1.
 
-Run by task.py as `ip netns exec TASK unshare --mount --pid --fork
---propagation private python -m finfocus_ecs.rehearsal.launch SPEC.json`, so
-it starts as root and PID 1 of a fresh PID namespace, in a private mount
-namespace, in the task's network namespace. It then does what a container
-runtime does before the container's process runs, and execs that process in
-its own place, so the process is PID 1 as in ECS (signals it has no handler
-for are dropped, tini reaps, and when it exits the namespace dies with it).
+Run by task.py as `ip netns exec TASK python -m finfocus_ecs.rehearsal.launch
+SPEC.json`, as root, in the task's network namespace. It enters new mount and
+PID namespaces and forks: the child is PID 1 of the new PID namespace, does
+what a container runtime does before the container's process runs, and execs
+that process in its own place, so the process is PID 1 as in ECS (signals it
+has no handler for are dropped, tini reaps, and when it exits the namespace
+dies with it). The parent waits and exits as the container did: its exit
+code, or 128 + the signal that killed it, as Docker and ECS report it.
 
 The spec holds: root, read_only_mounts ([host dir, path in the container]),
 volumes ([host dir, container path, read only]), read_only_root, user, workdir,
@@ -20,6 +21,7 @@ urandom, and /etc/resolv.conf.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import subprocess
@@ -80,8 +82,26 @@ def user_ids(root: Path, user: str) -> tuple[int, int]:
     return uid, int(group) if group else gid
 
 
-def main(spec_path: str) -> None:
-    spec = json.loads(Path(spec_path).read_text())
+# From <sched.h>: Python 3.11 has no os.unshare.
+CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
+
+
+def enter_namespaces() -> None:
+    """New mount and PID namespaces for the next child (it becomes PID 1 of the new one).
+
+    Nothing may be forked before that child: a first child that exits would be
+    the namespace's init, and every later fork would fail.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS | CLONE_NEWPID) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS | CLONE_NEWPID) failed")
+
+
+def become_container(spec: dict) -> None:
+    """In the child, PID 1 of the new namespace: prepare the root, then exec the container's process."""
+    # Mounts made from here on never reach the host's mount namespace.
+    mount("--make-rprivate", "/")
     prepare(spec)
     root = Path(spec["root"])
     uid, gid = user_ids(root, spec["user"])
@@ -96,7 +116,21 @@ def main(spec_path: str) -> None:
     except OSError as error:
         # What runc reports when the entrypoint cannot be executed.
         print(f"exec {argv[0]!r} failed: {error.strerror}", file=sys.stderr, flush=True)
-        raise SystemExit(127) from None
+        os._exit(127)
+
+
+def main(spec_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    enter_namespaces()
+    child = os.fork()
+    if child == 0:
+        try:
+            become_container(spec)
+        except BaseException as error:  # never return into the parent's code
+            print(f"container set-up failed: {error}", file=sys.stderr, flush=True)
+            os._exit(126)
+    _, status = os.waitpid(child, 0)
+    sys.exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
 
 
 if __name__ == "__main__":

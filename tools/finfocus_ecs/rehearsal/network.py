@@ -36,7 +36,7 @@ def namespaces_unavailable() -> str | None:
         return "the rehearsal needs Linux namespaces"
     if os.geteuid() != 0:
         return "the rehearsal needs root (network, mount and PID namespaces, chroot)"
-    for tool, package in (("ip", "iproute2"), ("unshare", "util-linux"), ("nsenter", "util-linux")):
+    for tool, package in (("ip", "iproute2"), ("nsenter", "util-linux"), ("mount", "mount")):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             return f"{tool} is not installed (apt-get install {package})"
     for tool in ("busybox", "haproxy", "curl", "tini-static"):

@@ -271,19 +271,20 @@ class TaskRehearsal:
         spec_path = self.workdir / "specs" / f"{container.name}.json"
         spec_path.write_text(json.dumps(spec))
         log = open(container.log_path, "ab")  # noqa: SIM115 - the container's output, closed when it stops
+        launcher = [sys.executable, "-m", "finfocus_ecs.rehearsal.launch", str(spec_path)]
         container.process = subprocess.Popen(
-            [
-                IP, "netns", "exec", self.network.task_ns,
-                "unshare", "--mount", "--pid", "--fork", "--propagation", "private",
-                sys.executable, "-m", "finfocus_ecs.rehearsal.launch", str(spec_path),
-            ],
+            [IP, "netns", "exec", self.network.task_ns, *launcher],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         log.close()
         container.pid = self._container_pid(container)
+        if container.pid is None and container.process.poll() is None:
+            # Never chrooted: nothing to signal or check; stop the launcher and let it count as exited.
+            container.report.reason = "the container's process did not start within 10 s"
+            os.killpg(container.process.pid, signal.SIGKILL)
         container.report.state = "RUNNING"
         container.report.started_at = self.elapsed()
         self._event(f"{container.name} started as {container.user}: {' '.join(container.argv())[:120]}")
@@ -294,12 +295,12 @@ class TaskRehearsal:
             checker.start()
 
     def _container_pid(self, container: Container) -> int | None:
-        """The host PID of the container's PID 1: unshare's child, once it has chrooted."""
+        """The host PID of the container's PID 1: the launcher's child, once it has chrooted."""
         deadline = time.monotonic() + 10
-        unshare_pid = container.process.pid
+        launcher_pid = container.process.pid
         while time.monotonic() < deadline and container.process.poll() is None:
             with contextlib.suppress(OSError, ValueError):
-                children = Path(f"/proc/{unshare_pid}/task/{unshare_pid}/children").read_text().split()
+                children = Path(f"/proc/{launcher_pid}/task/{launcher_pid}/children").read_text().split()
                 if children and os.readlink(f"/proc/{children[0]}/root") != "/":
                     return int(children[0])
             time.sleep(0.01)
@@ -362,6 +363,7 @@ class TaskRehearsal:
                 continue
             code = container.process.returncode
             report = container.report
+            # The launcher exits as the container did (128 + signal when killed).
             report.exit_code = 128 - code if code < 0 else code
             report.state = "STOPPED"
             report.stopped_at = self.elapsed()
