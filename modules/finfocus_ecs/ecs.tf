@@ -54,7 +54,7 @@ resource "aws_ecs_task_definition" "this" {
 
     precondition {
       condition     = length(local.layout_missing) + length(local.layout_unserved) == 0
-      error_message = "region_ports does not match the layout of image tag ${local.image_tag} (image = \"${var.image}\"): that tag serves ${local.image_layout_text}. Missing or on another port: ${local.layout_missing_text}. Not served by the tag: ${local.layout_unserved_text}. Set region_ports = null to use the tag's layout."
+      error_message = "region_ports does not match the layout of image tag ${coalesce(local.image_tag, "none")} (image = \"${var.image}\"): that tag serves ${local.image_layout_text}. Missing or on another port: ${local.layout_missing_text}. Not served by the tag: ${local.layout_unserved_text}. Set region_ports = null to use the tag's layout."
     }
 
     precondition {

@@ -15,8 +15,9 @@ locals {
   image_without_digest = split("@", var.image)[0]
   image_tag            = try(regex(":([^:/]+)$", local.image_without_digest)[0], null)
   image_repository     = local.image_tag == null ? local.image_without_digest : trimsuffix(local.image_without_digest, ":${local.image_tag}")
-  # The plugin's own repository, or a mirror of it (pull-through cache, ECR copy).
-  image_is_plugin = endswith(local.image_repository, "finfocus-plugin-aws-public")
+  # The plugin's own repository, or a mirror of it (pull-through cache, ECR
+  # copy) under the same name. With a tag and a digest, the tag picks the layout.
+  image_is_plugin = local.image_repository == "finfocus-plugin-aws-public" || endswith(local.image_repository, "/finfocus-plugin-aws-public")
   image_layout    = local.image_is_plugin && local.image_tag != null ? lookup(local.layout_by_tag, local.image_tag, null) : null
 
   region_ports = var.region_ports != null ? var.region_ports : coalesce(local.image_layout, {})

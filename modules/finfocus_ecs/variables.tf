@@ -37,8 +37,8 @@ variable "image" {
   }
 
   validation {
-    condition     = can(regex("@sha256:[0-9a-f]{64}$", var.image)) || can(regex(":[^:/@]+$", var.image)) && !endswith(var.image, ":latest")
-    error_message = "image = \"${var.image}\" is not pinned: `latest` (or no tag) moves to each new release, and releases have changed which regions they serve on which ports (12, then 9, then 10). Pin a release tag such as ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.8, or a digest (@sha256:...) with an explicit region_ports."
+    condition     = strcontains(var.image, "@") ? can(regex("^[^@]+@sha256:[0-9a-f]{64}$", var.image)) : can(regex(":[^:/]+$", var.image)) && !endswith(var.image, ":latest")
+    error_message = "image = \"${var.image}\" is not pinned: `latest` (or no tag) moves to each new release, and releases have changed which regions they serve on which ports (12, then 9, then 10). Pin a release tag such as ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.8, or a full digest (@sha256: and 64 hex digits) with an explicit region_ports."
   }
 }
 
@@ -60,8 +60,8 @@ variable "region_ports" {
   }
 
   validation {
-    condition     = alltrue([for port in values(merge(var.region_ports)) : port >= 1 && port <= 65535 && floor(port) == port])
-    error_message = "region_ports has ports outside 1-65535 or not whole numbers: ${join(", ", [for region, port in merge(var.region_ports) : "${region} = ${port}" if !(port >= 1 && port <= 65535 && floor(port) == port)])}."
+    condition     = alltrue([for port in values(merge(var.region_ports)) : port >= 1024 && port <= 65535 && floor(port) == port])
+    error_message = "region_ports has ports outside 1024-65535 or not whole numbers: ${join(", ", [for region, port in merge(var.region_ports) : "${region} = ${port}" if !(port >= 1024 && port <= 65535 && floor(port) == port)])}. The plugin runs as a non-root user (65532), which cannot bind ports below 1024."
   }
 
   validation {
@@ -76,8 +76,8 @@ variable "metrics_port" {
   default     = 9090
 
   validation {
-    condition     = var.metrics_port == null || try(var.metrics_port >= 1 && var.metrics_port <= 65535 && floor(var.metrics_port) == var.metrics_port, false)
-    error_message = "metrics_port = ${coalesce(var.metrics_port, 0)} is outside 1-65535: give a port in that range, or null for none."
+    condition     = var.metrics_port == null || try(var.metrics_port >= 1024 && var.metrics_port <= 65535 && floor(var.metrics_port) == var.metrics_port, false)
+    error_message = "metrics_port = ${coalesce(var.metrics_port, 0)} is outside 1024-65535 (the plugin runs as a non-root user, which cannot bind ports below 1024): give a port in that range, or null for none."
   }
 }
 
@@ -205,6 +205,11 @@ variable "secrets" {
   nullable    = false
 
   validation {
+    condition     = length(setintersection(keys(var.secrets), ["FINFOCUS_PLUGIN_PORT", "PORT", "FINFOCUS_PLUGIN_WEB_ENABLED", "FINFOCUS_PLUGIN_HEALTH_ENDPOINT", "FINFOCUS_LOG_LEVEL", "FINFOCUS_CORS_ALLOWED_ORIGINS", "FINFOCUS_CORS_ALLOW_CREDENTIALS", "TERMINATION_GRACE_SECONDS"])) == 0
+    error_message = "secrets sets ${join(", ", setintersection(keys(var.secrets), ["FINFOCUS_PLUGIN_PORT", "PORT", "FINFOCUS_PLUGIN_WEB_ENABLED", "FINFOCUS_PLUGIN_HEALTH_ENDPOINT", "FINFOCUS_LOG_LEVEL", "FINFOCUS_CORS_ALLOWED_ORIGINS", "FINFOCUS_CORS_ALLOW_CREDENTIALS", "TERMINATION_GRACE_SECONDS"]))}: a port for the whole container, a switch /healthz needs, or a name the module sets from its inputs. None of them is secret: see the environment input's rules."
+  }
+
+  validation {
     condition     = alltrue([for arn in values(var.secrets) : can(regex("^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)$", arn))])
     error_message = "secrets has values that are not SSM parameter or Secrets Manager ARNs: ${join(", ", [for name, arn in var.secrets : "${name} = \"${arn}\"" if !can(regex("^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)$", arn))])}."
   }
@@ -291,8 +296,8 @@ variable "port_bridge_health_port" {
   nullable    = false
 
   validation {
-    condition     = var.port_bridge_health_port >= 1 && var.port_bridge_health_port <= 65535 && floor(var.port_bridge_health_port) == var.port_bridge_health_port
-    error_message = "port_bridge_health_port = ${var.port_bridge_health_port} is outside 1-65535."
+    condition     = var.port_bridge_health_port >= 1024 && var.port_bridge_health_port <= 65535 && floor(var.port_bridge_health_port) == var.port_bridge_health_port
+    error_message = "port_bridge_health_port = ${var.port_bridge_health_port} is outside 1024-65535 (HAProxy runs as uid 99, which cannot bind ports below 1024)."
   }
 }
 

@@ -134,6 +134,23 @@ IMAGE_VARIABLE_CASES = {
         "environment",
         'FINFOCUS_PLUGIN_WEB_ENABLED = "false": without it no region serves /healthz',
     ),
+    "region_port_privileged": (
+        {"image": CUSTOM_IMAGE, "region_ports": {"us-east-1": 80}},
+        "region_ports",
+        "us-east-1 = 80. The plugin runs as a non-root user (65532)",
+    ),
+    "metrics_port_privileged": ({"metrics_port": 443}, "metrics_port", "metrics_port = 443 is outside 1024-65535"),
+    "bridge_health_port_privileged": (
+        {"port_bridge_health_port": 80},
+        "port_bridge_health_port",
+        "port_bridge_health_port = 80 is outside 1024-65535",
+    ),
+    "image_truncated_digest": ({"image": f"{PLUGIN_REPOSITORY}@sha256:abc"}, "image", "is not pinned"),
+    "secret_sets_port": (
+        {"secrets": {"PORT": "arn:aws:ssm:us-east-1:123456789012:parameter/port"}},
+        "secrets",
+        "secrets sets PORT",
+    ),
     "environment_health_endpoint_off": (
         {"environment": {"FINFOCUS_PLUGIN_HEALTH_ENDPOINT": "False"}},
         "environment",
@@ -162,6 +179,11 @@ IMAGE_PRECONDITION_CASES = {
         "region_ports",
         "is not a release this module knows (v0.1.1, v0.1.2, v0.1.3, v0.1.4",
     ),
+    "lookalike_repository": (
+        {"image": "ghcr.io/someone/not-finfocus-plugin-aws-public:v0.1.2"},
+        "region_ports",
+        "is not a release this module knows",
+    ),
     "bridge_health_port_clash": (
         {"port_bridge_health_port": 8004},
         "port_bridge_health_port",
@@ -182,6 +204,12 @@ PRECONDITION_CALLS = {
 # Valid inputs beside the bad ones: they must raise nothing.
 PRECONDITION_CALLS["control"] = offline_inputs()
 PRECONDITION_CALLS["control_16_vcpu"] = offline_inputs(cpu=16384, memory=122880, platform_version="1.4.0")
+PRECONDITION_CALLS["control_digest_with_map"] = offline_inputs(
+    image=f"{PLUGIN_REPOSITORY}@sha256:{'a' * 64}", region_ports={"us-east-1": 8001}
+)
+PRECONDITION_CALLS["control_mirror_with_known_tag"] = offline_inputs(
+    image="123456789012.dkr.ecr.us-east-1.amazonaws.com/ghcr/rshade/finfocus-plugin-aws-public:v0.1.2"
+)
 PRECONDITION_CALLS["control_custom_image_with_map"] = offline_inputs(
     image=CUSTOM_IMAGE, region_ports={"us-east-1": 8001}
 )

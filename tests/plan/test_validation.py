@@ -32,6 +32,8 @@ def test_inconsistent_inputs_fail_plan_naming_them(precondition_errors, call):
     assert_clear_error(precondition_errors[call], variable, bad_value)
 
 
-@pytest.mark.parametrize("call", ["control", "control_custom_image_with_map"])
+@pytest.mark.parametrize(
+    "call", ["control", "control_custom_image_with_map", "control_digest_with_map", "control_mirror_with_known_tag"]
+)
 def test_valid_inputs_beside_bad_ones_raise_nothing(precondition_errors, call):
     assert precondition_errors[call] == []
