@@ -104,9 +104,21 @@ locals {
     "log \"${length(local.regional_ports)} regions answer /healthz on ${join(",", local.regional_ports)}\"",
     var.metrics_port == null ? "" : "/usr/local/bin/metrics-aggregator -listen :${var.metrics_port} -start-port ${try(local.regional_ports[0], 0)} -end-port ${try(local.regional_ports[length(local.regional_ports) - 1], 0)} &",
     var.metrics_port == null ? "" : "started=\"$started metrics-aggregator:${var.metrics_port}:$!\"",
-    # wait returns at once when a trapped signal arrives, and when every child
-    # has exited; the health check, not this script, notices a dead region.
-    "while :; do wait; sleep 1; done",
+    # A process that dies later is logged once; the health check fails and ECS
+    # replaces the task. wait returns at once when a trapped signal arrives.
+    "reported=''",
+    "while :; do",
+    "  sleep 1 &",
+    "  wait $!",
+    "  for entry in $started; do",
+    "    case \" $reported \" in *\" $entry \"*) continue ;; esac",
+    "    kill -0 \"$${entry##*:}\" 2>/dev/null && continue",
+    "    reported=\"$reported $entry\"",
+    "    name=$${entry%%:*}",
+    "    port=$${entry#*:}",
+    "    log \"$name (port $${port%%:*}) exited: the health check fails until ECS replaces the task\"",
+    "  done",
+    "done",
   ]))
 
   # Every regional port in turn; the first that does not answer names itself.

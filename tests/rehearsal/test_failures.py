@@ -31,6 +31,9 @@ def test_a_dead_region_turns_the_task_unhealthy_within_interval_times_retries(mo
         plugin = task.report().container("finfocus-plugin")
         assert plugin.state == "RUNNING", "the health check, not the start script, reports a dead region"
         assert plugin.last_health_output.endswith("region eu-west-1 (port 8003) does not answer /healthz")
+        assert "finfocus-start: eu-west-1 (port 8003) exited: the health check fails until ECS replaces the task" in (
+            task.log("finfocus-plugin")
+        ), "the start script logs the death once"
         neighbours = probe_from_client(task, [8002, 8003, 8004])
         answering = {port: result["http"] == 200 for port, result in neighbours.items()}
         assert answering == {8002: True, 8003: False, 8004: True}
