@@ -91,10 +91,16 @@ HAPROXY = Image(
 )
 
 
+def image_repository(reference: str) -> str:
+    """`registry[:port]/name[:tag][@digest]` -> `registry[:port]/name`."""
+    name = reference.split("@")[0]
+    return name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+
+
 def image_facts(reference: str) -> Image:
     """The stand-in for an image reference: the plugin's repository or an HAProxy image."""
-    repository = reference.split("@")[0].rsplit(":", 1)[0] if ":" in reference.split("/")[-1] else reference
-    if repository.endswith("finfocus-plugin-aws-public"):
+    repository = image_repository(reference)
+    if repository.rsplit("/", 1)[-1] == "finfocus-plugin-aws-public":
         return PLUGIN
     if repository.rsplit("/", 1)[-1] == "haproxy":
         return HAPROXY
@@ -110,9 +116,10 @@ def image_tag(reference: str) -> str | None:
 def plugin_regions(reference: str) -> list[str]:
     """The region binaries an image tag ships: exactly its layout's regions.
 
-    `latest` (or no tag) is the newest release, the last tag in image_layouts.json.
+    `latest` (or no tag) is the newest release, the last tag in image_layouts.json;
+    a digest alone names no release.
     """
-    tag = image_tag(reference) or "latest"
+    tag = image_tag(reference) or ("" if "@" in reference else "latest")
     if tag == "latest":
         tag = image_layouts()[-1]["tags"][-1]
     layout = image_layout_for(tag)
