@@ -117,7 +117,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             (
                 "rehearsal: default task, start to HEALTHY (Fargate timing)",
                 f"{r['real']['healthy_s']['median']:.1f} s",
-                "the first health check runs one interval (30 s) after start",
+                "the plugin's first check runs one interval (30 s) after start, the bridge's 10 s after that",
             ),
             (
                 f"rehearsal: default task, start to HEALTHY (time scale {r['test_time_scale']}, as the tests run)",

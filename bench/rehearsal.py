@@ -1,8 +1,9 @@
 """The Fargate rehearsal's start-to-HEALTHY time for the module's default task definition.
 
 At real timing (time scale 1) the figure is what Fargate would show after the
-image pull: the first health check runs one interval (30 s) after start, so it
-is bounded below by that interval. At the tests' time scale it shows how long
+image pull: the plugin's first health check runs one interval (30 s) after
+start, and the bridge, which starts once the plugin is HEALTHY, one interval
+(10 s) after its own start, so it is bounded below by 40 s. At the tests' time scale it shows how long
 the rehearsal itself takes. Stop time is the same either way: stopTimeout and
 the start script's grace are never scaled.
 """

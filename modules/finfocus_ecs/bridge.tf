@@ -92,12 +92,14 @@ locals {
     mountPoints            = [{ sourceVolume = local.bridge_tmp_volume, containerPath = "/tmp", readOnly = false }]
     volumesFrom            = []
     systemControls         = []
-    # Start once the plugin's processes are starting; the bridge forwards to
-    # ports that come up one by one, and refused connections recover by
-    # themselves.
+    # Start once every region answers: clients are never accepted for a region
+    # still loading, and a plugin that fails at start stops the task before
+    # the bridge runs (a stop signal that reached the bridge's shell before its
+    # first line, as PID 1, would be dropped and the stop would wait out the
+    # stopTimeout; the rehearsal showed it).
     dependsOn = [
       { containerName = local.volume_init_container_name, condition = "SUCCESS" },
-      { containerName = local.plugin_container_name, condition = "START" },
+      { containerName = local.plugin_container_name, condition = "HEALTHY" },
     ]
     # HAProxy itself must answer: a process check would pass for a hung
     # HAProxy, and `kill -0 ""` passes under busybox even with no process.

@@ -64,7 +64,7 @@ def test_bridge_reservation_comes_out_of_the_task(planned):
     assert bridge["essential"] and plugin["essential"]
     assert bridge["dependsOn"] == [
         {"containerName": "volume-init", "condition": "SUCCESS"},
-        {"containerName": "finfocus-plugin", "condition": "START"},
+        {"containerName": "finfocus-plugin", "condition": "HEALTHY"},
     ]
     assert bridge["readonlyRootFilesystem"] is True
     assert bridge["mountPoints"] == [{"containerPath": "/tmp", "readOnly": False, "sourceVolume": "port-bridge-tmp"}]
