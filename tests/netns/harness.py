@@ -137,14 +137,7 @@ class TwoHosts(TaskNetwork):
 
     def probe(self, ports: list[int], host: str = TASK_IP, namespace: str | None = None) -> dict[int, dict]:
         """GET /healthz on each port from the client host (or another namespace), as the rehearsal probes."""
-        completed = subprocess.run(
-            [IP, "netns", "exec", namespace or self.client_ns, sys.executable, "-m", "finfocus_ecs.rehearsal.probe",
-             "--http-only", host, *map(str, ports)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return {int(port): result for port, result in json.loads(completed.stdout).items()}
+        return super().probe(ports, host, namespace, with_grpc=False)
 
     def grpc_check(
         self, ports: list[int], host: str = TASK_IP, namespace: str | None = None, timeout: float = 3

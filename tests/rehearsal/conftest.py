@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import os
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 
-from finfocus_ecs.rehearsal.network import TASK_IP
 from finfocus_ecs.rehearsal.task import TaskRehearsal
 
 # Health check timings at a twentieth: the default 30 s interval becomes 1.5 s.
@@ -33,15 +30,6 @@ def rehearse(rehearsal_available, tmp_path) -> Callable[..., contextlib.Abstract
             yield task
 
     return run
-
-
-def probe_from_client(task: TaskRehearsal, ports: list[int]) -> dict[int, dict[str, Any]]:
-    """HTTP /healthz and gRPC health + Name on each port of the task IP, from the client host."""
-    completed = task.network.on_client(
-        [sys.executable, "-m", "finfocus_ecs.rehearsal.probe", TASK_IP, *map(str, ports)], timeout=30
-    )
-    assert completed.returncode == 0, completed.stderr
-    return {int(port): result for port, result in json.loads(completed.stdout).items()}
 
 
 def failure_report(task: TaskRehearsal) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rehearsal.conftest import failure_report, probe_from_client
+from tests.rehearsal.conftest import failure_report
 
 pytestmark = pytest.mark.rehearsal
 
@@ -31,7 +31,7 @@ def test_task_turns_healthy_and_every_region_answers_through_the_bridge(module_c
             "finfocus-plugin": "HEALTHY",
             "port-bridge": "HEALTHY",
         }
-        results = probe_from_client(task, sorted(region_ports.values()))
+        results = task.network.probe(region_ports.values())
         http = {port: (result["http"], result["http_body"], result["http_region"]) for port, result in results.items()}
         assert http == {port: (200, "ok", region) for region, port in region_ports.items()}
         assert {port: (result["grpc"], result.get("grpc_region")) for port, result in results.items()} == {

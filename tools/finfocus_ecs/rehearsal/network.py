@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,21 @@ class TaskNetwork:
         return subprocess.run(
             [IP, "netns", "exec", self.client_ns, *command], capture_output=True, text=True, timeout=timeout, **kwargs
         )
+
+    def probe(
+        self, ports: Iterable[int], host: str = TASK_IP, namespace: str | None = None, with_grpc: bool = True
+    ) -> dict[int, dict[str, Any]]:
+        """What a client sees on each port (finfocus_ecs.rehearsal.probe), from the client host by default."""
+        command = [sys.executable, "-m", "finfocus_ecs.rehearsal.probe", *([] if with_grpc else ["--http-only"])]
+        completed = subprocess.run(
+            [IP, "netns", "exec", namespace or self.client_ns, *command, host, *map(str, sorted(ports))],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"the client probe failed: {completed.stderr.strip()}")
+        return {int(port): result for port, result in json.loads(completed.stdout).items()}
 
     def spawn_on_client(self, command: Sequence[str]) -> subprocess.Popen:
         """A long-running client process (stopped by close())."""

@@ -7,8 +7,6 @@ then stop it as ECS does and report how each step went.
 
 from __future__ import annotations
 
-import json
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -16,7 +14,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finfocus_ecs.rehearsal.network import TASK_IP
 from finfocus_ecs.rehearsal.task import TaskRehearsal, TaskReport
 
 
@@ -67,17 +64,6 @@ def regional_ports(task_definition: Mapping[str, Any]) -> dict[str, int]:
     }
 
 
-def probe(task: TaskRehearsal, ports: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """HTTP /healthz and gRPC health + Name on each port of the task IP, from the client host."""
-    ports = sorted(ports)
-    completed = task.network.on_client(
-        [sys.executable, "-m", "finfocus_ecs.rehearsal.probe", TASK_IP, *map(str, ports)], timeout=60
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"the client probe failed: {completed.stderr.strip()}")
-    return {int(port): result for port, result in json.loads(completed.stdout).items()}
-
-
 def rehearse(
     task_definition: Mapping[str, Any],
     *,
@@ -108,7 +94,7 @@ def rehearse(
         healthy = task.health == "HEALTHY"
         seconds_to_healthy = task.elapsed() if healthy else None
         region_ports = regional_ports(task_definition)
-        probes = probe(task, region_ports.values()) if healthy else {}
+        probes = task.network.probe(region_ports.values()) if healthy else {}
         stop_started = task.elapsed()
         report = task.stop()
         relay()
