@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CHECKOV_STAMP := .cache/checkov-venv/.installed-stamp
 
-.PHONY: up down test test-fast lint fmt bench venv checkov clean
+.PHONY: up down test test-fast lint fmt bench proto venv checkov clean
 
 up: $(STAMP)  ## Deploy the quick start into the local AWS emulator and print the endpoints
 	$(BIN)/finfocus-ecs up $(ARGS)
@@ -29,6 +29,9 @@ fmt: $(STAMP)
 
 bench: $(STAMP) $(CHECKOV_STAMP)  ## Benchmarks: prints a table, writes bench/results/latest.json
 	$(BIN)/python -m bench $(ARGS)
+
+proto: $(STAMP)  ## Regenerate the Python code of tools/finfocus_ecs/proto/**/*.proto
+	$(BIN)/python -m finfocus_ecs.proto.generate
 
 venv: $(STAMP)
 checkov: $(CHECKOV_STAMP)

@@ -17,7 +17,8 @@ def test_rehearse_the_defaults_reports_healthy_answers_and_a_clean_stop(rehearsa
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout)
     assert result["ok"] and result["healthy"] and result["task"]["last_status"] == "STOPPED"
-    assert {result["region_ports"][p["grpc_region"]] for p in result["probes"].values()} == set(range(8001, 8011))
+    assert {result["region_ports"][p["region"]] for p in result["probes"].values()} == set(range(8001, 8011))
+    assert all(len(set(p["prices"].values())) == 1 for p in result["probes"].values()), "one price over each protocol"
     assert result["seconds_to_healthy"] < 30
     assert "finfocus-plugin HEALTHY" in completed.stderr, "progress on stderr"
 

@@ -1,15 +1,7 @@
 """`finfocus-ecs verify` against region stand-ins on loopback, and against servers that break it.
 
-The healthy ports are finfocus_ecs.rehearsal.region_server, which serves
-HTTP/1.1 /healthz and gRPC on one port as the real region binary does. Each
-broken server stands for one thing a deployment gets wrong; what it does not
-reproduce is beside the point, which is the bytes a client sees:
-- refused: nothing listens (no bridge, or a region the image lacks);
-- hanging: the kernel accepts, nobody answers (a black-holing path);
-- closing: accepts and closes at once (the bridge, with its region down);
-- tls_only: HTTPS with a self-signed certificate (a TLS terminator);
-- http1_only: an HTTP/1.1 server with /healthz (an HTTP-mode proxy), with
-  and without a status line in its answer to the HTTP/2 preface;
+The healthy ports and the refused, hanging, closing, TLS-only and
+HTTP/1-only ones are tests/cli/standins.py's. The other broken servers here:
 - other_grpc: grpcio whose health service knows another service only;
 - not_serving: grpcio whose health service reports the plugin NOT_SERVING;
 - grpc_without_health: grpcio with no health service at all;
@@ -18,143 +10,29 @@ reproduce is beside the point, which is the bytes a client sees:
 
 from __future__ import annotations
 
-import datetime
 import json
-import os
-import socket
-import ssl
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from contextlib import ExitStack, contextmanager
 
 import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from finfocus_ecs.grpc_health import COST_SOURCE_SERVICE
+from finfocus_ecs.plugin_api import SERVICE
 from finfocus_ecs.verify import verify
+from tests.cli.standins import (
+    REGIONS,
+    HealthzOnly,
+    http_server,
+    listener,
+    refused,
+    self_signed,
+    start_region,
+    stop,
+)
 from tests.commands import run_cli
-
-# The seed's 12-region layout: the most ports verify is asked to check at once.
-REGIONS = [
-    "us-east-1",
-    "us-west-2",
-    "eu-west-1",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-northeast-1",
-    "ap-south-1",
-    "ca-central-1",
-    "sa-east-1",
-    "us-gov-west-1",
-    "us-gov-east-1",
-    "us-west-1",
-]
-
-
-def start_region(region: str, **env: str) -> tuple[subprocess.Popen, int]:
-    """A region stand-in on an ephemeral loopback port, as the binary takes one with no port given."""
-    clean = {key: value for key, value in os.environ.items() if key not in ("PORT", "FINFOCUS_PLUGIN_PORT")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "finfocus_ecs.rehearsal.region_server", region],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**clean, **env},
-    )
-    return process, json.loads(process.stdout.readline())["port"]
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(timeout=5)
-    process.stdout.close()
-
-
-@pytest.fixture(scope="module")
-def standins() -> Iterator[dict[str, int]]:
-    """Twelve region stand-ins, started at once; region => port."""
-    with ThreadPoolExecutor(max_workers=len(REGIONS)) as pool:
-        started = dict(zip(REGIONS, pool.map(start_region, REGIONS), strict=True))
-    yield {region: port for region, (_, port) in started.items()}
-    for process, _ in started.values():
-        process.terminate()
-    for process, _ in started.values():
-        stop(process)
-
-
-class HealthzOnly(BaseHTTPRequestHandler):
-    """GET /healthz 200 ok over HTTP/1.1 and nothing else, as a plain web server.
-
-    Python answers a request line it cannot parse (the HTTP/2 preface) as
-    HTTP/0.9: an error page with no status line.
-    """
-
-    def do_GET(self) -> None:
-        body = b"ok"
-        self.send_response(200 if self.path == "/healthz" else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-class HealthzWithStatusLines(HealthzOnly):
-    """The same, with a status line on every answer, as nginx, Go and load balancers answer the preface."""
-
-    default_request_version = "HTTP/1.1"
-
-
-@contextmanager
-def http_server(
-    wrap: Callable[[socket.socket], socket.socket] | None = None, handler: type[HealthzOnly] = HealthzWithStatusLines
-) -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    if wrap:
-        server.socket = wrap(server.socket)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def self_signed(directory: Path) -> ssl.SSLContext:
-    """A server context with a fresh self-signed certificate for localhost."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (directory / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
-    return context
 
 
 @contextmanager
@@ -175,40 +53,6 @@ def grpc_server(statuses: dict[str, int] | None) -> Iterator[int]:
 
 
 @contextmanager
-def listener(close_at_once: bool) -> Iterator[int]:
-    """A TCP port that accepts and then closes every connection, or never answers (the kernel's backlog)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-
-    def accept_and_close() -> None:
-        with sock:
-            while True:
-                try:
-                    connection, _ = sock.accept()
-                except OSError:
-                    return
-                connection.close()
-
-    if close_at_once:
-        threading.Thread(target=accept_and_close, daemon=True).start()
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        with socket.socket() as wake:  # unblock accept(), then close
-            wake.connect_ex(sock.getsockname())
-        sock.close()
-
-
-@contextmanager
-def refused() -> Iterator[int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    yield port
-
-
-@contextmanager
 def healthz_off() -> Iterator[int]:
     process, port = start_region("us-west-2", FINFOCUS_PLUGIN_HEALTH_ENDPOINT="false")
     try:
@@ -217,14 +61,14 @@ def healthz_off() -> Iterator[int]:
         stop(process)
 
 
-def test_every_port_healthy_over_http_and_grpc(standins):
-    started = time.perf_counter()
-    checks = verify("localhost", standins, timeout=2)
-    elapsed = time.perf_counter() - started
-    assert {c.region: (c.status, c.grpc.status) for c in checks} == dict.fromkeys(REGIONS, ("ok", "ok"))
+def test_every_port_healthy_over_http_grpc_and_as_its_region(standins):
+    checks = verify("localhost", standins, timeout=2, version="0.1.8")
+    assert {c.region: (c.status, c.grpc.kind, c.identity.kind) for c in checks} == dict.fromkeys(
+        REGIONS, ("ok", "ok", "ok")
+    )
+    assert {c.region: c.identity.region for c in checks} == {region: region for region in REGIONS}
     assert all(c.ok and c.cause == "" for c in checks)
     assert [c.port for c in checks] == sorted(standins.values()), "rows come in port order"
-    assert elapsed < 1.5, f"12 regions took {elapsed:.2f} s: the checks must run concurrently"
 
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -239,7 +83,7 @@ BROKEN = {
     "http1_only": (lambda tmp: http_server(), "ok", "http1", "HTTP/1 only"),
     "http1_no_status_line": (lambda tmp: http_server(handler=HealthzOnly), "ok", "http1", "HTTP/1 only"),
     "other_grpc": (lambda tmp: grpc_server({"other.v1.Service": SERVING}), "http", "wrong-service", "another service"),
-    "not_serving": (lambda tmp: grpc_server({COST_SOURCE_SERVICE: NOT_SERVING}), "http", "not-serving", "not serving"),
+    "not_serving": (lambda tmp: grpc_server({SERVICE: NOT_SERVING}), "http", "not-serving", "not serving"),
     "grpc_without_health": (lambda tmp: grpc_server(None), "http", "wrong-service", "another service"),
     "healthz_off": (lambda tmp: healthz_off(), "http", "ok", "FINFOCUS_PLUGIN_HEALTH_ENDPOINT"),
 }
@@ -251,53 +95,108 @@ def test_each_failure_names_its_likely_cause(standins, tmp_path, broken):
     with server(tmp_path) as port:
         checks = {c.region: c for c in verify("127.0.0.1", {**standins, "eu-west-1": port}, timeout=1)}
     failed = checks.pop("eu-west-1")
-    assert (failed.status, failed.grpc.status, failed.ok) == (http_status, grpc_status, False), failed
+    assert (failed.status, failed.grpc.kind, failed.ok) == (http_status, grpc_status, False), failed
     assert phrase in failed.cause
     assert all(check.ok for check in checks.values()), "one broken port does not hold the others"
 
 
-def test_a_hanging_port_does_not_slow_the_others(standins):
-    with listener(close_at_once=False) as port:
-        checks = {c.region: c for c in verify("127.0.0.1", {**standins, "us-west-2": port}, timeout=0.5)}
-    assert checks["us-west-2"].grpc.status == "timeout"
-    assert checks["us-east-1"].ok and checks["us-east-1"].seconds < 0.5 and checks["us-east-1"].grpc.seconds < 0.5
+def test_hanging_ports_are_waited_for_at_once_not_one_after_another(standins):
+    """Three ports that never answer cost one timeout, not three: every check of every port runs at once."""
+    timeout = 1.0
+    with ExitStack() as stack:
+        hanging = {region: stack.enter_context(listener(close_at_once=False)) for region in REGIONS[:3]}
+        started = time.perf_counter()
+        checks = {c.region: c for c in verify("127.0.0.1", {**standins, **hanging}, timeout=timeout)}
+        elapsed = time.perf_counter() - started
+    assert {region: checks[region].grpc.kind for region in hanging} == dict.fromkeys(hanging, "timeout")
+    assert elapsed < 2.5 * timeout, f"{elapsed:.1f} s: one after another would take at least {3 * timeout:g} s"
+    assert all(checks[region].ok for region in REGIONS[3:])
+
+
+def test_a_swapped_map_fails_naming_both_regions(standins):
+    """The fault the layouts per tag invite: every port answers, but as another region than the map says."""
+    swapped = {**standins, "us-west-2": standins["eu-west-1"], "eu-west-1": standins["us-west-2"]}
+    checks = {c.region: c for c in verify("127.0.0.1", swapped, timeout=2)}
+    for mapped, serving in (("us-west-2", "eu-west-1"), ("eu-west-1", "us-west-2")):
+        check = checks[mapped]
+        assert (check.status, check.grpc.kind, check.identity.kind, check.ok) == ("ok", "ok", "wrong-region", False)
+        assert check.identity.detail == f"port {swapped[mapped]} serves {serving}, not {mapped}"
+        assert "does not match the image" in check.cause
+    assert all(check.ok for region, check in checks.items() if region not in ("us-west-2", "eu-west-1"))
 
 
 def test_name_that_does_not_resolve():
     checks = verify("aws-public.finfocus.invalid", {"us-east-1": 8001}, timeout=1)
-    assert [(c.status, c.detail, c.grpc) for c in checks] == [
-        ("dns", "aws-public.finfocus.invalid does not resolve", None)
+    assert [(c.status, c.detail, c.grpc, c.identity) for c in checks] == [
+        ("dns", "aws-public.finfocus.invalid does not resolve", None, None)
     ]
     assert "VPC" in checks[0].cause and not checks[0].ok
 
 
-def test_command_checks_twelve_regions_in_under_two_seconds(standins):
-    mapping = ",".join(f"{region}={port}" for region, port in standins.items())
-    started = time.perf_counter()
-    completed = run_cli("verify", "localhost", "--region-ports", mapping)
-    elapsed = time.perf_counter() - started
+def mapping(ports: dict[str, int]) -> str:
+    return ",".join(f"{region}={port}" for region, port in ports.items())
+
+
+def test_command_checks_twelve_regions_with_three_columns(standins):
+    completed = run_cli("verify", "localhost", "--region-ports", mapping(standins))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "12 of 12 ports healthy" in completed.stdout
-    assert "healthz" in completed.stdout and "grpc" in completed.stdout
-    assert elapsed < 2, f"finfocus-ecs verify took {elapsed:.2f} s for 12 regions"
+    for column in ("healthz", "grpc", "identity"):
+        assert column in completed.stdout
 
 
 def test_command_json_and_exit_code(standins):
     with http_server() as http1_port:
         ports = {**standins, "eu-west-1": http1_port}
-        mapping = ",".join(f"{region}={port}" for region, port in ports.items())
-        completed = run_cli("verify", "127.0.0.1", "--region-ports", mapping, "--json", "--timeout", "1")
+        completed = run_cli("verify", "127.0.0.1", "--region-ports", mapping(ports), "--json", "--timeout", "1")
     assert completed.returncode == 1
     rows = {row["region"]: row for row in json.loads(completed.stdout)}
     broken = rows["eu-west-1"]
-    assert (broken["status"], broken["grpc"]["status"], broken["ok"]) == ("ok", "http1", False)
+    assert (broken["status"], broken["grpc"]["kind"], broken["ok"]) == ("ok", "http1", False)
     assert "HTTP/1 only" in broken["cause"] and broken["grpc"]["cause"] == broken["cause"]
     healthy = rows["us-east-1"]
-    assert (healthy["status"], healthy["grpc"]["status"], healthy["ok"]) == ("ok", "ok", True)
+    assert (healthy["status"], healthy["grpc"]["kind"], healthy["ok"]) == ("ok", "ok", True)
     assert healthy["grpc"]["detail"] == "SERVING"
+    assert (healthy["identity"]["region"], healthy["identity"]["version"], healthy["identity"]["ok"]) == (
+        "us-east-1",
+        "0.1.8",
+        True,
+    )
+
+
+def test_command_exits_1_on_a_swapped_map_and_names_both_regions(standins):
+    swapped = {**standins, "us-east-1": standins["us-west-1"], "us-west-1": standins["us-east-1"]}
+    completed = run_cli("verify", "127.0.0.1", "--region-ports", mapping(swapped), "--json")
+    assert completed.returncode == 1
+    rows = {row["region"]: row for row in json.loads(completed.stdout)}
+    assert rows["us-east-1"]["identity"]["kind"] == "wrong-region"
+    assert rows["us-east-1"]["identity"]["detail"] == f"port {swapped['us-east-1']} serves us-west-1, not us-east-1"
+
+
+def test_command_holds_each_port_to_the_image_tags_release():
+    """--image names the release: a port that reports another one fails, as an older task still running would."""
+    old, port = start_region("us-east-1", version="0.1.2")
+    try:
+        image = "ghcr.io/rshade/finfocus-plugin-aws-public"
+        same = run_cli("verify", "127.0.0.1", "--image", f"{image}:v0.1.2", "--region-ports", f"us-east-1={port}")
+        other = run_cli(
+            "verify", "127.0.0.1", "--image", f"{image}:v0.1.8", "--region-ports", f"us-east-1={port}", "--json"
+        )
+    finally:
+        stop(old)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert other.returncode == 1
+    [row] = json.loads(other.stdout)
+    assert (row["identity"]["kind"], row["identity"]["detail"]) == ("wrong-version", "serves release 0.1.2, not 0.1.8")
 
 
 def test_bad_port_map_is_a_usage_error():
     completed = run_cli("verify", "localhost", "--region-ports", "us-east-1=0")
     assert completed.returncode == 2
     assert "outside 1-65535" in completed.stderr
+
+
+def test_an_image_the_module_does_not_know_needs_a_map():
+    completed = run_cli("verify", "localhost", "--image", "ghcr.io/rshade/finfocus-plugin-aws-public:v9.9.9")
+    assert completed.returncode == 2
+    assert "v9.9.9 is not a release this module knows" in completed.stderr and "--region-ports" in completed.stderr

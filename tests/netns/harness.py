@@ -76,15 +76,22 @@ class TwoHosts(TaskNetwork):
             raise RuntimeError(f"stand-in for {region} did not start: {line}{process.stderr.read()}")
         return logged
 
-    def start_plugin(self, region: str, port: int) -> subprocess.Popen:
+    def start_plugin(self, region: str, port: int, env: Mapping[str, str] | None = None) -> subprocess.Popen:
         """One region listening on 127.0.0.1:PORT of the task host."""
-        process = self.spawn_region(region, "--port", str(port))
+        process = self.spawn_region(region, "--port", str(port), env=env)
         self.await_listening(region, process)
         return process
 
-    def start_plugins(self, region_ports: Mapping[str, int]) -> dict[str, subprocess.Popen]:
-        """Every region at once (their start-up, mostly imports, overlaps), then wait for each."""
-        processes = {region: self.spawn_region(region, "--port", str(port)) for region, port in region_ports.items()}
+    def start_plugins(
+        self, region_ports: Mapping[str, int], env: Mapping[str, str] | None = None
+    ) -> dict[str, subprocess.Popen]:
+        """Every region at once (their start-up, mostly imports, overlaps), then wait for each.
+
+        env is the plugin container's environment, e.g. the CORS settings the module renders.
+        """
+        processes = {
+            region: self.spawn_region(region, "--port", str(port), env=env) for region, port in region_ports.items()
+        }
         for region, process in processes.items():
             self.await_listening(region, process)
         return processes
@@ -135,14 +142,23 @@ class TwoHosts(TaskNetwork):
             raise RuntimeError(f"standin.py client failed: {stderr}")
         return json.loads(stdout)
 
-    def probe(self, ports: list[int], host: str = TASK_IP, namespace: str | None = None) -> dict[int, dict]:
-        """GET /healthz on each port from the client host (or another namespace), as the rehearsal probes."""
-        return super().probe(ports, host, namespace, with_grpc=False)
+    def probe(
+        self,
+        region_ports: Mapping[str, int],
+        host: str = TASK_IP,
+        namespace: str | None = None,
+        with_grpc: bool = False,
+    ) -> dict[int, dict]:
+        """GET /healthz and who answers (GetPluginInfo over Connect JSON) on each port, from the client host.
+
+        with_grpc adds the rehearsal's full probe: gRPC health and one price over each protocol.
+        """
+        return super().probe(region_ports, host, namespace, with_grpc)
 
     def grpc_check(
         self, ports: list[int], host: str = TASK_IP, namespace: str | None = None, timeout: float = 3
     ) -> dict[int, dict]:
-        """Health/Check and Name on each port, concurrently, from the client host (or another namespace)."""
+        """Health/Check and GetPluginInfo on each port, concurrently, from the client host (or another namespace)."""
         targets = [{"host": host, "port": port} for port in ports]
         results = self.run_client(namespace or self.client_ns, "grpc-check", timeout, stdin=targets)
         return {item["port"]: item for item in results}

@@ -9,18 +9,26 @@ finfocus_ecs.rehearsal.probe.
 
 - latency HOST PORT COUNT: COUNT sequential HTTP requests on fresh
   connections, prints the per-request seconds as JSON.
+- http HOST: reads a JSON list of {"method", "port", "path", "headers",
+  "body"} on stdin, sends each as one HTTP/1.1 request, as a browser would;
+  prints a JSON list of {"status", "headers" (lower-case names), "body"}.
 - grpc-check TIMEOUT: reads a JSON list of {"host", "port"} on stdin; for
-  each, concurrently, grpc.health.v1 Health/Check and CostSourceService/Name,
-  each on a fresh connection, as FinFocus makes them; prints a JSON list.
-- grpc-burst HOST PORT CALLS IN_FLIGHT: CALLS Name calls over ONE channel
-  (one HTTP/2 connection), IN_FLIGHT at a time; prints the names and peers
-  seen, the failures and calls per second.
-- grpc-hold HOST PORT IDLE_SECONDS KEEPALIVE_MS: Name, IDLE_SECONDS of
-  silence, Name again on the same channel (KEEPALIVE_MS 0: no keepalive
-  pings); prints both peers the server saw.
-- grpc-latency PORT COUNT HOST...: COUNT rounds of one Name call to each
-  HOST in turn (so every host sees the same machine load), one channel per
-  host; prints the per-call seconds by host.
+  each, concurrently, grpc.health.v1 Health/Check and CostSourceService/
+  GetPluginInfo, each on a fresh connection, as FinFocus makes them; prints
+  a JSON list with the region each port says it serves.
+- grpc-burst HOST PORT CALLS IN_FLIGHT: CALLS GetPluginInfo calls over ONE
+  channel (one HTTP/2 connection), IN_FLIGHT at a time; prints the regions
+  and peers seen, the failures and calls per second.
+- grpc-hold HOST PORT IDLE_SECONDS KEEPALIVE_MS: GetPluginInfo, IDLE_SECONDS
+  of silence, GetPluginInfo again on the same channel (KEEPALIVE_MS 0: no
+  keepalive pings); prints both peers the server saw.
+- grpc-latency PORT COUNT HOST...: COUNT rounds of one GetPluginInfo call to
+  each HOST in turn (so every host sees the same machine load), one channel
+  per host; prints the per-call seconds by host.
+
+Each call reads the region from GetPluginInfo's metadata, the one answer
+that tells regions apart, and the TCP peer the stand-in accepted the
+connection from (its x-standin-peer header).
 """
 
 from __future__ import annotations
@@ -31,6 +39,10 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from finfocus_ecs.plugin_api import PluginClient, PluginError, health_check, messages
+from finfocus_ecs.plugin_api.facts import REGION_KEY
+from finfocus_ecs.rehearsal.region_server import PEER_HEADER
 
 
 def latency(host: str, port: int, count: int) -> list[float]:
@@ -45,54 +57,66 @@ def latency(host: str, port: int, count: int) -> list[float]:
     return samples
 
 
-def timed_name(host: str, port: int, timeout: float) -> dict[str, Any]:
-    """CostSourceService/Name on a fresh connection: name and peer, or the gRPC code it failed with."""
-    import grpc
+def http_requests(host: str, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    answers = []
+    for request in requests:
+        connection = http.client.HTTPConnection(host, request["port"], timeout=5)
+        connection.request(request["method"], request["path"], request.get("body"), request.get("headers", {}))
+        response = connection.getresponse()
+        body = response.read().decode(errors="replace")
+        headers = {name.lower(): value for name, value in response.getheaders()}
+        answers.append({"status": response.status, "headers": headers, "body": body})
+        connection.close()
+    return answers
 
-    from finfocus_ecs import grpc_health
 
+def served(client: PluginClient) -> tuple[str, str]:
+    """(region the port says it serves, TCP peer the stand-in saw) of one GetPluginInfo call."""
+    info, headers = client.call_with_metadata("GetPluginInfo", messages.GetPluginInfoRequest())
+    return info.metadata.get(REGION_KEY, ""), headers.get(PEER_HEADER.decode(), "")
+
+
+def timed_identity(host: str, port: int, timeout: float) -> dict[str, Any]:
+    """GetPluginInfo on a fresh connection: region and peer, or the gRPC code it failed with."""
     started = time.perf_counter()
     try:
-        name, peer = grpc_health.region_name(host, port, timeout)
-        result: dict[str, Any] = {"name": name, "peer": peer}
-    except grpc.RpcError as error:
-        result = {"name_error": error.code().name}
-    return {**result, "name_seconds": time.perf_counter() - started}
+        with PluginClient(host, port, "grpc", timeout) as client:
+            region, peer = served(client)
+        result: dict[str, Any] = {"region": region, "peer": peer}
+    except PluginError as error:
+        result = {"identity_error": error.wire_code}
+    return {**result, "identity_seconds": time.perf_counter() - started}
 
 
 def grpc_check(host: str, port: int, timeout: float) -> dict[str, Any]:
-    """Health/Check and Name, each on its own connection, at the same time (a failure costs one wait)."""
-    from finfocus_ecs import grpc_health
-
+    """Health/Check and GetPluginInfo, each on its own connection, at the same time (a failure costs one wait)."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        health = pool.submit(grpc_health.check, host, port, timeout)
-        name = pool.submit(timed_name, host, port, timeout)
+        health = pool.submit(health_check, host, port, timeout)
+        identity = pool.submit(timed_identity, host, port, timeout)
         checked = health.result()
-        return {"host": host, "port": port, **checked.__dict__, "ok": checked.ok, **name.result()}
+        return {"host": host, "port": port, **checked.__dict__, "ok": checked.ok, **identity.result()}
 
 
 def grpc_burst(host: str, port: int, calls: int, in_flight: int) -> dict[str, Any]:
-    from finfocus_ecs import grpc_health
-
-    names: set[str] = set()
+    regions: set[str] = set()
     peers: set[str] = set()
     failures: list[str] = []
-    with grpc_health.channel(host, port) as channel:
-        grpc_health.region_name(host, port, target=channel)  # connect before the clock starts
+    with PluginClient(host, port, "grpc", timeout=10) as client:
+        served(client)  # connect before the clock starts
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=in_flight) as pool:
-            futures = [pool.submit(grpc_health.region_name, host, port, 10, channel) for _ in range(calls)]
+            futures = [pool.submit(served, client) for _ in range(calls)]
             for future in futures:
                 error = future.exception()
                 if error is not None:
                     failures.append(repr(error)[:200])
                     continue
-                name, peer = future.result()
-                names.add(name)
+                region, peer = future.result()
+                regions.add(region)
                 peers.add(peer)
         elapsed = time.perf_counter() - started
     return {
-        "names": sorted(names),
+        "regions": sorted(regions),
         "peers": sorted(peers),
         "failures": failures,
         "calls_per_second": calls / elapsed,
@@ -100,8 +124,6 @@ def grpc_burst(host: str, port: int, calls: int, in_flight: int) -> dict[str, An
 
 
 def grpc_hold(host: str, port: int, idle: float, keepalive_ms: int) -> dict[str, Any]:
-    from finfocus_ecs import grpc_health
-
     options = []
     if keepalive_ms:
         options = [
@@ -110,27 +132,25 @@ def grpc_hold(host: str, port: int, idle: float, keepalive_ms: int) -> dict[str,
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.http2.max_pings_without_data", 0),
         ]
-    with grpc_health.channel(host, port, options) as channel:
-        first = grpc_health.region_name(host, port, target=channel)
+    with PluginClient(host, port, "grpc", timeout=3, grpc_options=options) as client:
+        first = served(client)
         time.sleep(idle)
-        second = grpc_health.region_name(host, port, target=channel)
-    return {"names": [first[0], second[0]], "peers": [first[1], second[1]]}
+        second = served(client)
+    return {"regions": [first[0], second[0]], "peers": [first[1], second[1]]}
 
 
 def grpc_latency(port: int, count: int, hosts: list[str]) -> dict[str, list[float]]:
-    from finfocus_ecs import grpc_health
-
-    channels = {host: grpc_health.channel(host, port) for host in hosts}
+    clients = {host: PluginClient(host, port, "grpc", timeout=3) for host in hosts}
     samples: dict[str, list[float]] = {host: [] for host in hosts}
-    for host, channel in channels.items():
-        grpc_health.region_name(host, port, target=channel)  # connect before measuring
+    for client in clients.values():
+        served(client)  # connect before measuring
     for _ in range(count):
-        for host, channel in channels.items():
+        for host, client in clients.items():
             started = time.perf_counter()
-            grpc_health.region_name(host, port, target=channel)
+            served(client)
             samples[host].append(time.perf_counter() - started)
-    for channel in channels.values():
-        channel.close()
+    for client in clients.values():
+        client.close()
     return samples
 
 
@@ -138,6 +158,8 @@ def main(argv: list[str]) -> None:
     mode, args = argv[0], argv[1:]
     if mode == "latency":
         json.dump(latency(args[0], int(args[1]), int(args[2])), sys.stdout)
+    elif mode == "http":
+        json.dump(http_requests(args[0], json.load(sys.stdin)), sys.stdout)
     elif mode == "grpc-check":
         targets = json.load(sys.stdin)
         with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:

@@ -42,9 +42,9 @@ def test_without_the_bridge_regional_ports_refuse_other_hosts(hosts):
     region_ports = default_region_ports()
     hosts.start_plugins(region_ports)
     first_region, first_port = next(iter(region_ports.items()))
-    inside = hosts.probe([first_port], host="127.0.0.1", namespace=hosts.task_ns)[first_port]
-    assert (inside["http"], inside["http_body"], inside["http_region"]) == (200, "ok", first_region), "on loopback"
-    outside = hosts.probe(sorted(region_ports.values()))
+    inside = hosts.probe({first_region: first_port}, host="127.0.0.1", namespace=hosts.task_ns)[first_port]
+    assert (inside["http"], inside["http_body"], inside["region"]) == (200, "ok", first_region), "on loopback"
+    outside = hosts.probe(region_ports)
     assert {port: result["http"] for port, result in outside.items()} == {
         port: "refused" for port in region_ports.values()
     }
@@ -65,8 +65,8 @@ def test_bridge_reaches_every_region_on_its_own_port(hosts, scripts, tmp_path, s
         bridge = start_bridge(hosts, scripts["defaults"], tmp_path)
     listening = hosts.wait_for_listeners(len(region_ports))
     assert listening == set(region_ports.values()), bridge.stderr.read() if bridge.poll() is not None else ""
-    results = hosts.probe(sorted(region_ports.values()))
-    assert {port: result["http_region"] for port, result in results.items()} == {
+    results = hosts.probe(region_ports)
+    assert {port: result["region"] for port, result in results.items()} == {
         port: region for region, port in region_ports.items()
     }
     assert {result["http_body"] for result in results.values()} == {"ok"}
@@ -78,19 +78,19 @@ def test_bridge_survives_a_region_restart(hosts, scripts, tmp_path):
     bridge = start_bridge(hosts, scripts["defaults"], tmp_path)
     hosts.wait_for_listeners(len(region_ports))
     (stopped, port), (neighbour, neighbour_port) = list(region_ports.items())[2:4]
-    assert hosts.probe([port])[port]["http_region"] == stopped
+    assert hosts.probe({stopped: port})[port]["region"] == stopped
 
     plugins[stopped].kill()
     plugins[stopped].wait()
-    during = hosts.probe([port, neighbour_port])
+    during = hosts.probe({stopped: port, neighbour: neighbour_port})
     assert during[port]["http"] != 200, "a stopped region must not answer"
-    assert during[neighbour_port]["http_region"] == neighbour, "its neighbours keep answering"
+    assert during[neighbour_port]["region"] == neighbour, "its neighbours keep answering"
 
     hosts.start_plugin(stopped, port)
     deadline = time.monotonic() + 5
-    while hosts.probe([port])[port]["http"] != 200 and time.monotonic() < deadline:
+    while hosts.probe({stopped: port})[port]["http"] != 200 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert hosts.probe([port])[port]["http_region"] == stopped
+    assert hosts.probe({stopped: port})[port]["region"] == stopped
     assert bridge.poll() is None, "the bridge was not restarted"
 
 
@@ -100,10 +100,10 @@ def test_ten_region_layout_listens_on_exactly_ten_ports(hosts, scripts, tmp_path
     hosts.wait_for_listeners(len(TEN_REGIONS))
     time.sleep(0.2)  # no late extra listener
     assert hosts.listening_ports() == set(TEN_REGIONS.values())
-    last = max(TEN_REGIONS.values())
-    beyond = [port for port in default_region_ports().values() if port > last] or [last + 1, last + 2]
-    results = hosts.probe([last, *beyond])
-    assert results[last]["http_region"] == next(region for region, port in TEN_REGIONS.items() if port == last)
+    last_region, last = max(TEN_REGIONS.items(), key=lambda item: item[1])
+    beyond = [last + 1, last + 2]  # where the 12-region layout had us-gov-east-1 and us-west-1
+    results = hosts.probe({last_region: last, **{f"beyond-{port}": port for port in beyond}})
+    assert results[last]["region"] == last_region
     assert {results[port]["http"] for port in beyond} == {"refused"}
 
 

@@ -34,7 +34,7 @@ def test_a_dead_region_turns_the_task_unhealthy_within_interval_times_retries(mo
         assert "finfocus-start: eu-west-1 (port 8003) exited: the health check fails until ECS replaces the task" in (
             task.log("finfocus-plugin")
         ), "the start script logs the death once"
-        neighbours = task.network.probe([8002, 8003, 8004])
+        neighbours = task.network.probe({"us-west-2": 8002, "eu-west-1": 8003, "ap-southeast-1": 8004}, with_grpc=False)
         answering = {port: result["http"] == 200 for port, result in neighbours.items()}
         assert answering == {8002: True, 8003: False, 8004: True}
 

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from finfocus_ecs.rehearsal.region_service import price_table
 from tests.rehearsal.conftest import failure_report
 
 pytestmark = pytest.mark.rehearsal
 
 # Start-up here is a few seconds; the first check runs one scaled interval in.
 HEALTHY_WITHIN = 30
+# The release each call's image tag names: its binaries report it in GetPluginInfo.
+RELEASES = {"defaults": "0.1.8", "twelve_regions": "0.1.2", "nine_regions": "0.1.3"}
 
 
 @pytest.mark.parametrize("call", ["defaults", "twelve_regions", "nine_regions"])
@@ -31,12 +34,18 @@ def test_task_turns_healthy_and_every_region_answers_through_the_bridge(module_c
             "finfocus-plugin": "HEALTHY",
             "port-bridge": "HEALTHY",
         }
-        results = task.network.probe(region_ports.values())
-        http = {port: (result["http"], result["http_body"], result["http_region"]) for port, result in results.items()}
+        results = task.network.probe(region_ports)
+        http = {port: (result["http"], result["http_body"], result["region"]) for port, result in results.items()}
         assert http == {port: (200, "ok", region) for region, port in region_ports.items()}
-        assert {port: (result["grpc"], result.get("grpc_region")) for port, result in results.items()} == {
-            port: ("ok", region) for region, port in region_ports.items()
+        assert {port: result["grpc"] for port, result in results.items()} == dict.fromkeys(region_ports.values(), "ok")
+        # One EC2 t3.micro per port over Connect JSON on HTTP/1.1, Connect on h2c and gRPC: the
+        # stand-in's hourly price for the port's own region x 730 hours, the same over each.
+        hourly = price_table()["ec2"]["prices"]
+        assert {port: result["prices"] for port, result in results.items()} == {
+            port: dict.fromkeys(("connect", "connect-h2c", "grpc"), hourly[region]["t3.micro"] * 730)
+            for region, port in region_ports.items()
         }
+        assert {result["version"] for result in results.values()} == {RELEASES[call]}
         # No long-running container runs as root: only volume-init did, and it is done.
         assert report.container("volume-init").state == "STOPPED"
         assert {name: process_uids(task, name) for name in ("finfocus-plugin", "port-bridge")} == {

@@ -26,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
@@ -409,25 +409,71 @@ def endpoints(
     out.print(table)
 
 
+def deployment_layout(image: str | None, region_ports: str | None) -> tuple[dict[str, int], str | None]:
+    """Region => port of a deployment, from --image's tag or --region-ports, and the release its ports report.
+
+    The release (the tag without its `v`) is None when no known tag says:
+    a map given without --image is an image the module does not know.
+    """
+    from finfocus_ecs.evaluate import InputError, parse_region_ports
+    from finfocus_ecs.module import default_image_tag, image_layout_for, image_layouts, image_tag
+
+    tag = image_tag(image) if image is not None else default_image_tag()
+    layout = image_layout_for(tag) if tag else None
+    version = tag[1:] if layout is not None and tag else None
+    if region_ports is not None:
+        try:
+            ports = parse_region_ports(region_ports)
+        except InputError as error:
+            fail(str(error))
+        if image is None:
+            version = None
+    elif layout is not None:
+        ports = layout
+    else:
+        known = ", ".join(tag for layout in image_layouts() for tag in layout["tags"])
+        fail(f"--image {image} is not a release this module knows ({known}): give its --region-ports")
+    bad = {region: port for region, port in ports.items() if not 1 <= port <= 65535}
+    if bad:
+        fail(f"--region-ports has ports outside 1-65535: {bad}")
+    return ports, version
+
+
+PluginImageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--image",
+        help="The deployment's image, pinned to a tag: its layout gives the ports, and its ports must report its "
+        "release. Default: the module's default image.",
+    ),
+]
+HostArgument = Annotated[str, typer.Argument(help="The Cloud Map name (e.g. aws-public.finfocus.local) or an IP.")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per call.")]
+
+
 @app.command()
 def verify(
-    host: Annotated[str, typer.Argument(help="The Cloud Map name (e.g. aws-public.finfocus.local) or an IP.")],
+    host: HostArgument,
+    image: PluginImageOption = None,
     region_ports: RegionPortsOption = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per check.")] = 3.0,
+    timeout: TimeoutOption = 3.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Check a deployed plugin from inside the VPC: DNS, TCP, GET /healthz and gRPC on every regional port.
+    """Check a deployed plugin from inside the VPC: /healthz, gRPC health and who answers, on every regional port.
 
-    Two checks per port, all at once. Exits 1 if any fails; each failure names its likely cause.
+    Three checks per port, all at once. Exits 1 if any fails; each failure names its likely cause.
 
     \b
     Columns:
-      healthz  the name resolves, TCP reaches the port at the task IP, and HTTP/1.1
-               GET /healthz answers 200: what ECS's health check relies on.
-      grpc     grpc.health.v1.Health/Check for finfocus.v1.CostSourceService answers
-               SERVING over plaintext HTTP/2 (h2c): the traffic FinFocus itself sends.
-               It fails on TLS in the path, an HTTP/1-only proxy, another gRPC
-               service on the port, or a bridge whose region is down.
+      healthz   the name resolves, TCP reaches the port at the task IP, and HTTP/1.1
+                GET /healthz answers 200: what ECS's health check relies on.
+      grpc      grpc.health.v1.Health/Check for finfocus.v1.CostSourceService answers
+                SERVING over plaintext HTTP/2 (h2c): the traffic FinFocus itself sends.
+                It fails on TLS in the path, an HTTP/1-only proxy, another gRPC
+                service on the port, or a bridge whose region is down.
+      identity  GetPluginInfo says which region the port serves (metadata.region) and
+                which release: it must be the map's region and the image tag's
+                release. A swapped or shifted map fails here, naming both regions.
 
     \b
     The grpc column by hand, from a host in the VPC:
@@ -437,34 +483,131 @@ def verify(
     \b
     Examples:
       finfocus-ecs verify aws-public.finfocus.local
+      finfocus-ecs verify aws-public.finfocus.local --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2
       finfocus-ecs verify 10.42.0.17 --region-ports us-east-1=8001,us-west-1=8010 --json
     """
-    from finfocus_ecs.evaluate import InputError, parse_region_ports
-    from finfocus_ecs.module import default_region_ports
     from finfocus_ecs.verify import verify as run_verify
 
-    try:
-        ports = parse_region_ports(region_ports) if region_ports is not None else default_region_ports()
-    except InputError as error:
-        fail(str(error))
-    bad = {region: port for region, port in ports.items() if not 1 <= port <= 65535}
-    if bad:
-        fail(f"--region-ports has ports outside 1-65535: {bad}")
+    ports, version = deployment_layout(image, region_ports)
     with err.status(f"checking {len(ports)} ports on {host}"):
-        checks = run_verify(host, ports, timeout)
+        checks = run_verify(host, ports, timeout, version)
     if as_json:
         print_json([check.to_json() for check in checks])
     else:
         table = Table(title=f"{host}: {sum(c.ok for c in checks)} of {len(checks)} ports healthy", title_justify="left")
-        for column in ("region", "port", "healthz", "grpc", "detail", "likely cause"):
+        for column in ("region", "port", "healthz", "grpc", "identity", "detail", "likely cause"):
             table.add_column(column)
         for check in checks:
-            grpc = check.grpc.status if check.grpc else "-"
-            detail = check.detail if check.grpc is None else f"{check.detail}; grpc {check.grpc.detail}"
-            table.add_row(check.region, str(check.port), check.status, grpc, detail, check.cause)
+            grpc = check.grpc.kind if check.grpc else "-"
+            identity = check.identity.kind if check.identity else "-"
+            details = [check.detail]
+            if check.grpc is not None:
+                details.append(f"grpc {check.grpc.detail}")
+            if check.identity is not None:
+                details.append(f"serves {check.identity.detail}" if check.identity.ok else check.identity.detail)
+            table.add_row(check.region, str(check.port), check.status, grpc, identity, "; ".join(details), check.cause)
         out.print(table)
     if not all(check.ok for check in checks):
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _tags(values: list[str]) -> dict[str, str]:
+    tags = {}
+    for value in values:
+        key, equals, text = value.partition("=")
+        if not equals or not key.strip():
+            fail(f"--tag {value!r} is not KEY=VALUE (e.g. --tag size=100)")
+        tags[key.strip()] = text
+    return tags
+
+
+@app.command()
+def price(
+    host: HostArgument,
+    resource_type: Annotated[
+        str, typer.Option("--resource-type", help="ec2, ebs, rds, s3... or a Pulumi type: aws:ec2/instance:Instance.")
+    ],
+    sku: Annotated[str, typer.Option("--sku", help="Instance type, volume type, storage class: t3.micro, gp3...")],
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="KEY=VALUE the plugin reads, e.g. size=100 for EBS; repeatable.")
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option("--region", help="Price in this region only; repeatable. Default: every region.")
+    ] = None,
+    image: PluginImageOption = None,
+    region_ports: RegionPortsOption = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="connect: Connect JSON over HTTP/1.1 (as curl); grpc: gRPC over h2c (as FinFocus); also "
+            "connect-h2c and grpc-web.",
+        ),
+    ] = "connect",
+    timeout: TimeoutOption = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Price one resource in every region of a deployment at once, cheapest first.
+
+    Each region's request goes to its own port, in parallel, naming that
+    region. A region that fails shows the plugin's real code (read back out of
+    web mode's `unknown`) and what it means. An unknown SKU or a type the
+    plugin does not price is a failed row, never a $0 price.
+
+    Exit codes: 0 every region priced; 1 a region failed or did not know the
+    SKU; 2 bad input (a region not in the layout, a bad tag or map).
+
+    \b
+    Examples:
+      finfocus-ecs price aws-public.finfocus.local --resource-type ec2 --sku t3.micro
+      finfocus-ecs price aws-public.finfocus.local --resource-type ebs --sku gp3 --tag size=100 --json
+      finfocus-ecs price 10.42.0.17 --resource-type ec2 --sku m5.large --region us-east-1 --region eu-west-1
+    """
+    from finfocus_ecs.plugin_api import PROTOCOLS
+    from finfocus_ecs.price import price as run_price
+
+    if protocol not in PROTOCOLS:
+        fail(f"--protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    ports, _ = deployment_layout(image, region_ports)
+    unknown = [name for name in region or [] if name not in ports]
+    if unknown:
+        fail(f"--region {', '.join(unknown)}: not in this deployment's layout ({', '.join(ports)})")
+    wanted = {name: ports[name] for name in region} if region else ports
+    tags = _tags(tag or [])
+    with err.status(f"pricing {sku} in {len(wanted)} regions on {host}"):
+        rows = run_price(host, wanted, resource_type, sku, tags, protocol, timeout)  # type: ignore[arg-type]
+    if as_json:
+        print_json({"host": host, "resource_type": resource_type, "sku": sku, "results": [r.to_json() for r in rows]})
+    else:
+        print_prices(host, resource_type, sku, rows)
+    if not all(row.ok for row in rows):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def print_prices(host: str, resource_type: str, sku: str, rows: list[Any]) -> None:
+    priced = [row for row in rows if row.ok]
+    table = Table(
+        title=f"{resource_type} {sku} on {host}: {len(priced)} of {len(rows)} regions priced", title_justify="left"
+    )
+    # Prices never wrap or shorten; the billing detail takes what width is left.
+    for column in ("", "region", "port", "unit price", "per month"):
+        justify = "right" if column in ("port", "unit price", "per month") else "left"
+        table.add_column(column, justify=justify, no_wrap=True)
+    table.add_column("billing detail", ratio=1)
+    for index, row in enumerate(priced):
+        unit = f"/{row.unit}" if row.unit else ""
+        table.add_row(
+            "cheapest" if index == 0 and len(priced) > 1 else "",
+            row.region,
+            str(row.port),
+            f"${row.unit_price:g}{unit}",
+            f"${row.cost_per_month:,.2f}",
+            row.billing_detail,
+        )
+    for row in rows:
+        if not row.ok:
+            table.add_row("FAILED", row.region, str(row.port), row.error.kind, "", f"{row.error}: {row.error.cause}")
+    out.print(table)
 
 
 @app.command()
@@ -731,12 +874,20 @@ def print_rehearsal(result: Any) -> None:
     if result.probes:
         region_by_port = {port: region for region, port in result.region_ports.items()}
         probes = Table(title="From a client host in the VPC", title_justify="left")
-        for column in ("region", "port", "http /healthz", "grpc health", "grpc Name"):
+        for column in ("region", "port", "http /healthz", "grpc health", "serves", "EC2 t3.micro a month"):
             probes.add_column(column)
         for port, probe in sorted(result.probes.items()):
+            prices = ", ".join(
+                f"{name} {cost:.2f}" if isinstance(cost, float) else f"{name} {cost}"
+                for name, cost in probe.get("prices", {}).items()
+            )
             probes.add_row(
-                region_by_port.get(port, "?"), str(port), str(probe.get("http")), str(probe.get("grpc")),
-                str(probe.get("grpc_region", "")),
+                region_by_port.get(port, "?"),
+                str(port),
+                str(probe.get("http")),
+                str(probe.get("grpc")),
+                str(probe.get("region", probe.get("region_error", ""))),
+                prices,
             )
         out.print(probes)
     if result.seconds_to_healthy is not None:

@@ -107,9 +107,18 @@ def image_layout_for(tag: str) -> dict[str, int] | None:
     return None
 
 
+def image_tag(reference: str) -> str | None:
+    """`registry[:port]/name:tag[@digest]` -> tag; None for a bare repository or a digest alone."""
+    last = reference.split("@")[0].rsplit("/", 1)[-1]
+    return last.rsplit(":", 1)[1] if ":" in last else None
+
+
 def default_image_tag() -> str:
     """The release the module's default `image` pins."""
-    return str(default("image")).rsplit(":", 1)[1]
+    tag = image_tag(str(default("image")))
+    if tag is None:
+        raise KeyError("the module's default image has no tag")
+    return tag
 
 
 def default_region_ports() -> dict[str, int]:

@@ -1,11 +1,16 @@
-"""Live check of a deployed plugin from inside the VPC: DNS, TCP, GET /healthz and gRPC per region.
+"""Live check of a deployed plugin from inside the VPC: DNS, TCP, /healthz, gRPC health and who answers, per region.
 
-Two checks per regional port, run at the same time:
+Three checks per regional port, run at the same time:
 - healthz: DNS, TCP to the task IP and HTTP/1.1 GET /healthz, what ECS's
   and the image's own health checks rely on;
 - grpc: grpc.health.v1.Health/Check for finfocus.v1.CostSourceService over
   plaintext HTTP/2, what FinFocus itself sends. A port can pass the first
-  and fail the second (an HTTP-only proxy, TLS on the path, another service).
+  and fail the second (an HTTP-only proxy, TLS on the path, another service);
+- identity: GetPluginInfo over gRPC. Its metadata.region must be the region
+  the map gives the port, and its version the image tag's when the tag is
+  known. `Name` cannot tell: it is the same on every port. A swapped or
+  shifted map (the layouts changed between tags) passes both checks above
+  and prices the wrong region; this one fails it, naming both regions.
 
 Each failure names its likely cause, because "connection refused" and "timed
 out" point at different fixes (the port bridge or image version, versus a
@@ -15,80 +20,111 @@ security group).
 from __future__ import annotations
 
 import http.client
-import socket
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from finfocus_ecs import grpc_health
-from finfocus_ecs.grpc_health import GrpcCheck
+from finfocus_ecs.plugin_api import CAUSES, HealthCheck, Kind, PluginClient, PluginError, health_check, resolve
+from finfocus_ecs.plugin_api.facts import REGION_KEY
 
 Status = Literal["ok", "dns", "refused", "closed", "timeout", "http", "error"]
 
-CAUSES: dict[Status, str] = {
-    "ok": "",
-    "dns": "the name does not resolve: run this inside the VPC, and check the VPC's DNS support and DNS "
-    "hostnames and that the namespace belongs to this VPC",
-    # What TCP shows, the gRPC check shows too, and both name it the same way.
-    "refused": grpc_health.CAUSES["refused"],
-    "closed": grpc_health.CAUSES["closed"],
-    "timeout": grpc_health.CAUSES["timeout"],
+HEALTHZ_CAUSES: dict[Status, str] = {
+    **{status: CAUSES[status] for status in ("ok", "dns", "refused", "closed", "timeout", "error")},  # type: ignore[misc]
     "http": "the port answers but /healthz is not healthy: the region may still be starting (sequential start), "
     "or it failed, or FINFOCUS_PLUGIN_WEB_ENABLED / FINFOCUS_PLUGIN_HEALTH_ENDPOINT is false",
-    "error": "the connection failed unexpectedly",
 }
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who answers on a port: the region and version GetPluginInfo reports, and whether they are the expected ones."""
+
+    kind: Kind
+    region: str
+    version: str
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "ok"
+
+    @property
+    def cause(self) -> str:
+        return CAUSES[self.kind]
+
+
+def check_identity(address: str, port: int, region: str, version: str | None, timeout: float) -> Identity:
+    """GetPluginInfo over gRPC, held against the map's region and the expected version (None: any)."""
+    try:
+        with PluginClient(address, port, "grpc", timeout) as client:
+            info = client.plugin_info()
+    except PluginError as error:
+        return Identity(error.kind, "", "", f"GetPluginInfo failed: {error}")
+    served = info.metadata.get(REGION_KEY, "")
+    if served != region:
+        detail = f"port {port} serves {served or 'no region'}, not {region}"
+        return Identity("wrong-region", served, info.version, detail)
+    if version is not None and info.version != version:
+        return Identity("wrong-version", served, info.version, f"serves release {info.version}, not {version}")
+    return Identity("ok", served, info.version, f"{served} {info.version}")
 
 
 @dataclass
 class PortCheck:
-    """One regional port: status and detail of the healthz check, and the gRPC check (None without DNS)."""
+    """One regional port: the healthz check, and the gRPC and identity checks (None without DNS)."""
 
     region: str
     port: int
     status: Status
     detail: str
     seconds: float
-    grpc: GrpcCheck | None
+    grpc: HealthCheck | None
+    identity: Identity | None = None
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok" and self.grpc is not None and self.grpc.ok
+        return (
+            self.status == "ok"
+            and self.grpc is not None
+            and self.grpc.ok
+            and self.identity is not None
+            and self.identity.ok
+        )
 
     @property
     def cause(self) -> str:
-        """The most specific likely cause: gRPC's when it classified its failure, else the healthz check's.
+        """The most specific likely cause.
 
-        gRPC tells more (TLS, HTTP/1 only, another service) and sees what TCP
-        sees; only /healthz itself (switched off, still starting) is the
-        healthz check's alone.
+        gRPC's when it classified its failure: it tells more (TLS, HTTP/1
+        only, another service) and sees what TCP sees; then the healthz
+        check's (/healthz switched off, still starting); then who answered
+        (a port that answers everything but as another region).
         """
-        if self.grpc is not None and self.grpc.status not in ("ok", "error"):
+        if self.grpc is not None and self.grpc.kind not in ("ok", "error"):
             return self.grpc.cause
         if self.status != "ok":
-            return CAUSES[self.status]
+            return HEALTHZ_CAUSES[self.status]
+        if self.identity is not None and not self.identity.ok:
+            return self.identity.cause
         return self.grpc.cause if self.grpc is not None else ""
 
     def to_json(self) -> dict[str, Any]:
-        grpc = None if self.grpc is None else {**asdict(self.grpc), "ok": self.grpc.ok, "cause": self.grpc.cause}
+        def part(check: HealthCheck | Identity | None) -> dict[str, Any] | None:
+            return None if check is None else {**asdict(check), "ok": check.ok, "cause": check.cause}
+
         return {
             "region": self.region,
             "port": self.port,
             "status": self.status,
             "detail": self.detail,
             "seconds": self.seconds,
-            "grpc": grpc,
+            "grpc": part(self.grpc),
+            "identity": part(self.identity),
             "ok": self.ok,
             "cause": self.cause,
         }
-
-
-def resolve(host: str) -> list[str]:
-    """IPv4 addresses of host; empty when it does not resolve."""
-    try:
-        return sorted({info[4][0] for info in socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_STREAM)})
-    except socket.gaierror:
-        return []
 
 
 def check_healthz(address: str, port: int, timeout: float) -> tuple[Status, str, float]:
@@ -121,23 +157,31 @@ def check_healthz(address: str, port: int, timeout: float) -> tuple[Status, str,
     return result("ok", f"GET /healthz 200 {body[:60]}".rstrip())
 
 
-def verify(host: str, region_ports: dict[str, int], timeout: float = 3.0) -> list[PortCheck]:
-    """Check every region's port on host, both checks of every port at once; rows in port order."""
+def verify(
+    host: str, region_ports: dict[str, int], timeout: float = 3.0, version: str | None = None
+) -> list[PortCheck]:
+    """Check every region's port on host, every check of every port at once; rows in port order.
+
+    version is the release every port must report (the image tag without
+    its `v`), or None when the tag is not known.
+    """
     by_port = sorted(region_ports.items(), key=lambda item: item[1])
     addresses = resolve(host)
     if not addresses:
         return [PortCheck(region, port, "dns", f"{host} does not resolve", 0.0, None) for region, port in by_port]
     address = addresses[0]
-    with ThreadPoolExecutor(max_workers=min(32, 2 * len(by_port))) as pool:
-        pending: list[tuple[str, int, Future, Future]] = [
+    with ThreadPoolExecutor(max_workers=min(48, 3 * len(by_port))) as pool:
+        pending: list[tuple[str, int, Future, Future, Future]] = [
             (
                 region,
                 port,
                 pool.submit(check_healthz, address, port, timeout),
-                pool.submit(grpc_health.check, address, port, timeout),
+                pool.submit(health_check, address, port, timeout),
+                pool.submit(check_identity, address, port, region, version, timeout),
             )
             for region, port in by_port
         ]
         return [
-            PortCheck(region, port, *healthz.result(), grpc=grpc.result()) for region, port, healthz, grpc in pending
+            PortCheck(region, port, *healthz.result(), grpc=grpc.result(), identity=identity.result())
+            for region, port, healthz, grpc, identity in pending
         ]

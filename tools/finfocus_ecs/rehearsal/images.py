@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finfocus_ecs.module import image_layout_for, image_layouts
+from finfocus_ecs.module import image_layout_for, image_layouts, image_tag
 
 ALPINE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 REGION_BINARY = "/usr/local/bin/finfocus-plugin-aws-public-{region}"
@@ -107,12 +107,6 @@ def image_facts(reference: str) -> Image:
     raise ImageError(f"no stand-in for image {reference!r}: the rehearsal knows the plugin image and HAProxy images")
 
 
-def image_tag(reference: str) -> str | None:
-    """`repo:tag[@digest]` -> tag; None for a bare repository or a digest alone."""
-    last = reference.split("@")[0].rsplit("/", 1)[-1]
-    return last.rsplit(":", 1)[1] if ":" in last else None
-
-
 def plugin_regions(reference: str) -> list[str]:
     """The region binaries an image tag ships: exactly its layout's regions.
 
@@ -128,6 +122,18 @@ def plugin_regions(reference: str) -> list[str]:
             f"image {reference!r} is not a release with a known layout: say which regions it ships (--image-regions)"
         )
     return list(layout)
+
+
+def plugin_version(reference: str) -> str:
+    """The version the image's binaries report in GetPluginInfo: the release tag without its `v`.
+
+    GoReleaser injects it at build time; a build without it reports 0.0.3
+    (main.go's default), which stands for any image that names no release.
+    """
+    tag = image_tag(reference) or ("" if "@" in reference else "latest")
+    if tag == "latest":
+        tag = image_layouts()[-1]["tags"][-1]
+    return tag[1:] if image_layout_for(tag) is not None else "0.0.3"
 
 
 def _install(source: str, root: Path, target: str, mode: int = 0o755) -> None:
@@ -196,7 +202,7 @@ def _python_program(root: Path, target: str, call: str) -> None:
     _write(root, target, f"#!{interpreter}\nimport sys\nsys.path[:0] = {paths!r}\n{call}\n", mode=0o755)
 
 
-def build_plugin_root(root: Path, regions: Iterable[str]) -> None:
+def build_plugin_root(root: Path, regions: Iterable[str], version: str) -> None:
     """The plugin image at one tag: its region binaries, the aggregator, and bash scripts without bash."""
     _alpine_base(root, PLUGIN)
     _install(_host_binary("curl"), root, "/usr/bin/curl")
@@ -205,7 +211,8 @@ def build_plugin_root(root: Path, regions: Iterable[str]) -> None:
         _python_program(
             root,
             REGION_BINARY.format(region=region),
-            f"from finfocus_ecs.rehearsal.region_server import main\nsys.exit(main({region!r}, sys.argv[1:]))",
+            "from finfocus_ecs.rehearsal.region_server import main\n"
+            f"sys.exit(main({region!r}, sys.argv[1:], version={version!r}))",
         )
     aggregator = "from finfocus_ecs.rehearsal.aggregator import main\nsys.exit(main())"
     _python_program(root, "/usr/local/bin/metrics-aggregator", aggregator)
@@ -231,7 +238,7 @@ def build_root(reference: str, root: Path, regions: Iterable[str] | None = None)
     image = image_facts(reference)
     root.mkdir(parents=True)
     if image is PLUGIN:
-        build_plugin_root(root, plugin_regions(reference) if regions is None else regions)
+        build_plugin_root(root, plugin_regions(reference) if regions is None else regions, plugin_version(reference))
     else:
         build_haproxy_root(root)
     return image

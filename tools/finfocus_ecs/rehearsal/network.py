@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,12 +125,17 @@ class TaskNetwork:
         )
 
     def probe(
-        self, ports: Iterable[int], host: str = TASK_IP, namespace: str | None = None, with_grpc: bool = True
+        self,
+        region_ports: Mapping[str, int],
+        host: str = TASK_IP,
+        namespace: str | None = None,
+        with_grpc: bool = True,
     ) -> dict[int, dict[str, Any]]:
         """What a client sees on each port (finfocus_ecs.rehearsal.probe), from the client host by default."""
         command = [sys.executable, "-m", "finfocus_ecs.rehearsal.probe", *([] if with_grpc else ["--http-only"])]
+        pairs = [f"{region}={port}" for region, port in sorted(region_ports.items(), key=lambda item: item[1])]
         completed = subprocess.run(
-            [IP, "netns", "exec", namespace or self.client_ns, *command, host, *map(str, sorted(ports))],
+            [IP, "netns", "exec", namespace or self.client_ns, *command, host, *pairs],
             capture_output=True,
             text=True,
             timeout=60,

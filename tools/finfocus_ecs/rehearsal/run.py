@@ -30,8 +30,15 @@ class RehearsalResult:
 
     @property
     def probes_ok(self) -> bool:
+        """Every port answers /healthz and gRPC health as its own region, and one price over each protocol."""
+        region_by_port = {port: region for region, port in self.region_ports.items()}
         return bool(self.probes) and all(
-            result.get("http") == 200 and result.get("grpc") == "ok" for result in self.probes.values()
+            result.get("http") == 200
+            and result.get("grpc") == "ok"
+            and result.get("region") == region_by_port.get(port)
+            and len({*result.get("prices", {}).values()}) == 1
+            and all(isinstance(cost, float) and cost > 0 for cost in result["prices"].values())
+            for port, result in self.probes.items()
         )
 
     @property
@@ -94,7 +101,7 @@ def rehearse(
         healthy = task.health == "HEALTHY"
         seconds_to_healthy = task.elapsed() if healthy else None
         region_ports = regional_ports(task_definition)
-        probes = task.network.probe(region_ports.values()) if healthy else {}
+        probes = task.network.probe(region_ports) if healthy else {}
         stop_started = task.elapsed()
         report = task.stop()
         relay()

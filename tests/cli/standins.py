@@ -1,0 +1,161 @@
+"""Region stand-ins and broken servers on loopback, for the commands that call a deployment (verify, price).
+
+The healthy ports are finfocus_ecs.rehearsal.region_server, which answers on
+one port as the real region binary does (its docstring lists what it does
+not reproduce). Each broken server stands for one thing a deployment gets
+wrong; what matters is the bytes a client sees:
+- refused: nothing listens (no bridge, or a region the image lacks);
+- hanging: the kernel accepts, nobody answers (a black-holing path);
+- closing: accepts and closes at once (the bridge, with its region down);
+- tls_only: HTTPS with a self-signed certificate (a TLS terminator);
+- http1_only: an HTTP/1.1 server with /healthz (an HTTP-mode proxy), with
+  and without a status line in its answer to the HTTP/2 preface.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from tests.module_cases import LAYOUTS
+
+# The seed's 12-region layout: the most ports a command is asked to call at once.
+REGIONS = list(LAYOUTS["12-region"]["region_ports"])
+
+
+def start_region(region: str, version: str | None = None, **env: str) -> tuple[subprocess.Popen, int]:
+    """A region stand-in on an ephemeral loopback port, as the binary takes one with no port given.
+
+    version: the release it reports, as the image stand-in of that tag builds it (default: the module's).
+    """
+    clean = {key: value for key, value in os.environ.items() if key not in ("PORT", "FINFOCUS_PLUGIN_PORT")}
+    program = (
+        "from finfocus_ecs.rehearsal.region_server import main\n"
+        f"raise SystemExit(main({region!r}, [], {version!r}))"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", program],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**clean, **env},
+    )
+    return process, json.loads(process.stdout.readline())["port"]
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=5)
+    process.stdout.close()
+
+
+@contextmanager
+def listener(close_at_once: bool) -> Iterator[int]:
+    """A TCP port that accepts and then closes every connection, or never answers (the kernel's backlog)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+
+    def accept_and_close() -> None:
+        with sock:
+            while True:
+                try:
+                    connection, _ = sock.accept()
+                except OSError:
+                    return
+                connection.close()
+
+    if close_at_once:
+        threading.Thread(target=accept_and_close, daemon=True).start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        with socket.socket() as wake:  # unblock accept(), then close
+            wake.connect_ex(sock.getsockname())
+        sock.close()
+
+
+@contextmanager
+def refused() -> Iterator[int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield port
+
+
+class HealthzOnly(BaseHTTPRequestHandler):
+    """GET /healthz 200 ok over HTTP/1.1 and nothing else, as a plain web server.
+
+    Python answers a request line it cannot parse (the HTTP/2 preface) as
+    HTTP/0.9: an error page with no status line.
+    """
+
+    def do_GET(self) -> None:
+        body = b"ok"
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class HealthzWithStatusLines(HealthzOnly):
+    """The same, with a status line on every answer, as nginx, Go and load balancers answer the preface."""
+
+    default_request_version = "HTTP/1.1"
+
+
+@contextmanager
+def http_server(
+    wrap: Callable[[socket.socket], socket.socket] | None = None, handler: type[HealthzOnly] = HealthzWithStatusLines
+) -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if wrap:
+        server.socket = wrap(server.socket)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def self_signed(directory: Path) -> ssl.SSLContext:
+    """A server context with a fresh self-signed certificate for localhost."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
+    return context

@@ -1,0 +1,162 @@
+"""`finfocus-ecs price` against region stand-ins on loopback: a price per region, and each way it can fail.
+
+The stand-ins (tests/cli/standins.py) answer as v0.1.8 does, with prices from
+their own table (finfocus_ecs/rehearsal/region_prices.json); the expected
+prices here come from that table and the fact sheet's units (EC2: $/hour x
+730; EBS: $/GB-month x GB).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import ExitStack
+
+import pytest
+
+from finfocus_ecs.price import price
+from finfocus_ecs.rehearsal.region_service import price_table
+from tests.cli.standins import REGIONS, listener, refused
+from tests.commands import run_cli
+
+
+def mapping(ports: dict[str, int]) -> str:
+    return ",".join(f"{region}={port}" for region, port in ports.items())
+
+
+def hourly(region: str, sku: str) -> float:
+    return price_table()["ec2"]["prices"][region][sku]
+
+
+def run_price(ports: dict[str, int], *arguments: str):
+    return run_cli("price", "127.0.0.1", "--region-ports", mapping(ports), *arguments)
+
+
+@pytest.mark.parametrize("protocol", ["connect", "grpc"])
+def test_every_region_priced_cheapest_first(standins, protocol):
+    completed = run_price(standins, "--resource-type", "ec2", "--sku", "t3.micro", "--protocol", protocol, "--json")
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert (result["host"], result["resource_type"], result["sku"]) == ("127.0.0.1", "ec2", "t3.micro")
+    rows = result["results"]
+    cheapest_first = sorted(REGIONS, key=lambda region: (hourly(region, "t3.micro"), standins[region]))
+    assert [row["region"] for row in rows] == cheapest_first
+    for row in rows:
+        assert row == {
+            "region": row["region"],
+            "port": standins[row["region"]],
+            "unit_price": hourly(row["region"], "t3.micro"),
+            "unit": "hour",
+            "currency": "USD",
+            "cost_per_month": pytest.approx(hourly(row["region"], "t3.micro") * 730),
+            "billing_detail": "On-demand Linux, Shared tenancy, 730 hrs/month",
+            "error": None,
+        }
+        assert isinstance(row["unit_price"], float) and isinstance(row["cost_per_month"], float)
+
+
+def test_table_marks_the_cheapest_region_and_gives_the_unit(standins):
+    completed = run_price(standins, "--resource-type", "ebs", "--sku", "gp3", "--tag", "size=100")
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert "12 of 12 regions priced" in lines[0]
+    [cheapest] = [line for line in lines if "cheapest" in line]
+    # us-east-1 and us-west-2 cost the same: the lower port comes first.
+    first = min(("us-east-1", "us-west-2"), key=standins.__getitem__)
+    assert first in cheapest and "$0.08/GB-month" in cheapest and "$8.00" in cheapest, cheapest
+    assert "gp3" in cheapest, "the billing detail starts on the same line"
+
+
+def test_only_the_regions_asked_for(standins):
+    completed = run_price(
+        standins, "--resource-type", "aws:ec2/instance:Instance", "--sku", "m5.large", "--region", "sa-east-1",
+        "--region", "us-east-1", "--json",
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    rows = json.loads(completed.stdout)["results"]
+    assert [(row["region"], row["cost_per_month"]) for row in rows] == [
+        ("us-east-1", pytest.approx(hourly("us-east-1", "m5.large") * 730)),
+        ("sa-east-1", pytest.approx(hourly("sa-east-1", "m5.large") * 730)),
+    ]
+
+
+def test_a_swapped_map_fails_both_rows_with_the_regions_they_serve(standins):
+    swapped = {**standins, "us-east-1": standins["sa-east-1"], "sa-east-1": standins["us-east-1"]}
+    completed = run_price(swapped, "--resource-type", "ec2", "--sku", "t3.micro", "--json")
+    assert completed.returncode == 1
+    rows = {row["region"]: row for row in json.loads(completed.stdout)["results"]}
+    for mapped, serving in (("us-east-1", "sa-east-1"), ("sa-east-1", "us-east-1")):
+        error = rows[mapped]["error"]
+        # The plugin said unknown / HTTP 500 with the real code in its text; price reads it back.
+        assert (error["kind"], error["code"]) == ("wrong-region", "FAILED_PRECONDITION")
+        assert error["message"] == f"port {swapped[mapped]} serves {serving}, not {mapped}"
+        assert "does not match the image" in error["cause"]
+        assert rows[mapped]["cost_per_month"] is None
+    assert sum(row["error"] is None for row in rows.values()) == len(REGIONS) - 2
+
+
+@pytest.mark.parametrize(
+    ("sku", "resource_type", "kind", "detail"),
+    [
+        ("t9.mega", "ec2", "unknown-sku", 'EC2 instance type "t9.mega" not found in pricing data'),
+        ("standard", "aws:sqs/queue:Queue", "unsupported-type", 'Resource type "aws:sqs/queue:Queue" not supported'),
+    ],
+)
+def test_a_zero_answer_is_a_failed_row_never_a_price(standins, sku, resource_type, kind, detail):
+    completed = run_price(standins, "--resource-type", resource_type, "--sku", sku, "--json")
+    assert completed.returncode == 1
+    rows = json.loads(completed.stdout)["results"]
+    assert {row["error"]["kind"] for row in rows} == {kind}
+    assert all(detail in row["error"]["message"] and row["cost_per_month"] is None for row in rows)
+    table = run_price(standins, "--resource-type", resource_type, "--sku", sku)
+    assert "$0.00" not in table.stdout and "0 of 12 regions priced" in table.stdout
+
+
+@pytest.mark.parametrize("protocol", ["connect", "grpc"])
+def test_the_plugins_own_refusal_arrives_with_its_real_code(standins, protocol):
+    """An empty SKU: web mode sends `unknown`; the row shows InvalidArgument and the plugin's words."""
+    one = {"us-east-1": standins["us-east-1"]}
+    completed = run_price(one, "--resource-type", "ec2", "--sku", "", "--protocol", protocol, "--json")
+    assert completed.returncode == 1
+    [row] = json.loads(completed.stdout)["results"]
+    assert (row["error"]["kind"], row["error"]["code"], row["error"]["message"]) == (
+        "plugin",
+        "INVALID_ARGUMENT",
+        "resource.sku is required (use mapping helpers)",
+    )
+
+
+def test_dead_regions_fail_alone_and_at_once(standins):
+    """A refused and three silent ports: each fails by its own cause, together in one timeout, the rest priced."""
+    timeout = 1.0
+    with ExitStack() as stack:
+        dead = {"us-west-2": stack.enter_context(refused())}
+        silent = {region: stack.enter_context(listener(close_at_once=False)) for region in REGIONS[2:5]}
+        started = time.perf_counter()
+        rows = price("127.0.0.1", {**standins, **dead, **silent}, "ec2", "t3.micro", timeout=timeout)
+        elapsed = time.perf_counter() - started
+    kinds = {row.region: row.error.kind for row in rows if row.error}
+    assert kinds == {"us-west-2": "refused", **dict.fromkeys(silent, "timeout")}
+    assert elapsed < 2.5 * timeout, f"{elapsed:.1f} s: one after another would take at least {3 * timeout:g} s"
+    assert [row.region for row in rows[-4:]] == sorted(kinds, key=lambda region: {**dead, **silent}[region])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--region", "eu-central-1"], "--region eu-central-1: not in this deployment's layout"),
+        (["--tag", "size"], "--tag 'size' is not KEY=VALUE"),
+        (["--protocol", "soap"], "--protocol 'soap' is not one of connect, connect-h2c, grpc-web, grpc"),
+        (["--region-ports", "us-east-1=eighty"], "port 'eighty' of us-east-1 is not a whole number"),
+        (["--image", "ghcr.io/rshade/finfocus-plugin-aws-public:latest"], "latest is not a release this module knows"),
+    ],
+)
+def test_bad_input_is_a_usage_error(arguments, message):
+    completed = run_cli("price", "127.0.0.1", "--resource-type", "ec2", "--sku", "t3.micro", *arguments)
+    assert completed.returncode == 2, completed.stdout
+    assert message in completed.stderr
+
+
+def test_a_name_that_does_not_resolve_fails_every_row():
+    rows = price("aws-public.finfocus.invalid", {"us-east-1": 8001, "us-west-2": 8002}, "ec2", "t3.micro")
+    assert [(row.region, row.error.kind) for row in rows] == [("us-east-1", "dns"), ("us-west-2", "dns")]

@@ -1,0 +1,208 @@
+"""Why a call to a regional port failed: the plugin's own code, or what the network did.
+
+Two things make a failure hard to read, and both are undone here:
+- In web mode (the image's default) every plugin error reaches the client as
+  Connect `unknown` / HTTP 500, or gRPC UNKNOWN, with the real code only in
+  the text: "rpc error: code = FailedPrecondition desc = region mismatch"
+  (grpc-go's status text, passed through by connect-go). `unflatten` reads
+  the real code back out; the stand-in writes that text with `flatten`.
+- A call that never reached the plugin fails with a transport error whose
+  likely cause (nothing listening, a bridge whose region is down, a security
+  group, TLS or HTTP/1 on the path) decides the fix. `from_grpc` and
+  `from_connect` classify both clients' errors the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+from dataclasses import dataclass
+from typing import Literal
+
+import grpc
+from connectrpc.code import Code
+from connectrpc.errors import ConnectError
+
+from finfocus_ecs.plugin_api.facts import REGION_MISMATCH
+
+Kind = Literal[
+    "ok",
+    "dns",
+    "refused",
+    "closed",
+    "timeout",
+    "tls",
+    "http1",
+    "wrong-service",
+    "not-serving",
+    "wrong-region",
+    "wrong-version",
+    "unknown-sku",
+    "unsupported-type",
+    "plugin",
+    "error",
+]
+
+CAUSES: dict[Kind, str] = {
+    "ok": "",
+    "dns": "the name does not resolve: run this inside the VPC, and check the VPC's DNS support and DNS "
+    "hostnames and that the namespace belongs to this VPC",
+    "refused": "nothing listens on this port at the task IP: the port bridge is off or has exited; with the bridge "
+    "off, the image may not serve this region (compare region_ports with the image's layout)",
+    "closed": "the port accepts the connection, then closes it unanswered: the port bridge runs but the region "
+    "behind it does not (stopped, crashed, still starting, or not in this image's layout)",
+    "timeout": "no answer in time: a security group or network ACL drops the traffic (allowed_cidr_blocks), no "
+    "task is running, or something on the path accepts the connection but never answers",
+    "tls": "the port speaks TLS but FinFocus connects in plaintext (h2c): remove the TLS terminator from the path, "
+    "or the port is not the plugin's",
+    "http1": "the port answers, but not in HTTP/2 (HTTP/1 only): something between FinFocus and the plugin (an HTTP "
+    "proxy or a load balancer in HTTP mode) does not pass HTTP/2 with prior knowledge; the bridge must forward raw TCP",
+    "wrong-service": "a server answers but it is not the FinFocus plugin (it does not know "
+    "finfocus.v1.CostSourceService or has no health service): the port maps to another service",
+    "not-serving": "the plugin answers but reports it is not serving",
+    "wrong-region": "the port serves another region than the map says: the region map does not match the image "
+    "(pin the image tag and use its layout, or fix --region-ports)",
+    "wrong-version": "the port serves another release than the image tag: the task runs another image (an "
+    "older task still running, or a tag that was moved), or --image names another tag than the deployment's",
+    "unknown-sku": "the plugin has no price for this SKU in this region (it answers $0): check the SKU's spelling, "
+    "e.g. t3.micro, gp3",
+    "unsupported-type": "the plugin does not price this resource type (it answers $0): use a type it knows, "
+    "e.g. ec2, ebs, rds, s3",
+    "plugin": "the plugin refused the request: its message says why",
+    "error": "the call failed unexpectedly",
+}
+
+# grpc-go's names for the codes ("FailedPrecondition"), as its status text prints them.
+_GO_NAMES = {
+    code.name: "Canceled" if code is grpc.StatusCode.CANCELLED else "OK" if code is grpc.StatusCode.OK
+    else "".join(part.capitalize() for part in code.name.split("_"))
+    for code in grpc.StatusCode
+}  # fmt: skip
+_CODES_BY_GO_NAME = {go: name for name, go in _GO_NAMES.items()}
+_FLATTENED = re.compile(r"^rpc error: code = (\w+) desc = (.*)$", re.DOTALL)
+
+
+def flatten(code: str, message: str) -> str:
+    """The text a web-mode plugin sends for a status error: grpc-go's `status.Error(...).Error()`."""
+    return f"rpc error: code = {_GO_NAMES[code]} desc = {message}"
+
+
+def unflatten(code: str, message: str) -> tuple[str, str]:
+    """(real code, real message) of an error as received; an UNKNOWN that carries a status text gives that."""
+    match = _FLATTENED.match(message)
+    if code == "UNKNOWN" and match and match.group(1) in _CODES_BY_GO_NAME:
+        return _CODES_BY_GO_NAME[match.group(1)], match.group(2)
+    return code, message
+
+
+@dataclass
+class PluginError(Exception):
+    """A failed call: how it failed (kind), the plugin's real code and message, and the code that arrived."""
+
+    kind: Kind
+    code: str
+    message: str
+    wire_code: str
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}" if self.message else self.code
+
+    @property
+    def cause(self) -> str:
+        return CAUSES[self.kind]
+
+
+def _plugin_kind(code: str, message: str) -> Kind:
+    if code == "FAILED_PRECONDITION" and message == REGION_MISMATCH:
+        return "wrong-region"
+    if code in ("NOT_FOUND", "UNIMPLEMENTED"):
+        return "wrong-service"
+    return "plugin"
+
+
+# What grpcio puts before the reason of a failed connection: the reason alone says more in a table cell.
+_BOILERPLATE = re.compile(r"^failed to connect to all addresses; last error: \w+: (ipv[46]:\S+: )?")
+
+
+def from_grpc(error: grpc.RpcError, host: str, port: int, timeout: float) -> PluginError:
+    """A grpcio failure, classified: the plugin's own error, unflattened, or the transport's likely cause."""
+    code = error.code().name  # type: ignore[attr-defined]
+    details = error.details() or ""  # type: ignore[attr-defined]
+    if code == "DEADLINE_EXCEEDED":
+        return PluginError("timeout", code, details, code)
+    if code != "UNAVAILABLE":
+        real_code, message = unflatten(code, details)
+        return PluginError(_plugin_kind(real_code, message), real_code, message, code)
+    lowered = details.lower()
+    message = _BOILERPLATE.sub("", details)[:200]
+    if "connection refused" in lowered:
+        return PluginError("refused", code, message, code)
+    # "Trying to connect an http1.x server": a status line came back; "Failed parsing HTTP/2": other bytes did.
+    if "http1.x" in lowered or "failed parsing http/2" in lowered:
+        return PluginError("http1", code, message, code)
+    if speaks_tls(host, port, min(timeout, 0.5)):
+        return PluginError("tls", code, message, code)
+    if "socket closed" in lowered or "connection reset" in lowered:
+        return PluginError("closed", code, message, code)
+    return PluginError("error", code, message, code)
+
+
+def _connect_code(code: Code) -> str:
+    """A Connect code as gRPC names it (Connect spells CANCELED with one L)."""
+    return "CANCELLED" if code is Code.CANCELED else code.name
+
+
+def from_connect(error: ConnectError, host: str, port: int, timeout: float) -> PluginError:
+    """A connectrpc failure, classified like from_grpc; transport failures carry pyqwest's error as cause."""
+    code = _connect_code(error.code)
+    message = error.message or ""
+    transport = error.__cause__
+    if code == "DEADLINE_EXCEEDED":
+        return PluginError("timeout", code, message, code)
+    if transport is None:
+        real_code, real_message = unflatten(code, message)
+        return PluginError(_plugin_kind(real_code, real_message), real_code, real_message, code)
+    lowered = str(transport).lower()
+    short = str(transport).rsplit("): ", 1)[-1][:200]
+    if "connection refused" in lowered:
+        return PluginError("refused", code, short, code)
+    if isinstance(transport, TimeoutError):
+        return PluginError("timeout", code, short, code)
+    if speaks_tls(host, port, min(timeout, 0.5)):
+        return PluginError("tls", code, short, code)
+    # An HTTP/2 client's connection closed by an HTTP/1-only server looks like any closed one, so ask it.
+    if "http2" in lowered or "frame" in lowered or speaks_http1(host, port, min(timeout, 0.5)):
+        return PluginError("http1", code, short, code)
+    if "closed" in lowered or "reset" in lowered:
+        return PluginError("closed", code, short, code)
+    return PluginError("error", code, short, code)
+
+
+def speaks_http1(host: str, port: int, timeout: float) -> bool:
+    """True if host:port answers an HTTP/1.1 request with a status line.
+
+    Asked only after an HTTP/2 call failed there: the plugin speaks both, so
+    a port that fails HTTP/2 and answers HTTP/1.1 has something else on it.
+    """
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: finfocus\r\nConnection: close\r\n\r\n")
+            return raw.recv(16).startswith(b"HTTP/1.")
+    except OSError:
+        return False
+
+
+def speaks_tls(host: str, port: int, timeout: float) -> bool:
+    """True if host:port completes a TLS handshake (any certificate): it is not plaintext."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw, context.wrap_socket(raw):
+            return True
+    except (OSError, ssl.SSLError):
+        return False
