@@ -94,12 +94,12 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         if "grpc_calls" in b:  # results of a run before the gRPC figures have none
             table += [
                 (
-                    "bridge: gRPC Name direct / bridged, median",
+                    "bridge: gRPC GetPluginInfo direct / bridged, median",
                     f"{b['grpc_direct_loopback_ms']['median']:.3f} / {b['grpc_through_bridge_ms']['median']:.3f} ms",
                     f"added {b['grpc_added_median_ms']:.3f} ms",
                 ),
                 (
-                    "bridge: gRPC Name direct / bridged, p99",
+                    "bridge: gRPC GetPluginInfo direct / bridged, p99",
                     f"{b['grpc_direct_loopback_ms']['p99']:.3f} / {b['grpc_through_bridge_ms']['p99']:.3f} ms",
                     f"added {b['grpc_added_p99_ms']:.3f} ms",
                 ),
@@ -109,6 +109,29 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"direct: {b['grpc_calls_per_second_one_connection']['direct']:.0f}",
                 ),
             ]
+        if "price_calls" in b:  # results of a run before the pricing figures have none
+            for protocol, name in (("connect", "Connect JSON, HTTP/1.1"), ("grpc", "gRPC, h2c")):
+                latency, rate = b["price_latency"][protocol], b["price_calls_per_second"][protocol]
+                table += [
+                    (
+                        f"pricing ({name}): direct / bridged p50",
+                        f"{latency['direct_ms']['median']:.3f} / {latency['bridged_ms']['median']:.3f} ms",
+                        f"p99 {latency['direct_ms']['p99']:.3f} / {latency['bridged_ms']['p99']:.3f} ms",
+                    ),
+                    (
+                        f"pricing ({name}): calls/s, {b['grpc_in_flight']} in flight",
+                        f"{rate['through_bridge']:.0f} bridged",
+                        f"direct: {rate['direct']:.0f}",
+                    ),
+                ]
+            wall = b["price_command_s"]
+            table.append(
+                (
+                    f"finfocus-ecs price, {b['price_command_regions']} regions, whole command",
+                    Summary(**wall).text(),
+                    "met" if wall["median"] < 1 else "missed (target 1 s)",
+                )
+            )
     elif "bridge" in results:
         table.append(("bridge", "skipped", results["bridge"]["skipped"]))
     if "rehearsal" in results and "skipped" not in results["rehearsal"]:

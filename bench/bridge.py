@@ -1,11 +1,14 @@
-"""Port bridge figures in the namespace setup of the tests: added latency, throughput, memory.
+"""Port bridge figures in the namespace setup of the tests: added latency, throughput, memory, pricing calls.
 
-HTTP/1.1 (a fresh connection per GET /healthz, as health checks make them)
-and gRPC (Name calls over one kept HTTP/2 connection, as FinFocus makes
-them). Both paths end in the same region stand-in, so what differs between
-direct and bridged is the bridge; the stand-in's own cost (Python, and a
-byte relay for HTTP/2) is in both and makes the absolute figures higher than
-the real Go plugin's.
+HTTP/1.1 (a fresh connection per GET /healthz, as health checks make them),
+gRPC (GetPluginInfo over one kept HTTP/2 connection, as FinFocus makes
+them), and pricing calls (GetProjectedCost over Connect JSON on HTTP/1.1 and
+over gRPC, on kept connections, the two protocols and the two paths in
+turn). Every path ends in the same region stand-in, so what differs between
+direct and bridged is the bridge; the stand-in's own cost (Python: Hypercorn
+and connectrpc) is in both and makes the absolute figures higher than the
+real Go plugin's. Last, the wall time of `finfocus-ecs price` across every
+region, from the client host, as a user waits for it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from finfocus_ecs.rehearsal.network import namespaces_unavailable
 REQUESTS_PER_REGION = 2000
 PARALLEL_REQUESTS = 300
 GRPC_IN_FLIGHT = 32
+PRICE_COMMAND_RUNS = 5
 
 
 def _rss_kib(pid: int) -> int:
@@ -55,6 +59,43 @@ def _grpc(hosts: TwoHosts, port: int, calls: int) -> dict[str, Any]:
         "grpc_added_p99_ms": bridged["p99"] - direct["p99"],
         "grpc_calls_per_second_one_connection": {name: run["calls_per_second"] for name, run in burst.items()},
         "grpc_in_flight": GRPC_IN_FLIGHT,
+    }
+
+
+def _pricing(hosts: TwoHosts, region_ports: dict[str, int], calls: int) -> dict[str, Any]:
+    """GetProjectedCost over Connect JSON and gRPC, direct and bridged in turn; then calls/s; then `price`."""
+    region, port = min(region_ports.items(), key=lambda item: item[1])
+    samples = hosts.run_client(hosts.task_ns, "price-latency", port, region, calls, "127.0.0.1", TASK_IP)
+    latency = {
+        protocol: {"direct_ms": _ms(by_host["127.0.0.1"]), "bridged_ms": _ms(by_host[TASK_IP])}
+        for protocol, by_host in samples.items()
+    }
+    burst = {
+        protocol: {
+            "direct": hosts.run_client(
+                hosts.task_ns, "price-burst", protocol, "127.0.0.1", port, region, 2 * calls, GRPC_IN_FLIGHT
+            )["calls_per_second"],
+            "through_bridge": hosts.run_client(
+                hosts.client_ns, "price-burst", protocol, TASK_IP, port, region, 2 * calls, GRPC_IN_FLIGHT
+            )["calls_per_second"],
+        }
+        for protocol in ("connect", "grpc")
+    }
+    mapping = ",".join(f"{name}={number}" for name, number in region_ports.items())
+    command = [sys.executable, "-m", "finfocus_ecs.cli", "price", TASK_IP, "--resource-type", "ec2", "--sku"]
+    walls = []
+    for _ in range(PRICE_COMMAND_RUNS):
+        started = time.perf_counter()
+        completed = hosts.on_client([*command, "t3.micro", "--region-ports", mapping, "--json"])
+        walls.append(time.perf_counter() - started)
+        if completed.returncode != 0:
+            raise RuntimeError(f"finfocus-ecs price failed: {completed.stderr}")
+    return {
+        "price_calls": calls,
+        "price_latency": latency,
+        "price_calls_per_second": burst,
+        "price_command_s": Summary.of(walls).__dict__,
+        "price_command_regions": len(region_ports),
     }
 
 
@@ -91,6 +132,7 @@ def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         rss_loaded = _rss_kib(bridge.pid)
         grpc = _grpc(hosts, min(region_ports.values()), requests_per_region)
+        pricing = _pricing(hosts, region_ports, requests_per_region // 2)
     return {
         "requests_per_region": requests_per_region,
         "direct_loopback_ms": _ms(direct),
@@ -102,4 +144,5 @@ def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
         "bridge_rss_mib_idle": rss_idle / 1024,
         "bridge_rss_mib_after_load": rss_loaded / 1024,
         **grpc,
+        **pricing,
     }

@@ -154,7 +154,7 @@ def test_every_environment_variable_the_module_sets_is_documented():
 
 
 def test_every_troubleshooting_entry_has_symptom_cause_check_fix():
-    section = (DOCS_DIR / "ecs-deployment.md").read_text().split("## 9. Troubleshooting", 1)[1]
+    section = (DOCS_DIR / "ecs-deployment.md").read_text().split("## 9. Troubleshooting", 1)[1].split("\n## ", 1)[0]
     entries = re.split(r"^\*\*", section, flags=re.MULTILINE)[1:]
     assert len(entries) >= 8
     for entry in entries:

@@ -25,6 +25,13 @@ finfocus_ecs.rehearsal.probe.
 - grpc-latency PORT COUNT HOST...: COUNT rounds of one GetPluginInfo call to
   each HOST in turn (so every host sees the same machine load), one channel
   per host; prints the per-call seconds by host.
+- price-latency PORT REGION COUNT HOST...: COUNT rounds of one
+  GetProjectedCost (EC2 t3.micro in REGION) to each HOST over Connect JSON
+  on HTTP/1.1 and over gRPC in turn, one client per host and protocol kept
+  open; prints the per-call seconds by protocol and host.
+- price-burst PROTOCOL HOST PORT REGION CALLS IN_FLIGHT: CALLS
+  GetProjectedCost calls over one client, IN_FLIGHT at a time; prints calls
+  per second and the failures.
 
 Each call reads the region from GetPluginInfo's metadata, the one answer
 that tells regions apart, and the TCP peer the stand-in accepted the
@@ -40,7 +47,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from finfocus_ecs.plugin_api import PluginClient, PluginError, health_check, messages
+from finfocus_ecs.plugin_api import PluginClient, PluginError, health_check, messages, resource
 from finfocus_ecs.plugin_api.facts import REGION_KEY
 from finfocus_ecs.rehearsal.region_server import PEER_HEADER
 
@@ -154,6 +161,39 @@ def grpc_latency(port: int, count: int, hosts: list[str]) -> dict[str, list[floa
     return samples
 
 
+def price_latency(port: int, region: str, count: int, hosts: list[str]) -> dict[str, dict[str, list[float]]]:
+    request = messages.GetProjectedCostRequest(resource=resource("ec2", "t3.micro", region))
+    protocols = ("connect", "grpc")
+    clients = {
+        (protocol, host): PluginClient(host, port, protocol, timeout=3) for protocol in protocols for host in hosts
+    }
+    samples: dict[str, dict[str, list[float]]] = {protocol: {host: [] for host in hosts} for protocol in protocols}
+    for client in clients.values():
+        client.call("GetProjectedCost", request)  # connect before measuring
+    for _ in range(count):
+        for (protocol, host), client in clients.items():
+            started = time.perf_counter()
+            client.call("GetProjectedCost", request)
+            samples[protocol][host].append(time.perf_counter() - started)
+    for client in clients.values():
+        client.close()
+    return samples
+
+
+def price_burst(protocol: str, host: str, port: int, region: str, calls: int, in_flight: int) -> dict[str, Any]:
+    request = messages.GetProjectedCostRequest(resource=resource("ec2", "t3.micro", region))
+    failures: list[str] = []
+    with PluginClient(host, port, protocol, timeout=10) as client:  # type: ignore[arg-type]
+        client.call("GetProjectedCost", request)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=in_flight) as pool:
+            for future in [pool.submit(client.call, "GetProjectedCost", request) for _ in range(calls)]:
+                if future.exception() is not None:
+                    failures.append(repr(future.exception())[:200])
+        elapsed = time.perf_counter() - started
+    return {"calls_per_second": calls / elapsed, "failures": failures}
+
+
 def main(argv: list[str]) -> None:
     mode, args = argv[0], argv[1:]
     if mode == "latency":
@@ -169,6 +209,10 @@ def main(argv: list[str]) -> None:
         json.dump(grpc_burst(args[0], int(args[1]), int(args[2]), int(args[3])), sys.stdout)
     elif mode == "grpc-hold":
         json.dump(grpc_hold(args[0], int(args[1]), float(args[2]), int(args[3])), sys.stdout)
+    elif mode == "price-latency":
+        json.dump(price_latency(int(args[0]), args[1], int(args[2]), args[3:]), sys.stdout)
+    elif mode == "price-burst":
+        json.dump(price_burst(args[0], args[1], int(args[2]), args[3], int(args[4]), int(args[5])), sys.stdout)
     elif mode == "grpc-latency":
         json.dump(grpc_latency(int(args[0]), int(args[1]), args[2:]), sys.stdout)
     else:

@@ -13,6 +13,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 
 import grpc
 import pytest
@@ -286,3 +287,26 @@ def test_without_web_mode_errors_keep_their_code():
         "wrong-region",
     )
     assert healthz == 404
+
+
+def test_connections_are_closed_as_soon_as_their_clients_close_them(port):
+    """As Go's server does: sockets a client has closed do not pile up in CLOSE_WAIT (they stalled HTTP/2)."""
+    for _ in range(20):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/healthz")
+        connection.getresponse().read()
+        connection.close()
+    for protocol in ("grpc", "connect-h2c"):
+        with PluginClient("127.0.0.1", port, protocol) as client:
+            client.name()
+    deadline = time.monotonic() + 2
+    while waiting_to_close(port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert waiting_to_close(port) == 0
+
+
+def waiting_to_close(port: int) -> int:
+    listing = subprocess.run(
+        ["ss", "-Htan", "state", "close-wait", "sport", "=", f":{port}"], capture_output=True, text=True, check=True
+    )
+    return len(listing.stdout.splitlines())

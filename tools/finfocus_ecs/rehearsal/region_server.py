@@ -324,6 +324,36 @@ def region_app(
     return application
 
 
+def close_connections_on_eof() -> None:
+    """Close a connection as soon as its client does, as Go's server does.
+
+    Hypercorn 0.18 ignores the end of an idle connection (HTTP/1.1 between
+    requests, or HTTP/2): the socket stays in CLOSE_WAIT until
+    keep_alive_timeout (120 s here, Go's IdleTimeout). Under a load of short
+    connections (health checks, the benchmarks) hundreds pile up, and the
+    server stops answering new HTTP/2 connections. Go closes at once; so does
+    this, by closing the connection when Hypercorn reports the client gone.
+    """
+    from hypercorn.events import Closed
+    from hypercorn.protocol.h2 import H2Protocol
+    from hypercorn.protocol.h11 import H11Protocol
+
+    def closing(original: Any, idle: Callable[[Any], bool]) -> Any:
+        if getattr(original, "closes_on_eof", False):
+            return original
+
+        async def handle(self: Any, event: Any) -> None:
+            await original(self, event)
+            if isinstance(event, Closed) and idle(self):
+                await self.send(Closed())
+
+        handle.closes_on_eof = True  # type: ignore[attr-defined]
+        return handle
+
+    H11Protocol.handle = closing(H11Protocol.handle, lambda protocol: protocol.stream is None)  # type: ignore[method-assign]
+    H2Protocol.handle = closing(H2Protocol.handle, lambda protocol: True)  # type: ignore[method-assign]
+
+
 async def _serve(app: ASGIApp, listener: socket.socket, stop: asyncio.Event) -> None:
     config = Config()
     config.bind = [f"fd://{listener.fileno()}"]
@@ -371,6 +401,7 @@ def main(region: str, argv: list[str], version: str | None = None) -> int:
         log("info", "listening", region=region, port=bound, address="127.0.0.1", healthz=config.healthz)
 
     app = region_app(region, version or default_version(), config, on_start=listening)
+    close_connections_on_eof()
 
     async def run() -> None:
         stop = asyncio.Event()
