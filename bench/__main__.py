@@ -132,6 +132,20 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     "met" if wall["median"] < 1 else "missed (target 1 s)",
                 )
             )
+        if "local_plugin_start_s" in b:
+            table += [
+                (
+                    "connect: local plugin, launch to port bound",
+                    Summary(**b["local_plugin_start_s"]).text(),
+                    "met" if b["local_plugin_start_s"]["median"] < 1 else "missed (target 1 s)",
+                ),
+                (
+                    "connect: GetProjectedCost through local plugin + bridge / bridge alone, p50",
+                    f"{b['local_plugin_ms']['median']:.3f} / {b['local_plugin_bridge_ms']['median']:.3f} ms",
+                    f"added {b['local_plugin_added_median_ms']:.3f} ms; p99 {b['local_plugin_ms']['p99']:.3f} / "
+                    f"{b['local_plugin_bridge_ms']['p99']:.3f} ms",
+                ),
+            ]
     elif "bridge" in results:
         table.append(("bridge", "skipped", results["bridge"]["skipped"]))
     if "rehearsal" in results and "skipped" not in results["rehearsal"]:

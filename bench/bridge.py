@@ -30,6 +30,7 @@ REQUESTS_PER_REGION = 2000
 PARALLEL_REQUESTS = 300
 GRPC_IN_FLIGHT = 32
 PRICE_COMMAND_RUNS = 5
+LOCAL_PLUGIN_LAUNCHES = 5
 
 
 def _rss_kib(pid: int) -> int:
@@ -99,6 +100,24 @@ def _pricing(hosts: TwoHosts, region_ports: dict[str, int], calls: int) -> dict[
     }
 
 
+def _local_plugin(hosts: TwoHosts, region_ports: dict[str, int], calls: int, home: Path) -> dict[str, Any]:
+    """`finfocus-ecs connect` on the client host; the plugin's start as the core launches it; its added latency."""
+    mapping = ",".join(f"{name}={number}" for name, number in region_ports.items())
+    connect = [sys.executable, "-m", "finfocus_ecs.cli", "connect", TASK_IP, "--region-ports", mapping]
+    completed = hosts.on_client([*connect, "--finfocus-home", str(home)])
+    if completed.returncode != 0:
+        raise RuntimeError(f"finfocus-ecs connect failed: {completed.stderr}")
+    region, port = min(region_ports.items(), key=lambda item: item[1])
+    found = hosts.run_client(hosts.client_ns, "local-plugin", home, TASK_IP, port, region, calls, LOCAL_PLUGIN_LAUNCHES)
+    through, direct = _ms(found["samples"]["local_plugin"]), _ms(found["samples"]["bridge"])
+    return {
+        "local_plugin_start_s": Summary.of(found["bind_seconds"]).__dict__,
+        "local_plugin_ms": through,
+        "local_plugin_bridge_ms": direct,
+        "local_plugin_added_median_ms": through["median"] - direct["median"],
+    }
+
+
 def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
     reason = namespaces_unavailable()
     if reason:
@@ -133,6 +152,7 @@ def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
         rss_loaded = _rss_kib(bridge.pid)
         grpc = _grpc(hosts, min(region_ports.values()), requests_per_region)
         pricing = _pricing(hosts, region_ports, requests_per_region // 2)
+        local_plugin = _local_plugin(hosts, region_ports, requests_per_region // 2, Path(run_dir) / "finfocus")
     return {
         "requests_per_region": requests_per_region,
         "direct_loopback_ms": _ms(direct),
@@ -145,4 +165,5 @@ def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
         "bridge_rss_mib_after_load": rss_loaded / 1024,
         **grpc,
         **pricing,
+        **local_plugin,
     }

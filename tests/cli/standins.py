@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from finfocus_ecs.rehearsal.region_server import default_version
 from tests.module_cases import LAYOUTS
 
 # The seed's 12-region layout: the most ports a command is asked to call at once.
@@ -36,8 +37,10 @@ REGIONS = list(LAYOUTS["12-region"]["region_ports"])
 def start_region(region: str, version: str | None = None, **env: str) -> tuple[subprocess.Popen, int]:
     """A region stand-in on an ephemeral loopback port, as the binary takes one with no port given.
 
-    version: the release it reports, as the image stand-in of that tag builds it (default: the module's).
+    version: the release it reports, as the image stand-in of that tag builds it (default: the module's,
+    read here once rather than by every stand-in).
     """
+    version = version or default_version()
     clean = {key: value for key, value in os.environ.items() if key not in ("PORT", "FINFOCUS_PLUGIN_PORT")}
     program = (
         "from finfocus_ecs.rehearsal.region_server import main\n"

@@ -127,8 +127,9 @@ def test_relative_link_resolves(item):
         assert anchor in anchors(destination), f"{path.name}: no heading #{anchor} in {destination.name}"
 
 
-def test_guide_has_the_nine_sections():
-    headings = re.findall(r"^## (\d)\. (.+)$", (DOCS_DIR / "ecs-deployment.md").read_text(), re.MULTILINE)
+def test_guide_has_its_sections_in_order():
+    headings = re.findall(r"^## (\d+)\. (.+)$", (DOCS_DIR / "ecs-deployment.md").read_text(), re.MULTILINE)
+    assert [int(number) for number, _ in headings] == list(range(1, len(headings) + 1))
     assert [title for _, title in headings] == [
         "Architecture",
         "Prerequisites",
@@ -139,6 +140,9 @@ def test_guide_has_the_nine_sections():
         "Environment variables",
         "Security",
         "Troubleshooting",
+        "Upstream image faults we work around",
+        "Calling the plugin",
+        "Use it from the FinFocus CLI",
     ]
 
 

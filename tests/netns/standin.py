@@ -29,6 +29,12 @@ finfocus_ecs.rehearsal.probe.
   GetProjectedCost (EC2 t3.micro in REGION) to each HOST over Connect JSON
   on HTTP/1.1 and over gRPC in turn, one client per host and protocol kept
   open; prints the per-call seconds by protocol and host.
+- local-plugin HOME HOST PORT REGION COUNT LAUNCHES: launches the plugin
+  `finfocus-ecs connect` wrote in HOME as the FinFocus core does
+  (tests/core_standin.py) LAUNCHES times, then COUNT rounds of one
+  GetProjectedCost over gRPC through it and straight to HOST:PORT in turn;
+  prints the seconds until each launch bound its port and the per-call
+  seconds of both paths.
 - price-burst PROTOCOL HOST PORT REGION CALLS IN_FLIGHT: CALLS
   GetProjectedCost calls over one client, IN_FLIGHT at a time; prints calls
   per second and the failures.
@@ -194,6 +200,41 @@ def price_burst(protocol: str, host: str, port: int, region: str, calls: int, in
     return {"calls_per_second": calls / elapsed, "failures": failures}
 
 
+def local_plugin(home: str, host: str, port: int, region: str, count: int, launches: int) -> dict[str, Any]:
+    import os
+    import signal
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[2]))  # run as a script: the repository, for tests.core_standin
+    from tests import core_standin
+
+    os.environ["FINFOCUS_HOME"] = home
+    [(name, version)] = core_standin.latest_plugins(Path(home) / "plugins").items()
+    started = []
+    for _ in range(launches):
+        plugin = core_standin.launch(name, version, "bench")
+        started.append(plugin.bind_seconds)
+        plugin.process.send_signal(signal.SIGKILL)
+        plugin.process.wait()
+        plugin.channel.close()
+    plugin = core_standin.launch(name, version, "bench")
+    request = messages.GetProjectedCostRequest(resource=resource("ec2", "t3.micro", region))
+    paths = {"local_plugin": PluginClient("127.0.0.1", plugin.port, "grpc"), "bridge": PluginClient(host, port, "grpc")}
+    samples: dict[str, list[float]] = {name: [] for name in paths}
+    for client in paths.values():
+        client.call("GetProjectedCost", request)  # connect before measuring
+    for _ in range(count):
+        for path, client in paths.items():
+            began = time.perf_counter()
+            client.call("GetProjectedCost", request)
+            samples[path].append(time.perf_counter() - began)
+    for client in paths.values():
+        client.close()
+    plugin.process.send_signal(signal.SIGKILL)
+    plugin.process.wait()
+    return {"bind_seconds": started, "samples": samples}
+
+
 def main(argv: list[str]) -> None:
     mode, args = argv[0], argv[1:]
     if mode == "latency":
@@ -211,6 +252,8 @@ def main(argv: list[str]) -> None:
         json.dump(grpc_hold(args[0], int(args[1]), float(args[2]), int(args[3])), sys.stdout)
     elif mode == "price-latency":
         json.dump(price_latency(int(args[0]), args[1], int(args[2]), args[3:]), sys.stdout)
+    elif mode == "local-plugin":
+        json.dump(local_plugin(args[0], args[1], int(args[2]), args[3], int(args[4]), int(args[5])), sys.stdout)
     elif mode == "price-burst":
         json.dump(price_burst(args[0], args[1], int(args[2]), args[3], int(args[4]), int(args[5])), sys.stdout)
     elif mode == "grpc-latency":

@@ -12,7 +12,8 @@ environment the module plans for a deployment with CORS on, so browsers'
 requests can be shown too. A test that stops a region starts it again
 before it ends. The last test holds the stand-in to the binary's own
 contract (port precedence, /healthz switches, signals), which the tests of
-the bridge rely on.
+the bridge rely on. The FinFocus core is tests/core_standin.py, with the
+local plugin `finfocus-ecs connect` installs, both on the client host.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +34,7 @@ from tests.netns.harness import TASK_IP, TwoHosts
 # Skipped where namespaces cannot be built, never in CI (tests/conftest.py).
 pytestmark = [pytest.mark.netns, pytest.mark.usefixtures("rehearsal_available")]
 
+CORE = Path(__file__).parents[1] / "core_standin.py"
 # A deployment with cors_allowed_origins = ["https://app.example.com"] and credentials (tests/module_cases.py).
 CORS_CALL = "extras"
 ALLOWED_ORIGIN = "https://app.example.com"
@@ -163,6 +166,48 @@ def test_browsers_get_cors_headers_only_for_the_allowed_origin(task):
         assert cors_headers(other) == {}, "an origin that is not allowed gets no CORS headers"
         assert other["headers"]["vary"] == "Origin"
     assert other_post["status"] == 200, "the request itself still passes: CORS is the browser's to enforce"
+
+
+def test_the_finfocus_core_prices_through_connect_and_the_bridge(task, tmp_path):
+    """`finfocus-ecs connect` on a client host, then the core stand-in there: every region priced through the bridge.
+
+    A region the deployment lacks and a region whose process is down each fail
+    with a code of their own, inside the core's 5 s per call, so the core falls back.
+    """
+    home = tmp_path / "finfocus"
+    mapping = ",".join(f"{region}={port}" for region, port in task.region_ports.items())
+    connect = [sys.executable, "-m", "finfocus_ecs.cli", "connect", TASK_IP, "--region-ports", mapping]
+    completed = task.hosts.on_client([*connect, "--finfocus-home", str(home)], timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    priced, down = ["us-east-1", "eu-west-1", "sa-east-1"], "ap-south-1"
+    resources = tmp_path / "resources.json"
+    resources.write_text(json.dumps([core_instance(region) for region in (*priced, "eu-central-1", down)]))
+    task.plugins[down].send_signal(signal.SIGTERM)
+    task.plugins[down].wait(timeout=5)
+    try:
+        core = task.hosts.on_client(
+            ["env", f"FINFOCUS_HOME={home}", sys.executable, str(CORE), str(resources)], timeout=120
+        )
+    finally:
+        task.plugins[down] = task.hosts.start_plugin(down, task.region_ports[down], task.environment)
+    assert core.returncode == 0, core.stderr
+    report = json.loads(core.stdout)
+    results = {result["urn"].split("web-")[1]: result for result in report["results"]}
+    assert {region: results[region]["cost_per_month"] for region in priced} == {
+        region: pytest.approx(monthly(region, "ec2", "t3.micro")) for region in priced
+    }
+    assert [failure["code"] for failure in results["eu-central-1"]["failures"]] == ["FAILED_PRECONDITION"]
+    assert [failure["code"] for failure in results[down]["failures"]] == ["UNAVAILABLE"], "not the core's deadline"
+    assert report["gone_after_sigkill"] == {"aws-public": True}
+
+
+def core_instance(region: str) -> dict:
+    """A Pulumi EC2 instance as the core reads it from a preview."""
+    return {
+        "urn": f"urn:pulumi:dev::shop::aws:ec2/instance:Instance::web-{region}",
+        "type": "aws:ec2/instance:Instance",
+        "properties": {"instanceType": "t3.micro", "region": region},
+    }
 
 
 def test_a_stopped_region_fails_fast_with_unavailable(task):

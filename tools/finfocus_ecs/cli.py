@@ -611,6 +611,88 @@ def print_prices(host: str, resource_type: str, sku: str, rows: list[Any]) -> No
 
 
 @app.command()
+def connect(
+    host: Annotated[
+        str | None, typer.Argument(help="The deployment's Cloud Map name (e.g. aws-public.finfocus.local) or an IP.")
+    ] = None,
+    finfocus_home: Annotated[
+        Path | None,
+        typer.Option(
+            "--finfocus-home",
+            help="FinFocus's home, where its plugins are. Default: as FinFocus finds it (FINFOCUS_HOME, then "
+            "PULUMI_HOME/finfocus, then ~/.finfocus).",
+        ),
+    ] = None,
+    image: PluginImageOption = None,
+    region_ports: RegionPortsOption = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove what connect wrote there, nothing else.")] = False,
+    timeout: TimeoutOption = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Make the FinFocus CLI price through the deployment: install a local plugin that forwards to it.
+
+    The FinFocus CLI only launches plugins from its plugin directory and talks
+    to them on 127.0.0.1. connect checks HOST as `verify` does (every port must
+    answer as its region), then writes the `aws-public` plugin there: a script
+    running this package's Python, which serves gRPC on the port FinFocus gives
+    it and sends each resource to the deployment's port of its region. It
+    refuses to overwrite an aws-public plugin it did not write.
+
+    Exit codes: 0 written (or removed); 1 HOST did not pass the checks, or a
+    plugin it did not write is in the way; 2 bad input.
+
+    \b
+    Examples:
+      finfocus-ecs connect aws-public.finfocus.local
+      finfocus-ecs connect aws-public.finfocus.local --finfocus-home ~/.finfocus --json
+      finfocus-ecs connect --remove
+    """
+    import os
+
+    from finfocus_ecs.connect import ConnectError, install
+    from finfocus_ecs.connect import finfocus_home as resolve_home
+    from finfocus_ecs.connect import remove as remove_plugin
+
+    home = resolve_home(os.environ, finfocus_home)
+    if remove:
+        removed = remove_plugin(home)
+        if as_json:
+            print_json({"finfocus_home": str(home), "removed": [str(path) for path in removed]})
+        else:
+            out.print("\n".join(f"removed {path}" for path in removed) or f"nothing finfocus-ecs wrote is in {home}")
+        return
+    if host is None:
+        fail("give the deployment's HOST (or --remove)")
+    from finfocus_ecs.plugin_api import PluginClient, PluginError
+    from finfocus_ecs.verify import verify as run_verify
+
+    ports, version = deployment_layout(image, region_ports)
+    with err.status(f"checking {len(ports)} ports on {host}"):
+        checks = run_verify(host, ports, timeout, version)
+    failed = [check for check in checks if not check.ok]
+    if failed:
+        for check in failed:
+            err.print(f"{check.region} (port {check.port}): {check.cause}", highlight=False)
+        fail(f"{host} did not answer as the deployment on {len(failed)} of {len(checks)} ports: nothing written "
+             f"(see `finfocus-ecs verify {host}`)", code=EXIT_CHECK_FAILED)  # fmt: skip
+    try:
+        with PluginClient(host, min(ports.values()), "grpc", timeout) as client:
+            info = client.plugin_info()
+        installed = install(home, host, ports, info.version, info.spec_version)
+    except (PluginError, ConnectError) as error:
+        fail(str(error), code=EXIT_CHECK_FAILED)
+    if as_json:
+        print_json(installed.to_json())
+        return
+    out.print(f"FinFocus in {home} now prices AWS resources through {host} ({len(ports)} regions, release "
+              f"{installed.version}). Wrote:", highlight=False)  # fmt: skip
+    for path in installed.files:
+        out.print(f"  {path}", highlight=False)
+    undo = "finfocus-ecs connect --remove" + ("" if finfocus_home is None else f" --finfocus-home {finfocus_home}")
+    out.print(f"Remove with: {undo}", highlight=False)
+
+
+@app.command()
 def cost(
     plan: Annotated[
         Path | None, typer.Option("--plan", help="A plan JSON (terraform show -json PLAN) to price instead of options.")

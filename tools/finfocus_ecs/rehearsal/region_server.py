@@ -65,6 +65,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from connectrpc.code import Code
@@ -364,6 +365,7 @@ async def _serve(app: ASGIApp, listener: socket.socket, stop: asyncio.Event) -> 
     await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
 
 
+@cache
 def default_version() -> str:
     """The release the module deploys by default, which this stand-in reports unless built for another."""
     from finfocus_ecs.module import default_image_tag
