@@ -146,6 +146,16 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"{b['local_plugin_bridge_ms']['p99']:.3f} ms",
                 ),
             ]
+        if "dead_region_grpc_s" in b:
+            for kind in ("grpc", "http"):
+                table.append(
+                    (
+                        f"bridge: a call to a stopped region fails ({kind})",
+                        Summary(**b[f"dead_region_{kind}_s"]).text(digits=3),
+                        ("met" if b[f"dead_region_{kind}_s"]["median"] < 0.5 else "missed (target 0.5 s)")
+                        + f"; ended: {', '.join(b[f'dead_region_{kind}_ended'])}",
+                    )
+                )
     elif "bridge" in results:
         table.append(("bridge", "skipped", results["bridge"]["skipped"]))
     if "rehearsal" in results and "skipped" not in results["rehearsal"]:
@@ -163,6 +173,20 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             ),
             ("rehearsal: stop, SIGTERM/SIGUSR1 to every container exited", Summary(**r["real"]["stop_s"]).text(), ""),
         ]
+        if "health_timing" in r:
+            timing_figures = r["health_timing"]
+            table += [
+                (
+                    "rehearsal: every region answering to task HEALTHY (Fargate timing)",
+                    f"{timing_figures['answering_to_healthy_s']:.1f} s",
+                    "met" if timing_figures["answering_to_healthy_s"] <= 15 else "missed (target 15 s)",
+                ),
+                (
+                    "rehearsal: a region's process dies to task UNHEALTHY (Fargate timing)",
+                    f"{timing_figures['dead_region_to_unhealthy_s']:.1f} s",
+                    "met" if timing_figures["dead_region_to_unhealthy_s"] <= 30 else "missed (target 30 s)",
+                ),
+            ]
     elif "rehearsal" in results:
         table.append(("rehearsal", "skipped", results["rehearsal"]["skipped"]))
     if "plan" in results:

@@ -31,6 +31,7 @@ PARALLEL_REQUESTS = 300
 GRPC_IN_FLIGHT = 32
 PRICE_COMMAND_RUNS = 5
 LOCAL_PLUGIN_LAUNCHES = 5
+DEAD_CALLS = 5
 
 
 def _rss_kib(pid: int) -> int:
@@ -118,6 +119,18 @@ def _local_plugin(hosts: TwoHosts, region_ports: dict[str, int], calls: int, hom
     }
 
 
+def _dead_region(hosts: TwoHosts, region_ports: dict[str, int], plugins: dict[str, Any]) -> dict[str, Any]:
+    """How long a client waits before a call to a stopped region fails, through the bridge."""
+    region, port = max(region_ports.items(), key=lambda item: item[1])
+    plugins[region].kill()
+    plugins[region].wait()
+    calls = hosts.run_client(hosts.client_ns, "dead-call", TASK_IP, port, DEAD_CALLS, 10)
+    return {
+        f"dead_region_{kind}_s": Summary.of([call["seconds"] for call in found]).__dict__
+        for kind, found in calls.items()
+    } | {f"dead_region_{kind}_ended": sorted({call["ended"] for call in found}) for kind, found in calls.items()}
+
+
 def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
     reason = namespaces_unavailable()
     if reason:
@@ -126,7 +139,7 @@ def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
     script_text = script.outputs["port_bridge_script"]
     region_ports = default_region_ports()
     with TwoHosts("bench") as hosts, tempfile.TemporaryDirectory() as run_dir:
-        hosts.start_plugins(region_ports)
+        plugins = hosts.start_plugins(region_ports)
         metadata = hosts.start_metadata()
         bridge = hosts.start_bridge(script_text, {"ECS_CONTAINER_METADATA_URI_V4": metadata}, Path(run_dir))
         hosts.wait_for_listeners(len(region_ports))
@@ -153,6 +166,7 @@ def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
         grpc = _grpc(hosts, min(region_ports.values()), requests_per_region)
         pricing = _pricing(hosts, region_ports, requests_per_region // 2)
         local_plugin = _local_plugin(hosts, region_ports, requests_per_region // 2, Path(run_dir) / "finfocus")
+        dead = _dead_region(hosts, region_ports, plugins)
     return {
         "requests_per_region": requests_per_region,
         "direct_loopback_ms": _ms(direct),
@@ -166,4 +180,5 @@ def measure(requests_per_region: int = REQUESTS_PER_REGION) -> dict[str, Any]:
         **grpc,
         **pricing,
         **local_plugin,
+        **dead,
     }

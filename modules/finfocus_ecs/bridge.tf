@@ -17,6 +17,11 @@ locals {
     ]
   ])
 
+  # retries 0: a region never restarts in place (its death fails the health
+  # check and ECS replaces the task), so HAProxy's default 3 retries, a second
+  # apart, could only hold a client for 3 s before failing it anyway. With none,
+  # a call to a dead region is closed at once, and the client fails over to
+  # another task's address (Cloud Map answers with every healthy task).
   # POSIX sh: it runs unchanged under busybox in the HAProxy Alpine image and
   # under Debian's dash in the tests. Exit code 78 (EX_CONFIG) when the task
   # IP cannot be found, so ECS stops the task and the circuit breaker acts.
@@ -61,6 +66,7 @@ locals {
       hard-stop-after ${var.termination_grace_seconds}s
     defaults
       mode tcp
+      retries 0
       timeout connect 5s
       timeout client 1h
       timeout server 1h
@@ -103,12 +109,14 @@ locals {
     ]
     # HAProxy itself must answer: a process check would pass for a hung
     # HAProxy, and `kill -0 ""` passes under busybox even with no process.
+    # ECS's shortest interval: the task is reported healthy about 5 s after
+    # the bridge starts, and a hung HAProxy unhealthy within 3 x (5 + 2) s.
     healthCheck = {
       command     = ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:${var.port_bridge_health_port}/healthz"]
-      interval    = 10
-      timeout     = 5
+      interval    = 5
+      timeout     = 2
       retries     = 3
-      startPeriod = 15
+      startPeriod = 5
     }
     # The image stops with SIGUSR1 (soft stop); hard-stop-after ends open
     # connections within the plugin's grace, before ECS's SIGKILL.

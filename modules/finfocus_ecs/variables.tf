@@ -228,10 +228,10 @@ variable "secrets_kms_key_arns" {
 }
 
 variable "health_check" {
-  description = "The plugin container's health check, in seconds. It probes `/healthz` on every regional port in turn (not the image's `/healthcheck.sh`, unless `use_image_entrypoint`); the first port that does not answer fails the check and is named in the container's health output. ECS limits (API_HealthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300, all whole seconds. The regions start one after another (up to 21 s each when one is slow), so the default start period is 240 s."
+  description = "The plugin container's health check, in seconds. It probes `/healthz` on every regional port in turn (not the image's `/healthcheck.sh`, unless `use_image_entrypoint`); the first port that does not answer fails the check and is named in the container's health output. ECS limits (API_HealthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300, all whole seconds. The defaults report a task healthy within about 10 s of its regions answering (this check, then the port bridge's, 5 s apart) and a dead region within about 15 s (27 s for a hung one); the regions start one after another (up to 21 s each when one is slow), so the start period is 240 s."
   type = object({
-    interval     = optional(number, 30)
-    timeout      = optional(number, 10)
+    interval     = optional(number, 5)
+    timeout      = optional(number, 4)
     retries      = optional(number, 3)
     start_period = optional(number, 240)
   })

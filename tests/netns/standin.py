@@ -35,6 +35,10 @@ finfocus_ecs.rehearsal.probe.
   GetProjectedCost over gRPC through it and straight to HOST:PORT in turn;
   prints the seconds until each launch bound its port and the per-call
   seconds of both paths.
+- dead-call HOST PORT TIMES DEADLINE: a port whose region is down, called
+  TIMES as a client would, over gRPC (grpcio, with that deadline) and
+  HTTP/1.1 (GET /healthz, with that timeout); prints each call's seconds and
+  how it ended.
 - price-burst PROTOCOL HOST PORT REGION CALLS IN_FLIGHT: CALLS
   GetProjectedCost calls over one client, IN_FLIGHT at a time; prints calls
   per second and the failures.
@@ -200,6 +204,30 @@ def price_burst(protocol: str, host: str, port: int, region: str, calls: int, in
     return {"calls_per_second": calls / elapsed, "failures": failures}
 
 
+def dead_call(host: str, port: int, times: int, deadline: float) -> dict[str, list[dict[str, Any]]]:
+    calls: dict[str, list[dict[str, Any]]] = {"grpc": [], "http": []}
+    for _ in range(times):
+        started = time.perf_counter()
+        with PluginClient(host, port, "grpc", timeout=deadline) as client:
+            try:
+                client.call("GetPluginInfo", messages.GetPluginInfoRequest())
+                ended = "answered"
+            except PluginError as error:
+                ended = error.wire_code
+        calls["grpc"].append({"seconds": time.perf_counter() - started, "ended": ended})
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection(host, port, timeout=deadline)
+        try:
+            connection.request("GET", "/healthz")
+            ended = str(connection.getresponse().status)
+        except (OSError, http.client.HTTPException) as error:
+            ended = type(error).__name__
+        finally:
+            connection.close()
+        calls["http"].append({"seconds": time.perf_counter() - started, "ended": ended})
+    return calls
+
+
 def local_plugin(home: str, host: str, port: int, region: str, count: int, launches: int) -> dict[str, Any]:
     import os
     import signal
@@ -252,6 +280,8 @@ def main(argv: list[str]) -> None:
         json.dump(grpc_hold(args[0], int(args[1]), float(args[2]), int(args[3])), sys.stdout)
     elif mode == "price-latency":
         json.dump(price_latency(int(args[0]), args[1], int(args[2]), args[3:]), sys.stdout)
+    elif mode == "dead-call":
+        json.dump(dead_call(args[0], int(args[1]), int(args[2]), float(args[3])), sys.stdout)
     elif mode == "local-plugin":
         json.dump(local_plugin(args[0], args[1], int(args[2]), args[3], int(args[4]), int(args[5])), sys.stdout)
     elif mode == "price-burst":

@@ -70,7 +70,15 @@ def test_bridge_reservation_comes_out_of_the_task(planned):
     assert bridge["mountPoints"] == [{"containerPath": "/tmp", "readOnly": False, "sourceVolume": "port-bridge-tmp"}]
     assert bridge["logConfiguration"]["options"]["awslogs-stream-prefix"] == "port-bridge"
     # HAProxy must answer, not merely exist (a pid check passes for a hung or absent HAProxy).
-    assert bridge["healthCheck"]["command"] == ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8999/healthz"]
+    assert bridge["healthCheck"] == {
+        "command": ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8999/healthz"],
+        "interval": 5,
+        "timeout": 2,
+        "retries": 3,
+        "startPeriod": 5,
+    }
+    # A dead region is tried once: its client is closed at once, not after 3 retries a second apart.
+    assert "\n  retries 0\n" in bridge["command"][0]
     assert "bind 127.0.0.1:8999\n  monitor-uri /healthz" in bridge["command"][0]
     assert bridge["image"].endswith("-alpine") and ":latest" not in bridge["image"]
     assert bridge["stopTimeout"] == plugin["stopTimeout"] and "hard-stop-after 30s" in bridge["command"][0]
@@ -96,12 +104,12 @@ def test_plugin_environment_and_logging(planned):
     assert plugin["healthCheck"] == {
         "command": [
             "CMD-SHELL",
-            f"for pair in {probes}; do curl -fsS -m 9 -o /dev/null "
+            f"for pair in {probes}; do curl -fsS -m 3 -o /dev/null "
             '"http://127.0.0.1:${pair##*:}/healthz" || { echo "region ${pair%%:*} (port ${pair##*:}) '
             'does not answer /healthz"; exit 1; }; done',
         ],
-        "interval": 30,
-        "timeout": 10,
+        "interval": 5,
+        "timeout": 4,
         "retries": 3,
         "startPeriod": 240,
     }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 
 import pytest
 
 from finfocus_ecs.rehearsal.network import TASK_IP
 from finfocus_ecs.rehearsal.task import health_timings
+from tests.netns.harness import STANDIN
 from tests.rehearsal.conftest import TIME_SCALE, failure_report
 
 pytestmark = pytest.mark.rehearsal
@@ -37,6 +40,13 @@ def test_a_dead_region_turns_the_task_unhealthy_within_interval_times_retries(mo
         neighbours = task.network.probe({"us-west-2": 8002, "eu-west-1": 8003, "ap-southeast-1": 8004}, with_grpc=False)
         answering = {port: result["http"] == 200 for port, result in neighbours.items()}
         assert answering == {8002: True, 8003: False, 8004: True}
+        # Through the bridge, a client's call to the dead region fails inside a 1 s deadline, and can fail over.
+        dead = task.network.on_client([sys.executable, str(STANDIN), "dead-call", TASK_IP, "8003", "1", "1"])
+        calls = json.loads(dead.stdout)
+        assert (calls["grpc"][0]["ended"], calls["http"][0]["ended"]) in {
+            ("UNAVAILABLE", "RemoteDisconnected"),
+            ("UNAVAILABLE", "ConnectionResetError"),
+        }, dead.stderr
 
 
 def test_an_image_without_a_regions_binary_fails_the_start_naming_the_region(module_cases, rehearse):

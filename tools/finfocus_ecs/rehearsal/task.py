@@ -601,14 +601,17 @@ def health_timings(health_check: Mapping[str, Any], time_scale: float) -> tuple[
     """(interval, timeout, start period) in seconds, as the rehearsal runs them.
 
     A scaled check still gets ECS's shortest timeout (2 s) to answer, so that
-    a busy machine does not turn a slow answer into a failure. Like Docker,
+    a busy machine does not turn a slow answer into a failure, and runs at
+    most once a second, so that checks (each a shell and a curl per region)
+    do not become the machine's load. Like Docker,
     the next check starts one interval after the last one ended, so a task
     whose checks time out turns UNHEALTHY within retries x (interval +
     timeout), and one whose checks fail at once within retries x interval.
     """
     settings = {**HEALTH_DEFAULTS, **health_check}
     timeout = max(settings["timeout"] * time_scale, min(settings["timeout"], 2))
-    return settings["interval"] * time_scale, timeout, settings["startPeriod"] * time_scale
+    interval = max(settings["interval"] * time_scale, min(settings["interval"], 1))
+    return interval, timeout, settings["startPeriod"] * time_scale
 
 
 def _health_argv(command: list[str]) -> list[str]:
