@@ -68,7 +68,7 @@ SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-
 
 
 def home(environ: dict[str, str]) -> Path:
-    """config.ResolveConfigDir."""
+    """config.ResolveConfigDir, written again from the fact sheet: finfocus_ecs.connect's must be held to it."""
     if environ.get("FINFOCUS_HOME"):
         return Path(environ["FINFOCUS_HOME"])
     if environ.get("PULUMI_HOME"):

@@ -204,3 +204,16 @@ def test_every_security_group_and_rule_has_a_description():
     for (resource_type, name), body in resources().items():
         if resource_type.startswith(("aws_security_group", "aws_vpc_security_group")):
             assert body.get("description"), f"{resource_type}.{name}"
+
+
+def test_the_module_reads_the_same_from_many_threads_at_once():
+    """The CLI and the stand-ins read defaults from threads: python-hcl2's parser alone is not thread-safe."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from finfocus_ecs.module import load_hcl
+    from finfocus_ecs.project import MODULE_DIR
+
+    serial = load_hcl(MODULE_DIR / "variables.tf")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parsed = list(pool.map(lambda _: load_hcl(MODULE_DIR / "variables.tf"), range(16)))
+    assert all(result == serial for result in parsed)

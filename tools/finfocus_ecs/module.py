@@ -8,6 +8,7 @@ declaring them again.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from finfocus_ecs.project import MODULE_DIR
 
 _OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
 _NO_DEFAULT = object()
+_PARSING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,13 @@ class Output:
 
 
 def load_hcl(path: Path) -> dict[str, Any]:
-    """Parse one .tf file into plain Python values (strings unquoted)."""
-    with open(path, encoding="utf-8") as handle:
+    """Parse one .tf file into plain Python values (strings unquoted).
+
+    One parse at a time: python-hcl2's parser is shared and not thread-safe
+    (two threads parsing at once were seen to return a string with its
+    closing quote left on).
+    """
+    with _PARSING, open(path, encoding="utf-8") as handle:
         return hcl2.load(handle, serialization_options=_OPTIONS)
 
 

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from finfocus_ecs.plugin_api import CAUSES, HealthCheck, Kind, PluginClient, PluginError, health_check, resolve
+from finfocus_ecs.plugin_api.errors import Classified
 from finfocus_ecs.plugin_api.facts import REGION_KEY
 
 Status = Literal["ok", "dns", "refused", "closed", "timeout", "http", "error"]
@@ -38,21 +39,13 @@ HEALTHZ_CAUSES: dict[Status, str] = {
 
 
 @dataclass(frozen=True)
-class Identity:
+class Identity(Classified):
     """Who answers on a port: the region and version GetPluginInfo reports, and whether they are the expected ones."""
 
     kind: Kind
     region: str
     version: str
     detail: str
-
-    @property
-    def ok(self) -> bool:
-        return self.kind == "ok"
-
-    @property
-    def cause(self) -> str:
-        return CAUSES[self.kind]
 
 
 def check_identity(address: str, port: int, region: str, version: str | None, timeout: float) -> Identity:

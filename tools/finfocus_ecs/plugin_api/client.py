@@ -27,7 +27,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pyqwest import HTTPVersion, SyncClient, SyncHTTPTransport
 
-from finfocus_ecs.plugin_api.errors import Kind, from_connect, from_grpc
+from finfocus_ecs.plugin_api.errors import Classified, Kind, from_connect, from_grpc
 from finfocus_ecs.plugin_api.wire import METHODS, SERVICE, messages
 
 Protocol = Literal["connect", "connect-h2c", "grpc-web", "grpc"]
@@ -138,22 +138,12 @@ class PluginClient:
 
 
 @dataclass(frozen=True)
-class HealthCheck:
+class HealthCheck(Classified):
     """One gRPC health check: kind is "ok" or how it failed, detail what gRPC said, seconds the wall time."""
 
     kind: Kind
     detail: str
     seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return self.kind == "ok"
-
-    @property
-    def cause(self) -> str:
-        from finfocus_ecs.plugin_api.errors import CAUSES
-
-        return CAUSES[self.kind]
 
 
 def health_check(host: str, port: int, timeout: float = 3.0, service: str = SERVICE) -> HealthCheck:

@@ -96,6 +96,20 @@ def unflatten(code: str, message: str) -> tuple[str, str]:
     return code, message
 
 
+class Classified:
+    """A check whose `kind` says how it ended: "ok", or the failure whose likely cause CAUSES gives."""
+
+    kind: Kind
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "ok"
+
+    @property
+    def cause(self) -> str:
+        return CAUSES[self.kind]
+
+
 @dataclass
 class PluginError(Exception):
     """A failed call: how it failed (kind), the plugin's real code and message, and the code that arrived."""
