@@ -205,10 +205,17 @@ def scan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     setup: Annotated[bool, typer.Option("--setup", help="Only install checkov's own environment.")] = False,
 ) -> None:
-    """Scan with checkov (offline, its own environment) plus the FinFocus policies.
+    """Scan with checkov (offline, its own environment) plus the FinFocus policies, and IAM with parliament.
 
     Exits 1 when any check fails. A plan JSON also gets CKV_FINFOCUS_5, which
     compares the task's port mappings with the security group's ingress.
+
+    parliament checks IAM policies against AWS's own list of actions, resource
+    types and condition keys. Of a plan JSON it audits every IAM policy in the
+    plan; of the module, or a directory that calls it, the module planned with
+    its default inputs and with every input that adds IAM (ECS Exec, secrets,
+    KMS keys). Its findings fail the scan like checkov's, and appear in --json,
+    --sarif (a second run) and --junit (a second test suite).
 
     Examples:
 
@@ -233,6 +240,7 @@ def scan(
             result = run_scan(target, formats)
     except ScanError as error:
         fail(str(error))
+    audit = result.policy_audit
     if as_json:
         print_json(
             {
@@ -241,6 +249,7 @@ def scan(
                 "failed": result.failed,
                 "skipped": result.skipped,
                 "failures": [failure.__dict__ for failure in result.failures],
+                "parliament": audit.to_json() if audit else None,
             }
         )
     else:
@@ -248,14 +257,23 @@ def scan(
             f"{result.target}: {result.passed} passed, {result.failed} failed, {len(result.skipped)} skipped",
             highlight=False,
         )
+        if audit is not None:
+            out.print(
+                f"parliament: {len(audit.policies)} IAM policies audited, {audit.findings} finding(s); "
+                f"audited {audit.scope}",
+                highlight=False,
+            )
         for failure in result.failures:
             where = f"{failure.file}:{failure.line}" if failure.line else failure.file
-            out.print(f"  FAILED {failure.check_id} {failure.resource} ({where})", highlight=False)
+            out.print(f"  FAILED {failure.tool} {failure.check_id} {failure.resource} ({where})", highlight=False)
             out.print(f"    {failure.check_name}", highlight=False)
             if failure.advice:
                 out.print(f"    fix: {failure.advice}", highlight=False)
         for skipped in result.skipped:
-            out.print(f"  skipped {skipped['check_id']} {skipped['resource']}: {skipped['reason']}", highlight=False)
+            out.print(
+                f"  skipped {skipped['tool']} {skipped['check_id']} {skipped['resource']}: {skipped['reason']}",
+                highlight=False,
+            )
     if result.failed:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
