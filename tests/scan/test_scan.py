@@ -79,8 +79,42 @@ def test_full_featured_variant_plans_what_the_extras_case_plans(module_cases):
     audited = iam_audit.audit_resources(module_cases.resources)
     extras = {iam_audit.block_key(p.address): p.kind for p in audited if p.address.startswith("module.extras.")}
     assert extras == FULL_POLICIES
-    assert set(iam_audit.MODULE_VARIANTS["full-featured"]) <= set(module_cases.plan["configuration"]["root_module"][
-        "module_calls"]["extras"]["expressions"])
+    calls = module_cases.plan["configuration"]["root_module"]["module_calls"]
+    assert set(iam_audit.MODULE_VARIANTS["full-featured"]) <= set(calls["extras"]["expressions"])
+
+
+def test_an_inline_explanation_covers_its_issue_in_its_block_and_the_policies_made_from_it(tmp_path):
+    """`#parliament:skip` in a policy document's block covers the role policy using its JSON, and only that issue."""
+    (tmp_path / "iam.tf").write_text(
+        'data "aws_iam_policy_document" "exec" {\n'
+        "  #parliament:skip=RESOURCE_STAR:these actions take no resource\n"
+        "}\n\n"
+        'resource "aws_iam_role_policy" "exec" {\n'
+        "  policy = data.aws_iam_policy_document.exec.json\n"
+        "}\n\n"
+        'resource "aws_iam_role_policy" "other" {\n'
+        "}\n"
+    )
+
+    def policy(address: str, *issues: str) -> iam_audit.AuditedPolicy:
+        findings = [iam_audit.PolicyFinding(issue, issue, "LOW", "", address, "") for issue in issues]
+        return iam_audit.AuditedPolicy(address, "permissions", {}, findings=findings)
+
+    policies = [
+        policy("module.finfocus.aws_iam_role_policy.exec[0]", "RESOURCE_STAR", "UNKNOWN_ACTION"),
+        policy("module.finfocus.aws_iam_role_policy.other[0]", "RESOURCE_STAR"),
+        policy("module.elsewhere.aws_iam_role_policy.exec[0]", "RESOURCE_STAR"),
+    ]
+    explained = iam_audit.explain_inline(policies, tmp_path, lambda address: address.startswith("module.finfocus."))
+    assert [(item.finding.address, item.reason) for item in explained] == [
+        ("module.finfocus.aws_iam_role_policy.exec[0]", "these actions take no resource")
+    ]
+    assert [[finding.issue for finding in p.findings] for p in policies] == [
+        ["UNKNOWN_ACTION"],
+        ["RESOURCE_STAR"],
+        ["RESOURCE_STAR"],
+    ]
+    assert (policies[0].file, policies[0].line) == ("/iam.tf", 5)
 
 
 def test_example_scan_is_clean_with_reasoned_skips_only():

@@ -30,7 +30,7 @@ from finfocus_ecs import iam_audit
 from finfocus_ecs.evaluate import InputError
 from finfocus_ecs.module import default, image_layouts
 from finfocus_ecs.project import CACHE_DIR, MODULE_DIR, PACKAGE_DIR, POLICIES_DIR, REPO_ROOT
-from finfocus_ecs.terraform import planned_resources
+from finfocus_ecs.terraform import TerraformError, planned_resources
 
 CHECKOV_VENV = CACHE_DIR / "checkov-venv"
 REQUIREMENTS = PACKAGE_DIR / "checkov-requirements.txt"
@@ -436,7 +436,7 @@ def scan(target: Path, formats: Mapping[str, Path] | None = None) -> ScanResult:
             result.passed += 1
     try:
         audit = audit_policies(target, plan)
-    except InputError as error:
+    except (InputError, TerraformError) as error:
         raise ScanError(f"planning the module for the IAM audit failed: {error}") from None
     result.policy_audit = audit
     failures = parliament_failures(audit)
