@@ -119,6 +119,7 @@ def interrupt_up(repo: Path, moment: Moment, extra_env: dict[str, str] | None = 
         "emulators": emulator_processes(repo),
         "terraform": terraform_processes(repo),
         "recorded": (repo / ".finfocus" / "emulator.json").exists(),
+        "state left": workspace(repo).exists(),
     }
 
 
@@ -159,3 +160,4 @@ def assert_stopped_everything(left: dict[str, Any]) -> None:
     assert left["emulators"] == [], "Ctrl-C left an emulator running"
     assert not left["recorded"], "Ctrl-C left the stopped emulator recorded"
     assert left["terraform"] == [], "Ctrl-C left Terraform running"
+    assert not left["state left"], "Ctrl-C left the state (and lock) of an emulator that is gone"

@@ -1,10 +1,11 @@
 """Ctrl-C during `finfocus-ecs up` at each unlucky moment, in turn, on one fresh copy of the repository.
 
 Each interrupted `up` must exit 130 with nothing it started left running, and
-leave nothing that stops the next one: each run below gets further than the
-one before (the next starts a new emulator, inits again, takes the lock).
-tests/e2e/test_quickstart.py interrupts once more while apply holds the lock,
-then runs `up` to the end, and interrupts an `up` during its checks.
+leave nothing that stops the next one: no state or lock of the stopped
+emulator, no init that looks finished; each run below gets further than the
+one before (a new emulator, init again, apply). tests/e2e/test_quickstart.py
+interrupts once more while apply holds the lock, then runs `up` to the end,
+and interrupts an `up` during its checks.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import pytest
 from finfocus_ecs.up import INIT_MARKER
 from tests.e2e.interrupting import (
     apply_before_the_lock,
-    apply_holding_the_lock,
     assert_stopped_everything,
     copy_repo,
     during_init,
@@ -28,7 +28,6 @@ MOMENTS = {
     "emulator starting": while_the_emulator_starts,
     "terraform init": during_init,
     "apply before the lock": apply_before_the_lock,
-    "apply holding the lock": apply_holding_the_lock,
 }
 
 
