@@ -179,9 +179,21 @@ def test_parliament_findings_fail_the_command_in_every_format(tmp_path):
     [parliament] = [suite for suite in suites if suite.get("name").startswith("parliament")]
     assert (parliament.get("tests"), parliament.get("failures")) == ("1", "1")
     assert "secretsmanager:GetSecretValues" in parliament.find("testcase/failure").get("message")
-    text = run_cli("scan", fixture)
-    assert text.returncode == 1
-    assert "FAILED parliament UNKNOWN_ACTION module.finfocus.aws_iam_role_policy.misspelled" in text.stdout
+
+
+def test_parliament_findings_in_the_text_report(monkeypatch):
+    """The text report names the tool, the finding and the policy (checkov left out: its part is tested above)."""
+    from typer.testing import CliRunner
+
+    from finfocus_ecs import cli
+    from finfocus_ecs import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "run_checkov", lambda target, formats=None: {})
+    completed = CliRunner().invoke(cli.app, ["scan", str(FIXTURES / "parliament_plan.json")])
+    assert completed.exit_code == 1, completed.output
+    assert "parliament: 1 IAM policy document(s) audited, 2 finding(s)" in completed.stdout
+    assert "FAILED parliament UNKNOWN_ACTION module.finfocus.aws_iam_role_policy.misspelled" in completed.stdout
+    assert "Unknown condition s3:prefix for action kms:Decrypt" in completed.stdout
 
 
 def test_a_deferred_policy_document_is_rendered_with_typed_placeholders():

@@ -293,7 +293,7 @@ def scan(
         )
         if audit is not None:
             out.print(
-                f"parliament: {len(audit.policies)} IAM policies audited, {audit.findings} finding(s); "
+                f"parliament: {len(audit.policies)} IAM policy document(s) audited, {audit.findings} finding(s); "
                 f"audited {audit.scope}",
                 highlight=False,
             )
