@@ -78,6 +78,7 @@ resource "aws_iam_role" "execution" {
 }
 
 resource "aws_iam_role_policy_attachment" "execution" {
+  #parliament:skip=RESOURCE_STAR:AWS's managed AmazonECSTaskExecutionRolePolicy, the ECS Developer Guide's policy for execution roles, allows its ECR pulls and log writes on every resource. The module attaches it rather than a narrower copy so that an image in any private ECR repository of the account pulls, and AWS keeps it current as ECS changes; only ECS, for this account, can assume the role (aws:SourceAccount).
   count = local.create_execution_role ? 1 : 0
 
   role       = aws_iam_role.execution[0].name

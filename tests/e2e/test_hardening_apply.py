@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from finfocus_ecs import iam_audit
 from finfocus_ecs.roots import write_root
 from finfocus_ecs.terraform import Terraform
 from tests.plan.cases import assert_clear_error
@@ -115,3 +116,27 @@ def test_apply_waits_for_every_desired_task_and_trust_policies_name_the_account(
         for resource in dns_rules
         for instance in resource["instances"]
     ) == [("tcp", "10.61.0.2/32"), ("udp", "10.61.0.2/32")]
+
+    # The scan audits these trust policies before apply, rendered from their statements with placeholders
+    # for the account. Applied, the provider rendered them itself: the same documents, and still clean.
+    applied = json.loads(terraform.run("show", "-json", "-no-color").out)["values"]["root_module"]
+    resources = [resource for module in applied.get("child_modules", []) for resource in module["resources"]]
+    documents = [r for r in resources if r["mode"] == "data" and r["type"] == iam_audit.DOCUMENT_TYPE]
+    assert len(documents) == 3  # two trust policies and ECS Exec's
+    for document in documents:
+        rendered, placeholders = iam_audit.render_document(document["values"])
+        assert placeholders == []
+        assert normalized(rendered) == normalized(json.loads(document["values"]["json"])), document["address"]
+    audited = iam_audit.audit_resources(resources)
+    assert sorted(policy.kind for policy in audited) == ["managed", "permissions", "trust", "trust"]
+    findings = {(f.issue, iam_audit.block_key(policy.address)) for policy in audited for f in policy.findings}
+    assert findings == {("RESOURCE_STAR", "aws_iam_role_policy_attachment.execution")}, "explained in iam.tf"
+
+
+def normalized(value):
+    """A policy with every one-element list written as a list and lists sorted, as IAM compares them."""
+    if isinstance(value, dict):
+        return {key: normalized(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted((normalized(item) for item in value), key=json.dumps)
+    return [value] if isinstance(value, str) and value else value

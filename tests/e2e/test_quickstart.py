@@ -1,27 +1,31 @@
-"""The main job end to end: `finfocus-ecs up` (interrupted once, then to the end), boto3 checks, `down`.
+"""The main job end to end: `finfocus-ecs up` (interrupted, then to the end), boto3 checks, `down`.
 
 The quick start is deployed the way a user deploys it, by the command line in
 a copy of the repository, so the developer's own quick-start state is never
 touched; the checks then ask the emulator that `up` left running.
+
+Ctrl-C is sent to `up`'s process group while apply holds the state lock, and
+again, to an `up` that reuses the emulator, during its checks
+(tests/e2e/test_interrupts.py has the other moments and says how each is hit).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from finfocus_ecs.emulator import Emulator
 from finfocus_ecs.module import default_region_ports
-from finfocus_ecs.project import REPO_ROOT
 from finfocus_ecs.terraform import Terraform
+from tests.e2e.interrupting import (
+    apply_holding_the_lock,
+    assert_stopped_everything,
+    cli,
+    copy_repo,
+    emulator_processes,
+    interrupt_up,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -32,58 +36,15 @@ def write_vars(root, **values):
     return path
 
 
-def emulator_processes(repo: Path) -> list[int]:
-    """Emulator processes started from this copy of the repository."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if (
-                b"finfocus_ecs.emulator_server" in cmdline.read_bytes()
-                and Path(cmdline.parent, "cwd").resolve() == repo
-            ):
-                found.append(int(cmdline.parent.name))
-        except OSError:
-            continue
-    return found
-
-
-def cli(repo: Path, *arguments: str, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "FINFOCUS_REPO_ROOT": str(repo)}
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        env.pop(name, None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "finfocus_ecs.cli", *arguments],
-        cwd=repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,
-    )
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    copy = tmp_path_factory.mktemp("repo")
-    for part in ("modules", "examples"):
-        shutil.copytree(
-            REPO_ROOT / part, copy / part, ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*")
-        )
-    return copy
+    return copy_repo(tmp_path_factory.mktemp("repo"))
 
 
 @pytest.fixture(scope="module")
 def interrupted(repo):
-    """`up`, interrupted with Ctrl-C while apply holds the state lock."""
-    process = cli(repo, "up", start_new_session=True)
-    lock = repo / "examples" / "quickstart" / "terraform.tfstate.d" / "emulator" / ".terraform.tfstate.lock.info"
-    deadline = time.monotonic() + 60
-    while not lock.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert lock.exists(), "apply never took the state lock"
-    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
-    process.communicate(timeout=60)
-    return process.returncode, emulator_processes(repo)
+    """`up` interrupted while apply holds the state lock (tests/e2e/test_interrupts.py has the other moments)."""
+    return interrupt_up(repo, apply_holding_the_lock(repo))
 
 
 @pytest.fixture(scope="module")
@@ -102,16 +63,29 @@ def emulator(repo, up_result):
 
 
 @pytest.fixture(scope="module")
-def deployed(repo, up_result, emulator):
+def interrupted_checks(repo, up_result, emulator):
+    """`up` again, on the emulator the last one left, interrupted during its checks (the pause seam)."""
+    pause = repo / ".finfocus" / "paused"
+    env = {"FINFOCUS_TEST_PAUSE_AT": "verify through AWS APIs", "FINFOCUS_TEST_PAUSE_FILE": str(pause)}
+    return interrupt_up(repo, lambda process: {} if pause.exists() else None, extra_env=env)
+
+
+@pytest.fixture(scope="module")
+def deployed(repo, up_result, emulator, interrupted_checks):
     terraform = Terraform(repo / "examples" / "quickstart", env={**emulator.aws_env(), "TF_WORKSPACE": "emulator"})
     return terraform, up_result["outputs"]
 
 
 def test_ctrl_c_stops_the_emulator_it_started(interrupted):
     """The next `up` (the up_result fixture) then runs to the end: nothing was left locked."""
-    returncode, leftover = interrupted
-    assert returncode == 130
-    assert leftover == [], "Ctrl-C left an emulator running"
+    assert_stopped_everything(interrupted)
+
+
+def test_ctrl_c_during_the_checks_keeps_an_emulator_it_did_not_start(interrupted_checks, emulator):
+    """That emulator and its deployment belong to the earlier `up`: they stay (test_second_plan_is_empty runs after)."""
+    assert interrupted_checks["returncode"] == 130, interrupted_checks["stderr"]
+    assert interrupted_checks["terraform"] == []
+    assert interrupted_checks["recorded"] and emulator.is_alive()
 
 
 def test_up_prints_every_endpoint_and_its_checks_pass(up_result, repo):

@@ -84,7 +84,8 @@ def up(
 
     Starts the local AWS emulator (or reuses the one an earlier `up` left),
     applies the quick start, prints the endpoints, and checks through the AWS
-    APIs that what it printed exists.
+    APIs that what it printed exists. Ctrl-C, at any moment, waits for
+    Terraform to stop, stops the emulator this run started and exits 130.
 
     Examples:
 
@@ -94,25 +95,58 @@ def up(
 
       finfocus-ecs up --target aws
     """
-    from finfocus_ecs.emulator import EmulatorError
-    from finfocus_ecs.terraform import TerraformError
-    from finfocus_ecs.up import up as run_up
+    from finfocus_ecs.interrupts import InterruptGuard
 
     if target == "aws" and not yes:
         if not sys.stdin.isatty():
             fail("deploying to real AWS needs confirmation: run again with --yes")
         if not typer.confirm("Deploy examples/quickstart to your AWS account (it costs money)?"):
             fail("cancelled", code=EXIT_CHECK_FAILED)
+    # From here on, Ctrl-C ends in exit 130 with what this run started stopped, wherever it lands
+    # (interrupts.py says why the default KeyboardInterrupt was not enough).
+    guard = InterruptGuard(ignore_after=True)
     try:
-        with err.status("starting") as status:
-            result = run_up(target=target, destroy_after=destroy, progress=lambda step: status.update(step))
-    except TerraformError as error:
-        fail(f"terraform failed:\n{error}", code=EXIT_CHECK_FAILED)
-    except EmulatorError as error:
-        fail(f"the local AWS emulator did not start: {error}", code=EXIT_CHECK_FAILED)
-    except KeyboardInterrupt:
-        err.print("interrupted: the emulator this run started is stopped; run `finfocus-ecs up` again")
-        raise typer.Exit(130) from None
+        with guard:
+            outcome = _run_up(guard, target, destroy)
+            if not guard.settle():
+                _report_up(outcome, destroy, as_json)
+    finally:
+        if guard.settled:
+            err.print("interrupted: stopped what this run started; run `finfocus-ecs up` again")
+            raise typer.Exit(130) from None
+
+
+def _run_up(guard: Any, target: str, destroy: bool) -> Any:
+    """Run `up`; its result, or the exception it ended with (a Ctrl-C is the guard's to report)."""
+    try:
+        with guard.interruptible():
+            from finfocus_ecs.interrupts import threads_without_sigint
+            from finfocus_ecs.up import up as run_up
+
+            # rich's refresh thread must not take Ctrl-C away from the main thread.
+            with threads_without_sigint():
+                status = err.status("starting")
+                status.start()
+            try:
+                return run_up(target=target, destroy_after=destroy, progress=status.update, guard=guard)
+            finally:
+                status.stop()
+    except (Exception, KeyboardInterrupt) as error:
+        return error
+
+
+def _report_up(outcome: Any, destroyed: bool, as_json: bool) -> None:
+    """Print what `up` did, or the error it ended with (exit 1)."""
+    from finfocus_ecs.emulator import EmulatorError
+    from finfocus_ecs.terraform import TerraformError
+
+    if isinstance(outcome, TerraformError):
+        fail(f"terraform failed:\n{outcome}", code=EXIT_CHECK_FAILED)
+    if isinstance(outcome, EmulatorError):
+        fail(f"the local AWS emulator did not start: {outcome}", code=EXIT_CHECK_FAILED)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    result = outcome
     if as_json:
         print_json(
             {
@@ -121,11 +155,11 @@ def up(
                 "checks": [finding.__dict__ for finding in result.findings],
                 "timings_seconds": result.timings,
                 "emulator_url": result.emulator_url,
-                "destroyed": destroy,
+                "destroyed": destroyed,
             }
         )
     else:
-        print_up_result(result, destroyed=destroy)
+        print_up_result(result, destroyed=destroyed)
     if not result.ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -205,10 +239,17 @@ def scan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     setup: Annotated[bool, typer.Option("--setup", help="Only install checkov's own environment.")] = False,
 ) -> None:
-    """Scan with checkov (offline, its own environment) plus the FinFocus policies.
+    """Scan with checkov (offline, its own environment) plus the FinFocus policies, and IAM with parliament.
 
     Exits 1 when any check fails. A plan JSON also gets CKV_FINFOCUS_5, which
     compares the task's port mappings with the security group's ingress.
+
+    parliament checks IAM policies against AWS's own list of actions, resource
+    types and condition keys. Of a plan JSON it audits every IAM policy in the
+    plan; of the module, or a directory that calls it, the module planned with
+    its default inputs and with every input that adds IAM (ECS Exec, secrets,
+    KMS keys). Its findings fail the scan like checkov's, and appear in --json,
+    --sarif (a second run) and --junit (a second test suite).
 
     Examples:
 
@@ -233,6 +274,7 @@ def scan(
             result = run_scan(target, formats)
     except ScanError as error:
         fail(str(error))
+    audit = result.policy_audit
     if as_json:
         print_json(
             {
@@ -241,6 +283,7 @@ def scan(
                 "failed": result.failed,
                 "skipped": result.skipped,
                 "failures": [failure.__dict__ for failure in result.failures],
+                "parliament": audit.to_json() if audit else None,
             }
         )
     else:
@@ -248,14 +291,23 @@ def scan(
             f"{result.target}: {result.passed} passed, {result.failed} failed, {len(result.skipped)} skipped",
             highlight=False,
         )
+        if audit is not None:
+            out.print(
+                f"parliament: {len(audit.policies)} IAM policy document(s) audited, {audit.findings} finding(s); "
+                f"audited {audit.scope}",
+                highlight=False,
+            )
         for failure in result.failures:
             where = f"{failure.file}:{failure.line}" if failure.line else failure.file
-            out.print(f"  FAILED {failure.check_id} {failure.resource} ({where})", highlight=False)
+            out.print(f"  FAILED {failure.tool} {failure.check_id} {failure.resource} ({where})", highlight=False)
             out.print(f"    {failure.check_name}", highlight=False)
             if failure.advice:
                 out.print(f"    fix: {failure.advice}", highlight=False)
         for skipped in result.skipped:
-            out.print(f"  skipped {skipped['check_id']} {skipped['resource']}: {skipped['reason']}", highlight=False)
+            out.print(
+                f"  skipped {skipped['tool']} {skipped['check_id']} {skipped['resource']}: {skipped['reason']}",
+                highlight=False,
+            )
     if result.failed:
         raise typer.Exit(EXIT_CHECK_FAILED)
 

@@ -22,7 +22,8 @@ from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN, render_task_def
 MODULE_README = MODULE_DIR / "README.md"
 GUIDE = DOCS_DIR / "ecs-deployment.md"
 SECURITY = DOCS_DIR / "security.md"
-SKIP_COMMENT = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+):(.+)$")
+# checkov's inline skips, and parliament's explained findings written the same way (iam_audit.py).
+SKIP_COMMENT = re.compile(r"#\s*(checkov|parliament):skip=([A-Z0-9_]+):(.+)$")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def layouts() -> str:
 
 
 def suppressions() -> str:
-    """Every inline checkov skip in the module and the example, with its reason."""
+    """Every inline checkov skip and explained parliament finding in the module and the example, with its reason."""
     rows = ["| check | where | reason |", "|---|---|---|"]
     for directory in (MODULE_DIR, REPO_ROOT / "examples" / "quickstart"):
         for path in sorted(directory.glob("*.tf")):
@@ -101,7 +102,9 @@ def suppressions() -> str:
                 match = SKIP_COMMENT.search(line)
                 if match:
                     where = f"`{path.relative_to(REPO_ROOT)}` `{resource}`"
-                    rows.append(f"| {match.group(1)} | {where} | {_cell(match.group(2).strip())} |")
+                    tool, check, reason = match.groups()
+                    check = check if tool == "checkov" else f"{check} ({tool})"
+                    rows.append(f"| {check} | {where} | {_cell(reason.strip())} |")
     return "\n".join(rows)
 
 

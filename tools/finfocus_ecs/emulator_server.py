@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import signal
 from typing import Any
@@ -88,6 +89,61 @@ def report_desired_tasks_running() -> None:
     Service.__init__ = init
 
 
+def add_autoscaling_tagging() -> None:
+    """Application Auto Scaling's TagResource, UntagResource and ListTagsForResource, on scalable targets.
+
+    moto 5.2.5 implements neither these nor the Tags of RegisterScalableTarget.
+    It answers the three with HTTP 500, which the provider retries, so an
+    `aws_appautoscaling_target` (it lists its tags after every create and read)
+    seemed to hang. As on AWS, tags are taken by RegisterScalableTarget only
+    when it creates the target, live on the target, and go with it; an ARN
+    that names no scalable target is a ResourceNotFoundException.
+    """
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+    from moto.core.exceptions import JsonRESTError
+
+    def target_by_arn(response: ApplicationAutoScalingResponse, arn: str) -> Any:
+        backend = response.applicationautoscaling_backend
+        for targets in backend.targets.values():
+            for target in targets.values():
+                if target.arn == arn:
+                    return target
+        raise JsonRESTError("ResourceNotFoundException", f"No scalable target found for ARN: {arn}")
+
+    def tags_of(target: Any) -> dict[str, str]:
+        if not hasattr(target, "tags"):
+            target.tags = {}
+        return target.tags
+
+    def tag_resource(self: ApplicationAutoScalingResponse) -> str:
+        tags_of(target_by_arn(self, self._get_param("ResourceARN"))).update(self._get_param("Tags") or {})
+        return json.dumps({})
+
+    def untag_resource(self: ApplicationAutoScalingResponse) -> str:
+        tags = tags_of(target_by_arn(self, self._get_param("ResourceARN")))
+        for key in self._get_param("TagKeys") or []:
+            tags.pop(key, None)
+        return json.dumps({})
+
+    def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
+        return json.dumps({"Tags": tags_of(target_by_arn(self, self._get_param("ResourceARN")))})
+
+    original_register = ApplicationAutoScalingResponse.register_scalable_target
+
+    @functools.wraps(original_register)
+    def register_scalable_target(self: ApplicationAutoScalingResponse) -> str:
+        result = original_register(self)
+        target = target_by_arn(self, json.loads(result)["ScalableTargetARN"])
+        if not hasattr(target, "tags"):  # created by this call: AWS tags a target only when it creates it
+            target.tags = dict(self._get_param("Tags") or {})
+        return result
+
+    ApplicationAutoScalingResponse.tag_resource = tag_resource
+    ApplicationAutoScalingResponse.untag_resource = untag_resource
+    ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
+    ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
+
+
 def _service_from(response: Any) -> Any:
     cluster = response._get_param("cluster", "default")
     name = response._get_param("serviceName") or response._get_param("service")
@@ -119,6 +175,7 @@ def main() -> None:
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     apply_response_fixes()
     report_desired_tasks_running()
+    add_autoscaling_tagging()
     warm_backends(args.warm_region)
     from moto.server import ThreadedMotoServer
 

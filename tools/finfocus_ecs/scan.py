@@ -1,9 +1,14 @@
-"""Policy scanning with checkov, run from its own virtual environment.
+"""Policy scanning: checkov, run from its own virtual environment, and parliament for IAM.
 
 checkov depends on bc-python-hcl2, which installs a module also named `hcl2`
 and silently replaces python-hcl2 in the same environment. So checkov lives
 in `.cache/checkov-venv`, created on first use from the pinned
 checkov-requirements.txt, and runs as a command, offline (--skip-download).
+
+parliament (iam_audit.py) audits the IAM policies that Terraform plans: of a
+plan JSON, the policies in it; of a directory, the module's, planned in its
+variants, when the directory is the module or calls it. Its findings are
+reported as failures next to checkov's, in every output format.
 """
 
 from __future__ import annotations
@@ -15,14 +20,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finfocus_ecs import iam_audit
+from finfocus_ecs.evaluate import InputError
 from finfocus_ecs.module import default, image_layouts
-from finfocus_ecs.project import CACHE_DIR, PACKAGE_DIR, POLICIES_DIR, REPO_ROOT
-from finfocus_ecs.terraform import planned_resources
+from finfocus_ecs.project import CACHE_DIR, MODULE_DIR, PACKAGE_DIR, POLICIES_DIR, REPO_ROOT
+from finfocus_ecs.terraform import TerraformError, planned_resources
 
 CHECKOV_VENV = CACHE_DIR / "checkov-venv"
 REQUIREMENTS = PACKAGE_DIR / "checkov-requirements.txt"
@@ -38,6 +46,10 @@ ADVICE = {
     "CKV_FINFOCUS_6": "Remove privileged = true; the plugin and the bridge need no extra privileges.",
     PORT_COVERAGE_CHECK: "Derive the ingress rules and the port mappings from the same region_ports.",
 }
+PARLIAMENT_ADVICE = (
+    "Fix the policy, or explain the finding inline with `#parliament:skip={issue}:REASON` "
+    "in the block that writes it."
+)
 
 
 class ScanError(RuntimeError):
@@ -52,6 +64,35 @@ class Failure:
     file: str
     line: int | None
     advice: str
+    # checkov, parliament, or finfocus-ecs (CKV_FINFOCUS_5, which needs the whole plan).
+    tool: str = "checkov"
+
+
+@dataclass
+class PolicyAudit:
+    """What parliament audited (scope says so in words) and what it found."""
+
+    scope: str
+    # False when the target gives parliament nothing to audit: no SARIF run or JUnit suite is added then.
+    ran: bool = True
+    policies: list[iam_audit.AuditedPolicy] = field(default_factory=list)
+    explained: list[iam_audit.Explained] = field(default_factory=list)
+
+    @property
+    def findings(self) -> int:
+        return sum(len(policy.findings) for policy in self.policies)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tool": iam_audit.TOOL,
+            "version": iam_audit.parliament_version(),
+            "scope": self.scope,
+            "ran": self.ran,
+            "policies": [
+                {key: value for key, value in asdict(policy).items() if key != "document"} for policy in self.policies
+            ],
+            "explained": [{**asdict(item.finding), "reason": item.reason} for item in self.explained],
+        }
 
 
 @dataclass
@@ -61,6 +102,7 @@ class ScanResult:
     skipped: list[dict[str, str]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
+    policy_audit: PolicyAudit | None = None
 
     @property
     def failed(self) -> int:
@@ -176,6 +218,7 @@ def summarize(target: Path, report: Any) -> ScanResult:
                     "check_id": skipped["check_id"],
                     "resource": skipped["resource"],
                     "reason": (skipped.get("check_result") or {}).get("suppress_comment", ""),
+                    "tool": "checkov",
                 }
             )
         for failed in checks.get("failed_checks", []):
@@ -228,14 +271,160 @@ def port_coverage_failures(plan: Mapping[str, Any]) -> list[Failure]:
                     line=None,
                     advice=f"{ADVICE[PORT_COVERAGE_CHECK]} Not mapped but open: {extra or 'none'}; "
                     f"mapped but closed: {missing or 'none'}.",
+                    tool="finfocus-ecs",
                 )
             )
     return failures
 
 
+def _module_calls(plan: Mapping[str, Any]) -> set[str]:
+    """Names of the root's module calls whose source is this project's module (its folder's name ends it)."""
+    calls = (plan.get("configuration") or {}).get("root_module", {}).get("module_calls", {})
+    return {
+        name for name, call in calls.items() if str(call.get("source", "")).rstrip("/").endswith(f"/{MODULE_DIR.name}")
+    }
+
+
+def _in_calls(calls: set[str]) -> Callable[[str], bool]:
+    return lambda address: any(address.startswith(f"module.{call}.") for call in calls)
+
+
+def audit_policies(target: Path, plan: Mapping[str, Any] | None) -> PolicyAudit:
+    """parliament over what the target plans.
+
+    A plan JSON: every IAM policy in it; inline explanations are read from this
+    module's files for the calls of this module. A directory that is the module
+    or calls it: the module planned in iam_audit.MODULE_VARIANTS, so the
+    policies that only some inputs create are audited too. Any other directory:
+    nothing, as it cannot be planned without its inputs.
+    """
+    module = _display(MODULE_DIR)
+    if plan is not None:
+        audit = PolicyAudit(f"the IAM policies planned in {target}")
+        audit.policies = iam_audit.audit_resources(planned_resources(plan))
+        in_module = _in_calls(_module_calls(plan))
+    elif iam_audit.calls_module(target, MODULE_DIR):
+        variants = " and ".join(iam_audit.MODULE_VARIANTS)
+        calls = "" if target.resolve() == MODULE_DIR.resolve() else f", which {target} calls,"
+        audit = PolicyAudit(f"{module}{calls} planned with {variants} inputs")
+        audit.policies = iam_audit.audit_module()
+        in_module = _in_calls({iam_audit.MODULE_CALL})
+    else:
+        return PolicyAudit(
+            f"nothing: {target} neither is nor calls {module}; scan a plan JSON to audit its policies", ran=False
+        )
+    audit.explained = iam_audit.explain_inline(audit.policies, MODULE_DIR, in_module)
+    return audit
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def parliament_failures(audit: PolicyAudit) -> list[Failure]:
+    """One failure per finding; the same finding in several variants is reported once, naming them."""
+    merged: dict[tuple[str, str, str, str], tuple[iam_audit.AuditedPolicy, iam_audit.PolicyFinding, list[str]]] = {}
+    for policy in audit.policies:
+        for finding in policy.findings:
+            key = (finding.issue, finding.address, finding.statement, finding.detail)
+            merged.setdefault(key, (policy, finding, []))[2].append(finding.variant)
+    failures = []
+    for policy, finding, variants in merged.values():
+        where = f"{finding.statement}: " if finding.statement else ""
+        named = [variant for variant in variants if variant]
+        suffix = f" (inputs: {', '.join(named)})" if named else ""
+        failures.append(
+            Failure(
+                check_id=finding.issue,
+                check_name=f"parliament: {finding.title}",
+                resource=finding.address,
+                file=policy.file,
+                line=policy.line,
+                advice=f"{where}{finding.detail}{suffix}. {PARLIAMENT_ADVICE.format(issue=finding.issue)}",
+                tool=iam_audit.TOOL,
+            )
+        )
+    return failures
+
+
+def parliament_skips(audit: PolicyAudit) -> list[dict[str, str]]:
+    """Explained findings as skipped checks, once per finding whatever the variants."""
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for item in audit.explained:
+        key = (item.finding.issue, item.finding.address)
+        skip = {"check_id": item.finding.issue, "resource": item.finding.address, "reason": item.reason}
+        seen.setdefault(key, {**skip, "tool": iam_audit.TOOL})
+    return list(seen.values())
+
+
+def add_to_sarif(path: Path, audit: PolicyAudit, failures: list[Failure]) -> None:
+    """Append a parliament run to checkov's SARIF file: one result per finding, one rule per issue."""
+    sarif = json.loads(path.read_text())
+    severities = {f.issue: f.severity for p in audit.policies for f in p.findings}
+    rules = sorted({failure.check_id: failure.check_name for failure in failures}.items())
+    results = []
+    for failure in failures:
+        location: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": failure.resource}]}
+        if failure.line:
+            location["physicalLocation"] = {
+                "artifactLocation": {"uri": f"{_display(MODULE_DIR)}{failure.file}"},
+                "region": {"startLine": failure.line},
+            }
+        results.append(
+            {
+                "ruleId": failure.check_id,
+                # Every finding fails the scan, whatever parliament's own severity (kept as a property).
+                "level": "error",
+                "properties": {"severity": severities.get(failure.check_id, "")},
+                "message": {"text": f"{failure.resource}: {failure.advice}"},
+                "locations": [location],
+            }
+        )
+    sarif.setdefault("runs", []).append(
+        {
+            "tool": {
+                "driver": {
+                    "name": iam_audit.TOOL,
+                    "version": iam_audit.parliament_version(),
+                    "rules": [{"id": rule, "shortDescription": {"text": name}} for rule, name in rules],
+                }
+            },
+            "results": results,
+        }
+    )
+    path.write_text(json.dumps(sarif, indent=2))
+
+
+def add_to_junit(path: Path, audit: PolicyAudit, failures: list[Failure]) -> None:
+    """Append a parliament test suite to checkov's JUnit XML: a test case per audited policy and variant."""
+    tree = ElementTree.parse(path)
+    root = tree.getroot()
+    suite = ElementTree.SubElement(root, "testsuite", name=f"{iam_audit.TOOL} ({audit.scope})")
+    failed = 0
+    for policy in audit.policies:
+        name = f"{policy.address} [{policy.variant}]" if policy.variant else policy.address
+        case = ElementTree.SubElement(suite, "testcase", name=name, classname=f"{iam_audit.TOOL}.{policy.kind}")
+        if policy.findings:
+            failed += 1
+            text = "\n".join(f"{f.issue}: {f.statement} {f.detail}".strip() for f in policy.findings)
+            ElementTree.SubElement(case, "failure", type=policy.findings[0].issue, message=text).text = text
+    suite.set("tests", str(len(audit.policies)))
+    suite.set("failures", str(failed))
+    suite.set("errors", "0")
+    if root.tag == "testsuites":
+        for attribute in ("tests", "failures"):
+            if root.get(attribute) is not None:
+                root.set(attribute, str(int(root.get(attribute) or 0) + int(suite.get(attribute) or 0)))
+    tree.write(path, encoding="unicode", xml_declaration=True)
+
+
 def scan(target: Path, formats: Mapping[str, Path] | None = None) -> ScanResult:
-    """Scan a directory or plan JSON with checkov and this project's policies."""
+    """Scan a directory or plan JSON with checkov and this project's policies, and audit its IAM with parliament."""
     result = summarize(target, run_checkov(target, formats))
+    plan = None
     if is_plan_file(target):
         try:
             plan = json.loads(target.read_text())
@@ -245,4 +434,16 @@ def scan(target: Path, formats: Mapping[str, Path] | None = None) -> ScanResult:
         result.failures.extend(coverage)
         if not coverage:
             result.passed += 1
+    try:
+        audit = audit_policies(target, plan)
+    except (InputError, TerraformError) as error:
+        raise ScanError(f"planning the module for the IAM audit failed: {error}") from None
+    result.policy_audit = audit
+    failures = parliament_failures(audit)
+    result.failures.extend(failures)
+    result.skipped.extend(parliament_skips(audit))
+    if audit.ran and formats and "sarif" in formats:
+        add_to_sarif(formats["sarif"], audit, failures)
+    if audit.ran and formats and "junitxml" in formats:
+        add_to_junit(formats["junitxml"], audit, failures)
     return result

@@ -7,9 +7,11 @@ run never reads or writes a real deployment's state.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +25,7 @@ import boto3
 
 from finfocus_ecs import emulator
 from finfocus_ecs.deployment import Finding, check_deployment
+from finfocus_ecs.interrupts import InterruptGuard
 from finfocus_ecs.project import QUICKSTART_DIR, RUN_DIR
 from finfocus_ecs.terraform import Terraform, TerraformError
 
@@ -72,32 +75,51 @@ def terraform_for(target: str, aws_env: dict[str, str], root: Path = QUICKSTART_
     return Terraform(root, env=env)
 
 
+INIT_MARKER = Path(".terraform") / "finfocus-initialized"
+
+
 def _needs_init(root: Path) -> bool:
-    return (
-        not (root / ".terraform" / "modules" / "modules.json").exists()
-        or not (root / ".terraform" / "providers").exists()
-    )
+    """Whether `terraform init` must run: no init has finished here since the last one started.
+
+    A marker written after a successful init, not the folders init creates:
+    an init interrupted after creating .terraform/providers leaves a tree
+    that looks initialized, and every later apply would fail on it.
+    """
+    return not (root / INIT_MARKER).exists()
 
 
-def local_emulator(root: Path) -> tuple[emulator.Emulator, Future[float] | None]:
+def _init(terraform: Terraform, root: Path) -> None:
+    (root / INIT_MARKER).unlink(missing_ok=True)
+    terraform.init()
+    (root / INIT_MARKER).write_text("terraform init finished\n")
+
+
+def local_emulator(root: Path, guard: InterruptGuard) -> tuple[emulator.Emulator, Future[float] | None]:
     """The emulator an earlier `up` left (and None), or a new one still starting.
 
     A new emulator boots (about 2 s) while Terraform loads its provider (about
     4 s before its first API call), so neither waits for the other. The future
-    gives the seconds it took to answer, or raises EmulatorError.
+    gives the seconds it took to answer, or raises EmulatorError. A new one is
+    recorded, and its clean-up registered with the guard, before a Ctrl-C can
+    interrupt: otherwise an interrupt right after the start would leave it
+    running, unknown to `down`.
     """
     running = emulator.recorded()
     if running is not None:
         return running, None
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    started = emulator.spawn(log_file=RUN_DIR / "emulator.log")
-    # A new emulator holds nothing: state from an earlier one would name
-    # resources that no longer exist.
-    shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
-    emulator.save(started)
+    with guard.held():
+        started = emulator.spawn(log_file=RUN_DIR / "emulator.log")
+        guard.on_interrupt(lambda: _abandon(started, root))
+        # A new emulator holds nothing: state from an earlier one would name
+        # resources that no longer exist.
+        shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
+        emulator.save(started)
     ready: Future[float] = Future()
 
     def wait() -> None:
+        # Ctrl-C must go to the main thread, which may be blocked reading Terraform's output.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         began = time.perf_counter()
         try:
             emulator.wait_ready(started)
@@ -109,59 +131,98 @@ def local_emulator(root: Path) -> tuple[emulator.Emulator, Future[float] | None]
     return started, ready
 
 
+def _abandon(started: emulator.Emulator, root: Path) -> None:
+    """After Ctrl-C: stop the emulator this run started, and drop the state that only it could honour.
+
+    Terraform, which got the same Ctrl-C, has been waited for (and killed if
+    it hung), so nothing writes the state as it is removed; the lock goes
+    with it, and the next `up` starts clean.
+    """
+    _stop_terraform(ignore={started.pid})
+    started.stop()
+    emulator.forget()
+    shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
+
+
 def up(
     target: str = "local",
     destroy_after: bool = False,
     progress: Progress = lambda step: None,
     root: Path = QUICKSTART_DIR,
+    guard: InterruptGuard | None = None,
 ) -> UpResult:
-    """Apply the quick start to the target, read its outputs and check them."""
+    """Apply the quick start to the target, read its outputs and check them.
+
+    Ctrl-C, wherever it lands, raises KeyboardInterrupt here once Terraform
+    has stopped and an emulator this run started is stopped; also when
+    Terraform, stopped by the same Ctrl-C, failed first. With a guard from
+    the caller, a Ctrl-C that comes after this returns stops that emulator
+    when the caller settles the guard.
+    """
+    if guard is None:
+        with InterruptGuard() as own:
+            return up(target, destroy_after, progress, root, own)
+    # Whatever else stops, Terraform finishes its own graceful stop first (it releases the state lock).
+    guard.on_interrupt(lambda: _stop_terraform(ignore=set()))
+    try:
+        with guard.interruptible():
+            return _up(target, destroy_after, progress, root, guard)
+    except BaseException:
+        if guard.settle():
+            raise KeyboardInterrupt from None
+        raise
+
+
+def _up(target: str, destroy_after: bool, progress: Progress, root: Path, guard: InterruptGuard) -> UpResult:
     timings: dict[str, float] = {}
-    started_here = False
     running: emulator.Emulator | None = None
     ready: Future[float] | None = None
-    try:
-        if target == "local":
-            running, ready = local_emulator(root)
-            started_here = ready is not None
-            aws_env = running.aws_env()
-            session = running.session()
-        else:
-            aws_env = {}
-            session = boto3.Session()
-        terraform = terraform_for(target, aws_env, root)
-        if _needs_init(root):
-            with timed(timings, "terraform init", progress):
-                terraform.init()
-        with timed(timings, "terraform apply", progress):
-            try:
-                terraform.apply()
-            except TerraformError:
-                if ready is not None:
-                    ready.result()  # an emulator that never came up is the real cause
-                raise
-        if ready is not None:
-            timings["start emulator (during init and apply)"] = ready.result()
-        outputs = terraform.outputs()
-        with timed(timings, "verify through AWS APIs", progress):
-            findings = check_deployment(outputs, session, running.endpoint_url if running else None)
-        result = UpResult(target, outputs, findings, timings, running.endpoint_url if running else None)
-        if destroy_after:
-            with timed(timings, "terraform destroy", progress):
-                terraform.destroy()
-            if running is not None:
-                running.stop()
-                emulator.forget()
-        return result
-    except KeyboardInterrupt:
-        # Terraform got the same Ctrl-C and stops by itself, releasing its
-        # lock; an emulator we started holds nothing worth keeping.
-        _wait_for_children(timeout=15, ignore={running.pid} if running else set())
-        if started_here and running is not None:
+    if target == "local":
+        running, ready = local_emulator(root, guard)
+        aws_env = running.aws_env()
+        session = running.session()
+    else:
+        aws_env = {}
+        session = boto3.Session()
+    terraform = terraform_for(target, aws_env, root)
+    if _needs_init(root):
+        with timed(timings, "terraform init", progress):
+            _init(terraform, root)
+    with timed(timings, "terraform apply", progress):
+        try:
+            terraform.apply()
+        except TerraformError:
+            if ready is not None and not guard.received:
+                ready.result()  # an emulator that never came up is the real cause
+            raise
+    if ready is not None:
+        timings["start emulator (during init and apply)"] = ready.result()
+    outputs = terraform.outputs()
+    with timed(timings, "verify through AWS APIs", progress):
+        _test_pause("verify through AWS APIs")
+        findings = check_deployment(outputs, session, running.endpoint_url if running else None)
+    result = UpResult(target, outputs, findings, timings, running.endpoint_url if running else None)
+    if destroy_after:
+        with timed(timings, "terraform destroy", progress):
+            terraform.destroy()
+        if running is not None:
             running.stop()
             emulator.forget()
-            shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
-        raise
+    return result
+
+
+# A test seam, for the one moment no outside sign marks: tests/e2e sets it to the
+# name of a step; `up` then writes FINFOCUS_TEST_PAUSE_FILE when the step starts
+# and waits there (at most 30 s) for the test's Ctrl-C. Unset, it does nothing.
+PAUSE_STEP_ENV = "FINFOCUS_TEST_PAUSE_AT"
+PAUSE_FILE_ENV = "FINFOCUS_TEST_PAUSE_FILE"
+
+
+def _test_pause(step: str) -> None:
+    if os.environ.get(PAUSE_STEP_ENV) != step or not os.environ.get(PAUSE_FILE_ENV):
+        return
+    Path(os.environ[PAUSE_FILE_ENV]).write_text(step)
+    time.sleep(30)
 
 
 def down(target: str = "local", root: Path = QUICKSTART_DIR) -> bool:
@@ -192,20 +253,38 @@ def _state_has_resources(state_file: Path) -> bool:
         return False
 
 
-def _wait_for_children(timeout: float, ignore: set[int]) -> None:
-    """Wait until no child process (Terraform) of ours but those in ignore is left, reading /proc."""
+def _stop_terraform(ignore: set[int], timeout: float = 15, kill: bool = False) -> None:
+    """Wait until no child process of ours (Terraform) but those in ignore is left, reading /proc.
+
+    Terraform got the same Ctrl-C and stops by itself, writing its state and
+    releasing its lock. With kill (an emulator that is going away anyway), one
+    that has not stopped within the timeout is killed, so that it cannot write
+    state after its folder is removed.
+    """
     deadline = time.monotonic() + timeout
-    me = str(os.getpid())
-    while time.monotonic() < deadline:
-        children = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            # A zombie has exited: tftest's Popen was interrupted before it could reap it.
-            if fields[1] == me and fields[0] != "Z" and int(stat.parent.name) not in ignore:
-                children.append(stat.parent.name)
+    while True:
+        children = _children(ignore)
         if not children:
             return
+        if time.monotonic() >= deadline:
+            break
         time.sleep(0.1)
+    if kill:
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _children(ignore: set[int]) -> list[int]:
+    """Our live child processes, but those in ignore."""
+    me = str(os.getpid())
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # A zombie has exited: tftest's Popen was interrupted before it could reap it.
+        if fields[1] == me and fields[0] != "Z" and int(stat.parent.name) not in ignore:
+            children.append(int(stat.parent.name))
+    return children
