@@ -49,6 +49,24 @@ CALLS = {
     "all_spot": offline_inputs(capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}]),
     # The switch back to the image's own scripts, for an image whose bash scripts can run.
     "image_entrypoint": offline_inputs(use_image_entrypoint=True),
+    # Every optional feature on at once, with the longest name and tags of every allowed kind
+    # of character: tests/plan/test_aws_strings.py checks each string it plans against AWS's rules.
+    "full_featured": offline_inputs(
+        name="F" + "ull-featured-variant-of-the-module-4" + "x" * 3,
+        allowed_cidr_blocks=["10.1.0.0/16", "fd00::/8"],
+        allowed_security_group_ids=["sg-0123456789abcdef0"],
+        metrics_allowed_cidr_blocks=["10.9.0.0/24"],
+        metrics_allowed_security_group_ids=["sg-0fedcba9876543210"],
+        egress_cidr_blocks=["0.0.0.0/0", "::/0"],
+        dns_egress_cidr_blocks=["10.0.0.2/32", "fd00::53/128"],
+        secrets={"FINFOCUS_TOKEN": SECRET_ARN + ":token::", "FINFOCUS_KEY": PARAMETER_ARN},
+        secrets_kms_key_arns=[KMS_ARN],
+        log_kms_key_id=KMS_ARN,
+        enable_execute_command=True,
+        capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}],
+        namespace_name="pricing.finfocus.internal",
+        tags={"Team": "Pricing Platform", "cost-center": "42/b+c=d_e.f:g@h", "Ünïcode": "naïve café"},
+    ),
     "existing": offline_inputs(
         cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shared",
         execution_role_arn="arn:aws:iam::123456789012:role/existing-execution",

@@ -5,6 +5,12 @@ data "aws_vpc" "selected" {
   id = var.vpc_id
 }
 
+# Every name and description here reaches EC2, which allows only letters,
+# digits, spaces and ._-:/()#,@[]+=&;{}!$* in a group or rule description (up
+# to 255 characters; API_IpRange, API_CreateSecurityGroup) and answers
+# "InvalidParameterValue: Invalid rule description" otherwise. The emulator
+# does not check: tests/plan/test_aws_strings.py checks every planned string
+# against each API's documented rule.
 resource "aws_security_group" "this" {
   name        = var.name
   description = "FinFocus pricing plugin tasks: regional ports from allowed sources, HTTPS out"
@@ -55,7 +61,7 @@ resource "aws_vpc_security_group_egress_rule" "dns_udp" {
   for_each = toset(var.dns_egress_cidr_blocks)
 
   security_group_id = aws_security_group.this.id
-  description       = "DNS (UDP 53) to ${each.value}: the VPC's own DNS servers"
+  description       = "DNS (UDP 53) to ${each.value}: a DNS server of the VPC DHCP options"
   ip_protocol       = "udp"
   from_port         = 53
   to_port           = 53
@@ -69,7 +75,7 @@ resource "aws_vpc_security_group_egress_rule" "dns_tcp" {
   for_each = toset(var.dns_egress_cidr_blocks)
 
   security_group_id = aws_security_group.this.id
-  description       = "DNS (TCP 53) to ${each.value}: the VPC's own DNS servers"
+  description       = "DNS (TCP 53) to ${each.value}: a DNS server of the VPC DHCP options"
   ip_protocol       = "tcp"
   from_port         = 53
   to_port           = 53

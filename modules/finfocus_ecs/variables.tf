@@ -15,10 +15,25 @@ variable "name" {
 }
 
 variable "tags" {
-  description = "Tags added to every resource the module creates, and propagated from the service to its tasks."
+  description = "Tags added to every resource the module creates, and propagated from the service to its tasks. Keys of 1-127 characters not starting with `aws:`, values of up to 256; both of letters, digits, spaces and `_ . : / = + - @` only."
   type        = map(string)
   default     = {}
   nullable    = false
+
+  # The rule every service the module tags accepts: ECS, IAM and CloudWatch
+  # Logs allow only [\p{L}\p{Z}\p{N}_.:/=+\-@] (API_Tag of each), keys up to
+  # 128 and values up to 256 characters; EC2 stops keys at 127 (EC2 API_Tag);
+  # all reserve the aws: prefix. A tag one of them refuses fails that
+  # resource halfway through an apply.
+  validation {
+    condition     = alltrue([for key, value in var.tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,127}$", key)) && !startswith(lower(key), "aws:")])
+    error_message = "tags has keys AWS refuses: ${join(", ", [for key, value in var.tags : "\"${key}\"" if !(can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,127}$", key)) && !startswith(lower(key), "aws:"))])}. A key is 1-127 letters, digits, spaces or _ . : / = + - @, and does not start with aws:."
+  }
+
+  validation {
+    condition     = alltrue([for key, value in var.tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{0,256}$", value))])
+    error_message = "tags has values AWS refuses: ${join(", ", [for key, value in var.tags : "${key} = \"${value}\"" if !can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{0,256}$", value))])}. A value is up to 256 letters, digits, spaces or _ . : / = + - @."
+  }
 }
 
 ################################################################################

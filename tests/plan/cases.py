@@ -158,6 +158,13 @@ IMAGE_VARIABLE_CASES = {
     ),
 }
 
+# Issue 19: what AWS refuses and the emulator accepts, refused at plan instead.
+REVIEW_VARIABLE_CASES = {
+    # ECS, IAM and CloudWatch Logs take only letters, digits, spaces and _ . : / = + - @ in tags.
+    "tag_value_apostrophe": ({"tags": {"Owner": "pricing team's"}}, "tags", 'Owner = "pricing team\'s"'),
+    "tag_key_reserved": ({"tags": {"aws:owner": "pricing"}}, "tags", '"aws:owner"'),
+}
+
 IMAGE_PRECONDITION_CASES = {
     "map_differs_from_tag": (
         {"region_ports": {"us-east-1": 8001, "us-gov-west-1": 8010}},
@@ -193,7 +200,7 @@ IMAGE_PRECONDITION_CASES = {
 
 VARIABLE_CALLS = {
     call: offline_inputs(**inputs)
-    for cases in (VARIABLE_CASES, HARDENING_VARIABLE_CASES, IMAGE_VARIABLE_CASES)
+    for cases in (VARIABLE_CASES, HARDENING_VARIABLE_CASES, IMAGE_VARIABLE_CASES, REVIEW_VARIABLE_CASES)
     for call, (inputs, _, _) in cases.items()
 }
 PRECONDITION_CALLS = {

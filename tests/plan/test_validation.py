@@ -11,6 +11,7 @@ from tests.plan.cases import (
     IMAGE_PRECONDITION_CASES,
     IMAGE_VARIABLE_CASES,
     PRECONDITION_CASES,
+    REVIEW_VARIABLE_CASES,
     VARIABLE_CASES,
     assert_clear_error,
 )
@@ -20,9 +21,12 @@ pytestmark = pytest.mark.plan
 
 
 
-@pytest.mark.parametrize("call", sorted({**VARIABLE_CASES, **IMAGE_VARIABLE_CASES}))
+BAD_VARIABLES = {**VARIABLE_CASES, **IMAGE_VARIABLE_CASES, **REVIEW_VARIABLE_CASES}
+
+
+@pytest.mark.parametrize("call", sorted(BAD_VARIABLES))
 def test_bad_variable_fails_plan_naming_it(variable_errors, call):
-    _, variable, bad_value = {**VARIABLE_CASES, **IMAGE_VARIABLE_CASES}[call]
+    _, variable, bad_value = BAD_VARIABLES[call]
     assert_clear_error(variable_errors[call], variable, bad_value)
 
 
