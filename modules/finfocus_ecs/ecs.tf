@@ -146,6 +146,29 @@ resource "aws_ecs_service" "this" {
   depends_on = [aws_ecs_cluster_capacity_providers.this]
 
   lifecycle {
+    # The create_* switches only say at plan what the ARNs and ids say at
+    # apply; these catch a switch that contradicts its input (unknown inputs
+    # are checked at apply, once known).
+    precondition {
+      condition     = local.create_cluster == (var.cluster_arn == null)
+      error_message = "create_cluster = ${local.create_cluster} and cluster_arn = ${var.cluster_arn == null ? "null" : "\"${var.cluster_arn}\""} disagree: the module creates a cluster exactly when no cluster_arn is given. Give cluster_arn with create_cluster = false, or neither."
+    }
+
+    precondition {
+      condition     = local.create_namespace == (var.namespace_id == null)
+      error_message = "create_namespace = ${local.create_namespace} and namespace_id = ${var.namespace_id == null ? "null" : "\"${var.namespace_id}\""} disagree: the module creates a namespace exactly when no namespace_id is given. Give namespace_id with create_namespace = false, or neither."
+    }
+
+    precondition {
+      condition     = local.create_execution_role == (var.execution_role_arn == null)
+      error_message = "create_execution_role = ${local.create_execution_role} and execution_role_arn = ${var.execution_role_arn == null ? "null" : "\"${var.execution_role_arn}\""} disagree: the module creates an execution role exactly when no execution_role_arn is given. Give execution_role_arn with create_execution_role = false, or neither."
+    }
+
+    precondition {
+      condition     = local.create_exec_task_role == (var.task_role_arn == null && var.enable_execute_command)
+      error_message = "create_task_role = ${local.create_exec_task_role} does not fit task_role_arn = ${var.task_role_arn == null ? "null" : "\"${var.task_role_arn}\""} and enable_execute_command = ${var.enable_execute_command}: the module creates a task role only for ECS Exec, when enable_execute_command is on and no task_role_arn is given."
+    }
+
     precondition {
       condition     = var.cpu < 8192 || var.platform_version == "LATEST" || try(tonumber(split(".", var.platform_version)[1]) >= 4, false)
       error_message = "cpu = ${var.cpu} needs Fargate platform version 1.4.0 or later, and platform_version = \"${var.platform_version}\": use LATEST or 1.4.0, or a cpu of 4096 or less."

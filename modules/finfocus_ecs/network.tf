@@ -27,10 +27,10 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
   ip_protocol                  = "tcp"
   from_port                    = each.value.from_port
   to_port                      = each.value.to_port
-  referenced_security_group_id = startswith(each.value.source, "sg-") ? each.value.source : null
+  referenced_security_group_id = each.value.source.kind == "group" ? each.value.source.value : null
   # cidrnetmask() accepts IPv4 blocks only, which tells the two families apart.
-  cidr_ipv4 = can(cidrnetmask(each.value.source)) ? each.value.source : null
-  cidr_ipv6 = !startswith(each.value.source, "sg-") && !can(cidrnetmask(each.value.source)) ? each.value.source : null
+  cidr_ipv4 = each.value.source.kind == "cidr" && can(cidrnetmask(each.value.source.value)) ? each.value.source.value : null
+  cidr_ipv6 = each.value.source.kind == "cidr" && !can(cidrnetmask(each.value.source.value)) ? each.value.source.value : null
 
   tags = var.tags
 }
@@ -39,7 +39,7 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
 # Manager or SSM. DNS goes to the VPC resolver, which security groups do not
 # filter; DNS servers of your own are the dns rules below.
 resource "aws_vpc_security_group_egress_rule" "https" {
-  for_each = toset(var.egress_cidr_blocks)
+  for_each = local.https_egress
 
   security_group_id = aws_security_group.this.id
   description       = "HTTPS to ${each.value}: image pull, CloudWatch Logs, secrets"
@@ -58,7 +58,7 @@ resource "aws_vpc_security_group_egress_rule" "https" {
 # CKV_FINFOCUS_4 allows port 53 to named networks, never to the world; a
 # literal protocol per resource lets it read the rule from the source.
 resource "aws_vpc_security_group_egress_rule" "dns_udp" {
-  for_each = toset(var.dns_egress_cidr_blocks)
+  for_each = local.dns_egress
 
   security_group_id = aws_security_group.this.id
   description       = "DNS (UDP 53) to ${each.value}: a DNS server of the VPC DHCP options"
@@ -72,7 +72,7 @@ resource "aws_vpc_security_group_egress_rule" "dns_udp" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "dns_tcp" {
-  for_each = toset(var.dns_egress_cidr_blocks)
+  for_each = local.dns_egress
 
   security_group_id = aws_security_group.this.id
   description       = "DNS (TCP 53) to ${each.value}: a DNS server of the VPC DHCP options"

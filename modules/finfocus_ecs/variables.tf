@@ -355,6 +355,12 @@ variable "cluster_arn" {
   }
 }
 
+variable "create_cluster" {
+  description = "Whether the module creates the ECS cluster. `null` (the default) decides from `cluster_arn`: it creates one when `cluster_arn` is null. Set `false` when `cluster_arn` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
+  type        = bool
+  default     = null
+}
+
 variable "desired_count" {
   description = "Number of tasks. Each registers its IP under the Cloud Map name (MULTIVALUE answers with up to 8)."
   type        = number
@@ -563,6 +569,12 @@ variable "namespace_id" {
   }
 }
 
+variable "create_namespace" {
+  description = "Whether the module creates the Cloud Map namespace. `null` (the default) decides from `namespace_id`: it creates one when `namespace_id` is null. Set `false` when `namespace_id` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
+  type        = bool
+  default     = null
+}
+
 variable "namespace_name" {
   description = "DNS name of the private namespace, e.g. `finfocus.local`."
   type        = string
@@ -652,6 +664,12 @@ variable "execution_role_arn" {
   }
 }
 
+variable "create_execution_role" {
+  description = "Whether the module creates the task execution role. `null` (the default) decides from `execution_role_arn`: it creates one when `execution_role_arn` is null. Set `false` when `execution_role_arn` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
+  type        = bool
+  default     = null
+}
+
 variable "task_role_arn" {
   description = "ARN of a task role for the containers. The plugin calls no AWS API, so `null` gives none (unless `enable_execute_command` needs one)."
   type        = string
@@ -661,4 +679,10 @@ variable "task_role_arn" {
     condition     = var.task_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.task_role_arn))
     error_message = "task_role_arn = \"${coalesce(var.task_role_arn, "null")}\" is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)."
   }
+}
+
+variable "create_task_role" {
+  description = "Whether the module creates the ECS Exec task role. `null` (the default) decides from `task_role_arn`: it creates one when `task_role_arn` is null and `enable_execute_command` is on. Set `false` when `task_role_arn` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
+  type        = bool
+  default     = null
 }

@@ -70,7 +70,6 @@ PRECONDITION_CASES = {
 }
 
 
-
 HARDENING_VARIABLE_CASES = {
     # ECS API reference, HealthCheck: interval 5-300, timeout 2-60, retries 1-10, startPeriod 0-300.
     "health_interval_below": ({"health_check": {"interval": 4}}, "health_check.interval", "= 4 is not allowed"),
@@ -165,6 +164,25 @@ REVIEW_VARIABLE_CASES = {
     "tag_key_reserved": ({"tags": {"aws:owner": "pricing"}}, "tags", '"aws:owner"'),
 }
 
+REVIEW_PRECONDITION_CASES = {
+    # A create_* switch that contradicts its ARN or id.
+    "create_cluster_without_arn": (
+        {"create_cluster": False},
+        "create_cluster",
+        "create_cluster = false and cluster_arn = null disagree",
+    ),
+    "create_namespace_beside_id": (
+        {"create_namespace": True, "namespace_id": "ns-0123456789abcdef0"},
+        "create_namespace",
+        'create_namespace = true and namespace_id = "ns-0123456789abcdef0" disagree',
+    ),
+    "create_task_role_without_exec": (
+        {"create_task_role": True},
+        "create_task_role",
+        "create_task_role = true does not fit task_role_arn = null and enable_execute_command = false",
+    ),
+}
+
 IMAGE_PRECONDITION_CASES = {
     "map_differs_from_tag": (
         {"region_ports": {"us-east-1": 8001, "us-gov-west-1": 8010}},
@@ -205,7 +223,7 @@ VARIABLE_CALLS = {
 }
 PRECONDITION_CALLS = {
     call: offline_inputs(**inputs)
-    for cases in (PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES)
+    for cases in (PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES, REVIEW_PRECONDITION_CASES)
     for call, (inputs, _, _) in cases.items()
 }
 # Valid inputs beside the bad ones: they must raise nothing.

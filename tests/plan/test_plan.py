@@ -119,7 +119,8 @@ def test_plugin_is_hardened(planned):
 
 def test_container_definitions_are_in_the_form_ecs_returns(planned):
     """Anything else re-plans a replacement on every run against real AWS."""
-    for call in CALLS:
+    # Calls whose secrets are known only after apply plan no container definitions yet.
+    for call in [call for call in CALLS if "from_resources" not in call]:
         for container in planned.containers(call).values():
             for key in ("mountPoints", "volumesFrom", "systemControls", "environment", "portMappings"):
                 assert isinstance(container[key], list), (call, container["name"], key)

@@ -11,6 +11,7 @@ from tests.plan.cases import (
     IMAGE_PRECONDITION_CASES,
     IMAGE_VARIABLE_CASES,
     PRECONDITION_CASES,
+    REVIEW_PRECONDITION_CASES,
     REVIEW_VARIABLE_CASES,
     VARIABLE_CASES,
     assert_clear_error,
@@ -30,9 +31,12 @@ def test_bad_variable_fails_plan_naming_it(variable_errors, call):
     assert_clear_error(variable_errors[call], variable, bad_value)
 
 
-@pytest.mark.parametrize("call", sorted({**PRECONDITION_CASES, **IMAGE_PRECONDITION_CASES}))
+INCONSISTENT_INPUTS = {**PRECONDITION_CASES, **IMAGE_PRECONDITION_CASES, **REVIEW_PRECONDITION_CASES}
+
+
+@pytest.mark.parametrize("call", sorted(INCONSISTENT_INPUTS))
 def test_inconsistent_inputs_fail_plan_naming_them(precondition_errors, call):
-    _, variable, bad_value = {**PRECONDITION_CASES, **IMAGE_PRECONDITION_CASES}[call]
+    _, variable, bad_value = INCONSISTENT_INPUTS[call]
     assert_clear_error(precondition_errors[call], variable, bad_value)
 
 
