@@ -169,11 +169,6 @@ resource "aws_ecs_service" "this" {
       error_message = "create_task_role = ${local.create_exec_task_role} does not fit task_role_arn = ${var.task_role_arn == null ? "null" : "\"${var.task_role_arn}\""} and enable_execute_command = ${var.enable_execute_command}: the module creates a task role only for ECS Exec, when enable_execute_command is on and no task_role_arn is given."
     }
 
-    precondition {
-      condition     = var.cpu < 8192 || var.platform_version == "LATEST" || try(tonumber(split(".", var.platform_version)[1]) >= 4, false)
-      error_message = "cpu = ${var.cpu} needs Fargate platform version 1.4.0 or later, and platform_version = \"${var.platform_version}\": use LATEST or 1.4.0, or a cpu of 4096 or less."
-    }
-
     # After a failed deployment the circuit breaker rolls the service back to
     # the previous task definition, and the provider reads that one back.
     postcondition {

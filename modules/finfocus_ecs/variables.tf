@@ -97,7 +97,7 @@ variable "metrics_port" {
 }
 
 variable "cpu" {
-  description = "Task CPU units, one of the sizes Fargate offers on Linux: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 (0.25 to 32 vCPU). 8192 and up need platform version 1.4.0 (`LATEST` is). `memory` must be one Fargate pairs with the chosen size (the table is in locals.tf, `fargate_memory_by_cpu`). The default is the seed's 2 vCPU."
+  description = "Task CPU units, one of the sizes Fargate offers on Linux: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 (0.25 to 32 vCPU). `memory` must be one Fargate pairs with the chosen size (the table is in locals.tf, `fargate_memory_by_cpu`). The default is the seed's 2 vCPU."
   type        = number
   default     = 2048
   nullable    = false
@@ -405,14 +405,23 @@ variable "capacity_provider_strategy" {
 }
 
 variable "platform_version" {
-  description = "Fargate platform version. `LATEST` follows AWS's current one; 1.4.0 or later is needed for 8192 CPU and above."
+  description = "Fargate platform version: `LATEST` (AWS's current one) or 1.4.0 and later. Older versions are refused: the port bridge finds the task IP through task metadata endpoint v4, and ECS Exec runs, only from 1.4.0 (so do 8192 CPU and above)."
   type        = string
   default     = "LATEST"
   nullable    = false
 
   validation {
-    condition     = can(regex("^(LATEST|1\\.[0-9]+\\.[0-9]+)$", var.platform_version))
+    condition     = can(regex("^(LATEST|[0-9]+\\.[0-9]+\\.[0-9]+)$", var.platform_version))
     error_message = "platform_version = \"${var.platform_version}\" is not allowed: use LATEST or a version such as 1.4.0."
+  }
+
+  # Fargate injects ECS_CONTAINER_METADATA_URI_V4, which the bridge reads the
+  # task IP from, from platform 1.4.0 (Developer Guide, task metadata endpoint
+  # v4 for Fargate); on 1.3.0 the bridge exits 78 and the task never turns
+  # healthy. ECS Exec and the 8192 and 16384 CPU sizes need 1.4.0 too.
+  validation {
+    condition     = var.platform_version == "LATEST" || try(tonumber(split(".", var.platform_version)[0]) > 1 || tonumber(split(".", var.platform_version)[0]) == 1 && tonumber(split(".", var.platform_version)[1]) >= 4, true)
+    error_message = "platform_version = \"${var.platform_version}\" is older than 1.4.0: the port bridge reads the task IP from task metadata endpoint v4 (ECS_CONTAINER_METADATA_URI_V4), which Fargate provides from 1.4.0, and ECS Exec needs 1.4.0 as well. Use LATEST or 1.4.0 or later."
   }
 }
 

@@ -106,11 +106,6 @@ HARDENING_PRECONDITION_CASES = {
         "allowed memory for that cpu is 61440, 122880, 249856 MiB.",
     ),
     "memory_between_8_vcpu_steps": ({"cpu": 8192, "memory": 18432}, "memory", "16384, 20480, 24576"),
-    "big_task_on_old_platform": (
-        {"cpu": 8192, "memory": 16384, "platform_version": "1.3.0"},
-        "platform_version",
-        'cpu = 8192 needs Fargate platform version 1.4.0 or later, and platform_version = "1.3.0"',
-    ),
 }
 
 
@@ -162,6 +157,18 @@ REVIEW_VARIABLE_CASES = {
     # ECS, IAM and CloudWatch Logs take only letters, digits, spaces and _ . : / = + - @ in tags.
     "tag_value_apostrophe": ({"tags": {"Owner": "pricing team's"}}, "tags", 'Owner = "pricing team\'s"'),
     "tag_key_reserved": ({"tags": {"aws:owner": "pricing"}}, "tags", '"aws:owner"'),
+    # Task metadata v4, which the bridge reads the task IP from, and ECS Exec start at Fargate 1.4.0.
+    "platform_before_1_4": (
+        {"platform_version": "1.3.0"},
+        "platform_version",
+        'platform_version = "1.3.0" is older than 1.4.0: the port bridge reads the task IP from task metadata '
+        "endpoint v4",
+    ),
+    "big_task_on_old_platform": (
+        {"cpu": 8192, "memory": 16384, "platform_version": "1.2.0"},
+        "platform_version",
+        "1.2.0",
+    ),
 }
 
 REVIEW_PRECONDITION_CASES = {
