@@ -568,12 +568,21 @@ variable "dns_egress_cidr_blocks" {
 ################################################################################
 
 variable "namespace_id" {
-  description = "Id of an existing Cloud Map private DNS namespace (`ns-...`) in the VPC. `null` creates one named `namespace_name`. When set, `namespace_name` must be that namespace's name: the module checks it."
+  description = "Id of an existing Cloud Map private DNS namespace (`ns-...`) that this account owns, in the VPC. `null` creates one named `namespace_name`. When set, `namespace_name` must be that namespace's name: the module checks it. A namespace shared with this account through AWS RAM is not supported (see docs/ecs-deployment.md)."
   type        = string
   default     = null
 
+  # A shared namespace is named by its ARN (Cloud Map's CreateService takes the
+  # ARN for a namespace of another account), and its Route 53 zone stays in the
+  # owner's account, where the name check cannot look. Neither can be tested
+  # here: moto has no RAM sharing. Refused rather than half supported.
   validation {
-    condition     = var.namespace_id == null || can(regex("^ns-[a-z0-9]{16,32}$", var.namespace_id))
+    condition     = var.namespace_id == null || !startswith(coalesce(var.namespace_id, "none"), "arn:")
+    error_message = "namespace_id = \"${coalesce(var.namespace_id, "null")}\" is a namespace ARN: a namespace shared with this account through AWS RAM is not supported (Cloud Map needs its ARN, and its Route 53 zone is in the owner's account, where the module cannot check that namespace_name is its name). Use a namespace this account owns (its ns- id), or null to create one."
+  }
+
+  validation {
+    condition     = var.namespace_id == null || startswith(coalesce(var.namespace_id, "none"), "arn:") || can(regex("^ns-[a-z0-9]{16,32}$", coalesce(var.namespace_id, "none")))
     error_message = "namespace_id = \"${coalesce(var.namespace_id, "null")}\" is not a Cloud Map namespace id (ns- followed by 16 or more lower-case letters and digits); use null to create a namespace."
   }
 }

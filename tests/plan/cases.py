@@ -164,6 +164,12 @@ REVIEW_VARIABLE_CASES = {
         'platform_version = "1.3.0" is older than 1.4.0: the port bridge reads the task IP from task metadata '
         "endpoint v4",
     ),
+    # A namespace shared through AWS RAM is named by its ARN: refused, saying so.
+    "namespace_shared_through_ram": (
+        {"namespace_id": "arn:aws:servicediscovery:us-east-1:210987654321:namespace/ns-0123456789abcdef0"},
+        "namespace_id",
+        "a namespace shared with this account through AWS RAM is not supported",
+    ),
     "big_task_on_old_platform": (
         {"cpu": 8192, "memory": 16384, "platform_version": "1.2.0"},
         "platform_version",
