@@ -46,6 +46,18 @@ resource "aws_ecs_task_definition" "this" {
 
   tags = var.tags
 
+  # IAM is eventually consistent: a role exists before its policies do. A task
+  # started before the execution role may write logs or read the secrets stops
+  # with ResourceInitializationError, and a new service has no deployment to
+  # roll back to, so apply waits out its timeout. The task definition (and so
+  # the service, which names it) waits for every policy of the module's roles,
+  # as terraform-aws-modules/ecs modules/service does.
+  depends_on = [
+    aws_iam_role_policy_attachment.execution,
+    aws_iam_role_policy.secrets,
+    aws_iam_role_policy.execute_command,
+  ]
+
   lifecycle {
     precondition {
       condition     = length(local.region_ports) > 0
@@ -143,7 +155,17 @@ resource "aws_ecs_service" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_ecs_cluster_capacity_providers.this]
+  # A created cluster needs its capacity providers before the strategy can
+  # name them, and a task started before the egress rules exist cannot pull
+  # its image (the group is created without egress), nor be reached before the
+  # ingress rules exist.
+  depends_on = [
+    aws_ecs_cluster_capacity_providers.this,
+    aws_vpc_security_group_egress_rule.https,
+    aws_vpc_security_group_egress_rule.dns_udp,
+    aws_vpc_security_group_egress_rule.dns_tcp,
+    aws_vpc_security_group_ingress_rule.this,
+  ]
 
   lifecycle {
     # The create_* switches only say at plan what the ARNs and ids say at
