@@ -65,6 +65,7 @@ CALLS = {
         enable_execute_command=True,
         capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}],
         namespace_name="pricing.finfocus.internal",
+        skip_destroy=True,
         tags={"Team": "Pricing Platform", "cost-center": "42/b+c=d_e.f:g@h", "Ünïcode": "naïve café"},
     ),
     "existing": offline_inputs(

@@ -44,6 +44,10 @@ resource "aws_ecs_task_definition" "this" {
     }
   }
 
+  # Register the new revision before deregistering the old one (lifecycle
+  # below), and with skip_destroy never deregister it: ECS keeps it ACTIVE.
+  skip_destroy = var.skip_destroy
+
   tags = var.tags
 
   # IAM is eventually consistent: a role exists before its policies do. A task
@@ -58,7 +62,15 @@ resource "aws_ecs_task_definition" "this" {
     aws_iam_role_policy.execute_command,
   ]
 
+  # A change registers the new revision first, and deregisters the old one
+  # only once the service has moved to the new one (with wait_for_steady_state,
+  # once its deployment is steady). The default, destroy first, would
+  # deregister the revision the tasks run, and the one the circuit breaker
+  # rolls back to, before the new one existed (terraform-aws-modules/ecs
+  # modules/service does the same).
   lifecycle {
+    create_before_destroy = true
+
     precondition {
       condition     = length(local.region_ports) > 0
       error_message = "region_ports is null and image = \"${var.image}\" is not a release this module knows (${join(", ", local.known_tags)} of ghcr.io/rshade/finfocus-plugin-aws-public): set region_ports to the region => port layout that image serves."

@@ -373,6 +373,13 @@ variable "desired_count" {
   }
 }
 
+variable "skip_destroy" {
+  description = "Keep every task definition revision ACTIVE in ECS: when a change registers a new revision, and when the module is destroyed (as terraform-aws-modules/ecs's `skip_destroy`). `false` deregisters the old revision once the service runs the new one; either way the new one is registered first. Keep old revisions for a rollback by hand or for tasks started outside the service; they cost nothing, but ECS lists them until you deregister them."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "capacity_provider_strategy" {
   description = "Fargate capacity providers and weights, e.g. `[{ capacity_provider = \"FARGATE_SPOT\", weight = 3 }, { capacity_provider = \"FARGATE\", weight = 1, base = 1 }]`. Empty uses the FARGATE launch type. With an existing `cluster_arn`, the cluster must have these providers."
   type = list(object({

@@ -303,3 +303,8 @@ def test_minimal_root_with_only_vpc_and_subnets(planned):
     assert (task["cpu"], task["memory"], task["requires_compatibilities"]) == ("2048", "4096", ["FARGATE"])
     containers = planned.containers("minimal")
     assert sum(len(container["portMappings"]) for container in containers.values()) == len(default_region_ports()) + 1
+
+
+def test_old_task_definition_revisions_are_kept_only_when_asked(planned):
+    assert planned.resource("defaults", "aws_ecs_task_definition.this")["skip_destroy"] is False
+    assert planned.resource("full_featured", "aws_ecs_task_definition.this")["skip_destroy"] is True
