@@ -20,7 +20,12 @@ from finfocus_ecs.terraform import Terraform, planned_resources
 
 # The longest files, first: pytest-xdist's loadfile scheduling hands files out
 # in collection order, and a long file handed out last sets the wall time.
-LONGEST_FIRST = ("tests/e2e/test_quickstart.py", "tests/scan/test_scan.py", "tests/e2e/")
+LONGEST_FIRST = (
+    "tests/e2e/test_quickstart.py",
+    "tests/scan/test_scan.py",
+    "tests/e2e/test_changes_in_place.py",
+    "tests/e2e/",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -11,9 +11,10 @@ resource "aws_ecs_cluster" "this" {
   tags = var.tags
 }
 
-# A created cluster needs the Fargate providers before a strategy can use them.
+# The service always names a capacity provider strategy (see below), and a
+# strategy may name only providers associated with the cluster.
 resource "aws_ecs_cluster_capacity_providers" "this" {
-  count = local.create_cluster && local.use_capacity_providers ? 1 : 0
+  count = local.create_cluster ? 1 : 0
 
   cluster_name       = aws_ecs_cluster.this[0].name
   capacity_providers = ["FARGATE", "FARGATE_SPOT"]
@@ -108,11 +109,28 @@ resource "aws_ecs_service" "this" {
   cluster          = local.cluster_arn
   task_definition  = aws_ecs_task_definition.this.arn
   desired_count    = var.desired_count
-  launch_type      = local.use_capacity_providers ? null : "FARGATE"
   platform_version = var.platform_version
 
+  # A capacity provider strategy, never launch_type, so that changing it is an
+  # update in place on both provider majors (read in the provider's
+  # internal/service/ecs/service.go):
+  # - 5.x forces a new service for any change of the strategy unless
+  #   force_new_deployment is true, and even then when the strategy goes from
+  #   empty to set or back (capacityProviderStrategyCustomizeDiff). An empty
+  #   strategy means launch_type, whose change forces a new service too. So the
+  #   strategy is never empty: FARGATE alone by default, which places tasks as
+  #   the FARGATE launch type does.
+  # - 6.x refuses the plan ("force_new_deployment should be true when
+  #   capacity_provider_strategy is being updated") unless it is true, and
+  #   otherwise updates in place (UpdateService takes a new strategy since
+  #   June 2025, a launch-type service's too).
+  # Replacing the service is an outage and removes its Cloud Map records.
+  # Only 5.100.0 runs here: tests/e2e/test_changes_in_place.py applies and
+  # changes it; 6.x's behaviour is from its source.
+  force_new_deployment = true
+
   dynamic "capacity_provider_strategy" {
-    for_each = var.capacity_provider_strategy
+    for_each = local.capacity_provider_strategy
     content {
       capacity_provider = capacity_provider_strategy.value.capacity_provider
       weight            = capacity_provider_strategy.value.weight

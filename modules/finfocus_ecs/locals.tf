@@ -3,11 +3,12 @@ locals {
   # from a resource of the same root is known only after apply, and so is
   # whether it is null ("Invalid count argument"): the create_* inputs then
   # say it, and only when they are null is it read from the ARN or id.
-  create_cluster         = var.create_cluster != null ? var.create_cluster : var.cluster_arn == null
-  create_namespace       = var.create_namespace != null ? var.create_namespace : var.namespace_id == null
-  create_execution_role  = var.create_execution_role != null ? var.create_execution_role : var.execution_role_arn == null
-  create_exec_task_role  = var.create_task_role != null ? var.create_task_role : var.task_role_arn == null && var.enable_execute_command
-  use_capacity_providers = length(var.capacity_provider_strategy) > 0
+  create_cluster        = var.create_cluster != null ? var.create_cluster : var.cluster_arn == null
+  create_namespace      = var.create_namespace != null ? var.create_namespace : var.namespace_id == null
+  create_execution_role = var.create_execution_role != null ? var.create_execution_role : var.execution_role_arn == null
+  create_exec_task_role = var.create_task_role != null ? var.create_task_role : var.task_role_arn == null && var.enable_execute_command
+  # Never empty: the service always uses a strategy (ecs.tf says why).
+  capacity_provider_strategy = length(var.capacity_provider_strategy) > 0 ? var.capacity_provider_strategy : [{ capacity_provider = "FARGATE", weight = 1, base = 0 }]
 
   cluster_arn        = local.create_cluster ? aws_ecs_cluster.this[0].arn : var.cluster_arn
   namespace_id       = local.create_namespace ? aws_service_discovery_private_dns_namespace.this[0].id : var.namespace_id

@@ -345,7 +345,7 @@ variable "port_bridge_memory" {
 ################################################################################
 
 variable "cluster_arn" {
-  description = "ARN of an existing ECS cluster. `null` creates one, with Container Insights."
+  description = "ARN of an existing ECS cluster. `null` creates one, with Container Insights and the FARGATE and FARGATE_SPOT capacity providers. An existing cluster must have the providers `capacity_provider_strategy` names associated (FARGATE by default): `aws ecs describe-clusters --clusters NAME --query 'clusters[0].capacityProviders'`."
   type        = string
   default     = null
 
@@ -381,7 +381,7 @@ variable "skip_destroy" {
 }
 
 variable "capacity_provider_strategy" {
-  description = "Fargate capacity providers and weights, e.g. `[{ capacity_provider = \"FARGATE_SPOT\", weight = 3 }, { capacity_provider = \"FARGATE\", weight = 1, base = 1 }]`. Empty uses the FARGATE launch type. With an existing `cluster_arn`, the cluster must have these providers."
+  description = "Fargate capacity providers and weights, e.g. `[{ capacity_provider = \"FARGATE_SPOT\", weight = 3 }, { capacity_provider = \"FARGATE\", weight = 1, base = 1 }]`. Empty means FARGATE alone (`[{ capacity_provider = \"FARGATE\", weight = 1 }]`, on-demand Fargate). The service always uses a strategy, never a launch type, so that a change updates it in place (with a new deployment) on AWS provider 5.x and 6.x alike. With an existing `cluster_arn`, the cluster must have these providers, FARGATE for the default."
   type = list(object({
     capacity_provider = string
     weight            = optional(number, 1)

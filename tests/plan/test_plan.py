@@ -243,7 +243,12 @@ def test_metrics_port_has_its_own_sources_only(planned):
 
 def test_service_defaults(planned):
     service = planned.resource("defaults", "aws_ecs_service.this")
-    assert service["launch_type"] == "FARGATE"
+    # FARGATE alone, as a strategy rather than a launch type, so that a change of strategy updates in place.
+    assert service.get("launch_type") is None
+    assert service["capacity_provider_strategy"] == [{"base": 0, "capacity_provider": "FARGATE", "weight": 1}]
+    assert service["force_new_deployment"] is True
+    providers = planned.resource("defaults", "aws_ecs_cluster_capacity_providers.this[0]")
+    assert sorted(providers["capacity_providers"]) == ["FARGATE", "FARGATE_SPOT"]
     assert service["desired_count"] == 1
     assert service["network_configuration"][0]["assign_public_ip"] is False
     assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
