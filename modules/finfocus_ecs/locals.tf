@@ -59,10 +59,13 @@ locals {
   # position there, never by its value: a security group or CIDR block created
   # in the same root is known only after apply, and for_each keys must be known
   # at plan ("Invalid for_each argument ... known only after apply"). The
-  # descriptions carry the values. null allowed_cidr_blocks means "the VPC's
-  # own CIDR", looked up only in that case.
+  # descriptions name the key too, so that they are known at plan as well
+  # (checkov's CKV_AWS_23 reads them from the plan); the rule itself shows the
+  # value. null allowed_cidr_blocks means "every IPv4 CIDR block of the VPC",
+  # through a prefix list (network.tf).
+  vpc_ipv4_cidr_blocks = var.allowed_cidr_blocks == null ? [for association in data.aws_vpc.selected[0].cidr_block_associations : association.cidr_block if association.state == "associated"] : []
   regional_sources = merge(
-    var.allowed_cidr_blocks == null ? { "the VPC CIDR" = { kind = "cidr", value = data.aws_vpc.selected[0].cidr_block } } : {},
+    var.allowed_cidr_blocks == null ? { "the VPC CIDR blocks" = { kind = "prefix_list", value = aws_ec2_managed_prefix_list.vpc[0].id } } : {},
     { for index, cidr in coalesce(var.allowed_cidr_blocks, []) : "allowed_cidr_blocks[${index}]" => { kind = "cidr", value = cidr } },
     { for index, group_id in var.allowed_security_group_ids : "allowed_security_group_ids[${index}]" => { kind = "group", value = group_id } },
   )
@@ -78,7 +81,7 @@ locals {
         from_port   = pair[0].from_port
         to_port     = pair[0].to_port
         source      = local.regional_sources[pair[1]]
-        description = "FinFocus regional ports ${pair[0].from_port}-${pair[0].to_port} from ${local.regional_sources[pair[1]].value}"
+        description = "FinFocus regional ports ${pair[0].from_port}-${pair[0].to_port} from ${pair[1]}"
       }
     },
     {
@@ -86,7 +89,7 @@ locals {
         from_port   = var.metrics_port
         to_port     = var.metrics_port
         source      = source
-        description = "FinFocus metrics port ${var.metrics_port} from ${source.value}"
+        description = "FinFocus metrics port ${var.metrics_port} from ${key}"
       }
     },
   )

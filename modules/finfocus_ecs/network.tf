@@ -1,8 +1,35 @@
-# Looked up only when allowed_cidr_blocks is null, to default to the VPC CIDR.
+# Looked up only when allowed_cidr_blocks is null, to default to the VPC's
+# CIDR blocks: the primary one and every secondary one associated since.
 data "aws_vpc" "selected" {
   count = var.allowed_cidr_blocks == null ? 1 : 0
 
   id = var.vpc_id
+}
+
+# Those blocks in one customer-managed prefix list, which one ingress rule per
+# port range references. A VPC made in the same root has blocks known only
+# after apply, and so is their number: rules keyed per block could not be
+# planned (for_each keys must be known), while a list's entries may be
+# unknown. A block associated later joins the list at the next apply, in place.
+# A rule that references a list counts as max_entries rules against the
+# group's quota (60 inbound by default), so max_entries is the blocks' number.
+# IPv6 blocks are left out: give them in allowed_cidr_blocks.
+resource "aws_ec2_managed_prefix_list" "vpc" {
+  count = var.allowed_cidr_blocks == null ? 1 : 0
+
+  name           = "${var.name}-vpc-cidrs"
+  address_family = "IPv4"
+  max_entries    = max(1, length(local.vpc_ipv4_cidr_blocks))
+
+  dynamic "entry" {
+    for_each = local.vpc_ipv4_cidr_blocks
+    content {
+      cidr        = entry.value
+      description = "IPv4 CIDR block of the tasks VPC"
+    }
+  }
+
+  tags = var.tags
 }
 
 # Every name and description here reaches EC2, which allows only letters,
@@ -28,6 +55,7 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
   from_port                    = each.value.from_port
   to_port                      = each.value.to_port
   referenced_security_group_id = each.value.source.kind == "group" ? each.value.source.value : null
+  prefix_list_id               = each.value.source.kind == "prefix_list" ? each.value.source.value : null
   # cidrnetmask() accepts IPv4 blocks only, which tells the two families apart.
   cidr_ipv4 = each.value.source.kind == "cidr" && can(cidrnetmask(each.value.source.value)) ? each.value.source.value : null
   cidr_ipv6 = each.value.source.kind == "cidr" && !can(cidrnetmask(each.value.source.value)) ? each.value.source.value : null
@@ -42,7 +70,7 @@ resource "aws_vpc_security_group_egress_rule" "https" {
   for_each = local.https_egress
 
   security_group_id = aws_security_group.this.id
-  description       = "HTTPS to ${each.value}: image pull, CloudWatch Logs, secrets"
+  description       = "HTTPS to ${each.key}: image pull, CloudWatch Logs, secrets"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
@@ -61,7 +89,7 @@ resource "aws_vpc_security_group_egress_rule" "dns_udp" {
   for_each = local.dns_egress
 
   security_group_id = aws_security_group.this.id
-  description       = "DNS (UDP 53) to ${each.value}: a DNS server of the VPC DHCP options"
+  description       = "DNS (UDP 53) to ${each.key}: a DNS server of the VPC DHCP options"
   ip_protocol       = "udp"
   from_port         = 53
   to_port           = 53
@@ -75,7 +103,7 @@ resource "aws_vpc_security_group_egress_rule" "dns_tcp" {
   for_each = local.dns_egress
 
   security_group_id = aws_security_group.this.id
-  description       = "DNS (TCP 53) to ${each.value}: a DNS server of the VPC DHCP options"
+  description       = "DNS (TCP 53) to ${each.key}: a DNS server of the VPC DHCP options"
   ip_protocol       = "tcp"
   from_port         = 53
   to_port           = 53

@@ -485,7 +485,7 @@ variable "assign_public_ip" {
 }
 
 variable "allowed_cidr_blocks" {
-  description = "CIDR blocks allowed to reach the regional ports. `null` allows the VPC's own CIDR. `0.0.0.0/0` and `::/0` are refused."
+  description = "CIDR blocks allowed to reach the regional ports. `null` allows every IPv4 CIDR block of the VPC, the primary and the secondary ones (through a prefix list the module keeps in step with the VPC; IPv6 blocks need listing here). `0.0.0.0/0` and `::/0` are refused."
   type        = list(string)
   default     = null
 

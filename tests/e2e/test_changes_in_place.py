@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import pytest
 
+from finfocus_ecs.deployment import IngressRule, ingress_rules
 from finfocus_ecs.roots import write_root
 from finfocus_ecs.terraform import Terraform
 
 pytestmark = pytest.mark.e2e
 
 VPC_CIDR = "10.62.0.0/16"
+SECONDARY_CIDR = "100.64.0.0/16"
 SPOT_MOSTLY = [
     {"capacity_provider": "FARGATE_SPOT", "weight": 3},
     {"capacity_provider": "FARGATE", "weight": 1, "base": 1},
@@ -45,7 +47,12 @@ CHANGES = {
         {"cpu": 1024, "memory": 3072},
         {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this": "update"},
     ),
-    "count": ({}, {"desired_count": 2}, {"aws_ecs_service.this": "update"}),
+    # allowed_cidr_blocks null: every IPv4 block of the VPC, whose secondary block the fixture adds.
+    "count": (
+        {"allowed_cidr_blocks": None},
+        {"allowed_cidr_blocks": None, "desired_count": 2},
+        {"aws_ecs_service.this": "update"},
+    ),
     "spot_added": ({}, {"capacity_provider_strategy": SPOT_MOSTLY}, {"aws_ecs_service.this": "update"}),
     "spot_changed": (
         {"capacity_provider_strategy": SPOT_MOSTLY},
@@ -86,8 +93,8 @@ def action(actions: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def changes(emulator, tmp_path_factory):
-    """Apply every call once, then plan each call's change: call => address in the module => action."""
+def applied(emulator, tmp_path_factory):
+    """Every call applied once: (Terraform, a function giving the calls' inputs, before 0 or after 1)."""
     emulator.reset()
     ec2 = emulator.client("ec2")
     # A VPC per call: moto allows one private namespace per VPC (AWS one per name).
@@ -96,6 +103,8 @@ def changes(emulator, tmp_path_factory):
         vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
         subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.62.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]
         group = ec2.create_security_group(GroupName="client", Description="client", VpcId=vpc_id)["GroupId"]
+        # Clients in a secondary block, such as 100.64.0.0/10 pod ranges, must be let in by default.
+        ec2.associate_vpc_cidr_block(VpcId=vpc_id, CidrBlock=SECONDARY_CIDR)
         networks[call] = (vpc_id, subnet["SubnetId"], group)
 
     def calls(version: int) -> dict:
@@ -122,7 +131,14 @@ def changes(emulator, tmp_path_factory):
     terraform = Terraform(directory, env=emulator.aws_env())
     terraform.init()
     terraform.apply()
-    write_root(directory, calls(1), provider={"region": "us-east-1"})
+    return terraform, calls
+
+
+@pytest.fixture(scope="module")
+def changes(applied):
+    """Each call's change planned at once: call => address in the module => action."""
+    terraform, calls = applied
+    write_root(terraform.directory, calls(1), provider={"region": "us-east-1"})
     # Without refresh: the plan shows what the changed inputs do, not what moto reads back.
     plan = terraform.plan_json(extra_args=("-refresh=false",))
     found: dict[str, dict[str, str]] = {call: {} for call in CHANGES}
@@ -132,6 +148,13 @@ def changes(emulator, tmp_path_factory):
             address = change["address"].split(".", 2)[2]
             found[call][address] = action(change["change"]["actions"])
     return found
+
+
+def test_default_sources_are_every_ipv4_block_of_the_vpc(emulator, applied):
+    terraform, _ = applied
+    outputs = terraform.outputs()["count"]
+    ingress, _ = ingress_rules(emulator.client("ec2"), outputs["security_group_id"])
+    assert ingress == {IngressRule(8001, 8010, VPC_CIDR), IngressRule(8001, 8010, SECONDARY_CIDR)}
 
 
 @pytest.mark.parametrize("call", sorted(CHANGES))

@@ -191,13 +191,15 @@ def test_security_group_rules_exact(emulator, deployed):
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [outputs["security_group_id"]]}])[
         "SecurityGroupRules"
     ]
+    # The default source: a prefix list of the VPC's IPv4 blocks, one here.
     ingress = sorted(
-        (r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules if not r["IsEgress"]
+        (r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("PrefixListId")) for r in rules if not r["IsEgress"]
     )
     egress = sorted((r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules if r["IsEgress"])
-    assert ingress == [(8001, max(default_region_ports().values()), "tcp", vpc_cidr)]
+    assert [rule[:3] for rule in ingress] == [(8001, max(default_region_ports().values()), "tcp")]
+    entries = ec2.get_managed_prefix_list_entries(PrefixListId=ingress[0][3])["Entries"]
+    assert [entry["Cidr"] for entry in entries] == [vpc_cidr]
     assert egress == [(443, 443, "tcp", "0.0.0.0/0")]
-    assert all(r.get("CidrIpv4") != "0.0.0.0/0" for r in rules if not r["IsEgress"])
 
 
 def test_execution_role_and_log_group(emulator, deployed):

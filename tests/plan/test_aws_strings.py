@@ -193,6 +193,17 @@ def test_names_and_descriptions_pass_their_api(module_cases, kind, attribute):
     assert not problems, f"refused by AWS ({rule.source}):\n" + "\n".join(problems)
 
 
+def test_rule_descriptions_are_known_at_plan(module_cases):
+    """A description made of a value known only after apply is absent from the plan, which fails CKV_AWS_23."""
+    rules = [
+        (call, resource)
+        for call, resource in module_resources(module_cases)
+        if resource["type"].startswith("aws_vpc_security_group_")
+    ]
+    assert any(call == "from_resources" for call, _ in rules)
+    assert [resource["address"] for _, resource in rules if not resource["values"].get("description")] == []
+
+
 def test_tags_pass_their_api(module_cases):
     problems = []
     checked = 0

@@ -57,6 +57,32 @@ def apply_response_fixes() -> None:
     EC2ContainerServiceResponse.update_service = echo_fields(EC2ContainerServiceResponse.update_service)
 
 
+def describe_every_rule_description() -> None:
+    """Report a rule's description whatever its source, as AWS does.
+
+    moto 5.2.5 keeps the Description of a CIDR source only: a rule from a
+    security group or a prefix list comes back without it, so the provider
+    plans to set it again on every run.
+    """
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    original = SecurityGroupRule.__init__
+
+    @functools.wraps(original)
+    def init(self: SecurityGroupRule, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        # (backend, protocol, group, from, to, ip_range, source_group, prefix_list_id)
+        prefix_list = kwargs.get("prefix_list_id", args[7] if len(args) > 7 else None)
+        self.prefix_list_description = (prefix_list or {}).get("Description")
+
+    SecurityGroupRule.__init__ = init
+    SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description")
+        or self.source_group.get("Description")
+        or getattr(self, "prefix_list_description", None)
+    )
+
+
 def report_desired_tasks_running() -> None:
     """Report every desired task of a new service RUNNING, as AWS does once a healthy service settles.
 
@@ -118,6 +144,7 @@ def main() -> None:
     # AmazonECSTaskExecutionRolePolicy must exist for the role attachment.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     apply_response_fixes()
+    describe_every_rule_description()
     report_desired_tasks_running()
     warm_backends(args.warm_region)
     from moto.server import ThreadedMotoServer
