@@ -7,8 +7,10 @@ touched; the checks then ask the emulator that `up` left running.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,11 +21,16 @@ from pathlib import Path
 import pytest
 
 from finfocus_ecs.emulator import Emulator
+from finfocus_ecs.emulator_server import CALL_LOG_ENV
 from finfocus_ecs.module import default_region_ports
-from finfocus_ecs.project import REPO_ROOT
+from finfocus_ecs.project import DOCS_DIR, REPO_ROOT
 from finfocus_ecs.terraform import Terraform
+from tests.e2e.permissions import required_actions
 
 pytestmark = pytest.mark.e2e
+
+CALL_LOG = "emulator-calls.log"
+GUIDE = DOCS_DIR / "ecs-deployment.md"
 
 
 def write_vars(root, **values):
@@ -48,7 +55,8 @@ def emulator_processes(repo: Path) -> list[int]:
 
 
 def cli(repo: Path, *arguments: str, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "FINFOCUS_REPO_ROOT": str(repo)}
+    # The emulators `up` starts record every AWS call, for the IAM prerequisites test.
+    env = {**os.environ, "FINFOCUS_REPO_ROOT": str(repo), CALL_LOG_ENV: str(repo / CALL_LOG)}
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         env.pop(name, None)
     return subprocess.Popen(
@@ -257,6 +265,29 @@ def test_destroy_leaves_nothing(emulator, deployed):
     iam = emulator.client("iam")
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("finfocus")] == []
     assert emulator.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/finfocus")["logGroups"] == []
+
+
+def guide_iam_policy() -> list[str]:
+    """The actions of the IAM policy in the guide's prerequisites."""
+    section = GUIDE.read_text().split("## 2. Prerequisites", 1)[1].split("\n## ", 1)[0]
+    policies = [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", section, re.MULTILINE | re.DOTALL)]
+    assert policies, "no IAM policy (a ```json block) in the guide's prerequisites"
+    return [action for policy in policies for statement in policy["Statement"] for action in statement["Action"]]
+
+
+def test_guide_iam_prerequisites_cover_every_call_of_apply_and_destroy(repo):
+    """What Terraform called while `up` applied the quick start and the test above destroyed it."""
+    lines = (repo / CALL_LOG).read_text().splitlines()
+    calls = {line.split()[0] for line in lines if line.endswith(" terraform")}
+    assert {"ecs:CreateService", "ecs:DeleteService", "ec2:CreateVpc", "ec2:DeleteVpc"} <= calls, sorted(calls)
+    granted = guide_iam_policy()
+    missing = {
+        action: reason
+        for action, reason in required_actions(calls).items()
+        if not any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in granted)
+    }
+    lacking = "\n".join(f"{action}  <- {reason}" for action, reason in sorted(missing.items()))
+    assert not missing, f"the guide's IAM policy lacks:\n{lacking}"
 
 
 def test_down_stops_the_emulator(repo, emulator):
