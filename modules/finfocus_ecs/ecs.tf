@@ -175,9 +175,11 @@ resource "aws_ecs_service" "this" {
   # How long that wait may take. A Fargate task runs 1-3 minutes after the
   # service changes (ENI, image pull); 15 leaves room for a slow pull and ends
   # a start that cannot succeed sooner than the provider's 20. The circuit
-  # breaker alone may take longer: it fails a deployment after 10 failed
-  # tasks when desired_count is 20 or less (Developer Guide, deployment circuit
-  # breaker, "Failure threshold").
+  # breaker alone may take longer: it fails a deployment once as many tasks
+  # have failed as half the desired count, but never fewer than 3 nor more
+  # than 200 (ECS API reference, DeploymentCircuitBreaker; Developer Guide,
+  # deployment circuit breaker, "Failure threshold"): 3 failed starts for the
+  # default desired_count of 1.
   timeouts {
     create = "15m"
     update = "15m"

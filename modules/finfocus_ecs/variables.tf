@@ -433,7 +433,7 @@ variable "platform_version" {
 }
 
 variable "enable_execute_command" {
-  description = "Allow ECS Exec into the tasks, e.g. to run `ss -ltn` as docs/port-bridge.md shows. When `task_role_arn` is null, the module then creates a task role with only the four `ssmmessages` actions ECS Exec needs."
+  description = "Allow ECS Exec into the tasks, e.g. to run `netstat -ltn` (BusyBox's; the image has no `ss`) as docs/port-bridge.md shows. When `task_role_arn` is null, the module then creates a task role with only the four `ssmmessages` actions ECS Exec needs."
   type        = bool
   default     = false
   nullable    = false
