@@ -244,3 +244,17 @@ def test_commands_suggested_inside_the_containers_exist_in_their_images():
         for match in re.finditer(r'(`|--command ")ss -\w+', text)
     ]
     assert suggestions == []
+
+
+def test_execution_role_trust_failure_is_diagnosed_with_its_exact_message_and_override():
+    """The execution role trusts ECS only with aws:SourceAccount: if ECS ever omits the key, users need this."""
+    section = (DOCS_DIR / "ecs-deployment.md").read_text().split("## 9. Troubleshooting", 1)[1]
+    entry = next(entry for entry in section.split("\n**") if entry.startswith("Tasks fail: `ECS was unable to assume"))
+    assert "ECS was unable to assume the role 'arn:aws:iam::ACCOUNT:role/NAME-execution' that was provided" in entry
+    override = re.search(r'`execution_role_arn = "(arn:aws:iam::\d{12}:role/[^"]+)"`', entry)
+    assert override, entry
+    # The override must pass the module's own rule for the input.
+    declared = module.load_hcl(MODULE_DIR / "variables.tf")["variable"]
+    variable = next(block["execution_role_arn"] for block in declared if "execution_role_arn" in block)
+    pattern = re.search(r'regex\("([^"]+)"', variable["validation"][0]["condition"]).group(1)
+    assert re.match(pattern.replace("\\\\", "\\"), override.group(1)), pattern
