@@ -112,3 +112,29 @@ resource "aws_vpc_security_group_egress_rule" "dns_tcp" {
 
   tags = var.tags
 }
+
+# Releases before the rules were keyed by input and position keyed them by
+# value. These carry the defaults' rules over, so that upgrading a deployment
+# that kept them does not delete and re-create them (a moment with the ports
+# closed). Rules for sources you gave are re-created under their new keys.
+moved {
+  from = aws_vpc_security_group_egress_rule.https["0.0.0.0/0"]
+  to   = aws_vpc_security_group_egress_rule.https["egress_cidr_blocks[0]"]
+}
+
+# The VPC default, for the port ranges of the published layouts (12, 9 and
+# 10 regions); it now references the prefix list of the VPC's blocks.
+moved {
+  from = aws_vpc_security_group_ingress_rule.this["8001-8012/the VPC CIDR"]
+  to   = aws_vpc_security_group_ingress_rule.this["8001-8012/the VPC CIDR blocks"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.this["8001-8009/the VPC CIDR"]
+  to   = aws_vpc_security_group_ingress_rule.this["8001-8009/the VPC CIDR blocks"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.this["8001-8010/the VPC CIDR"]
+  to   = aws_vpc_security_group_ingress_rule.this["8001-8010/the VPC CIDR blocks"]
+}
