@@ -20,7 +20,12 @@ from finfocus_ecs.terraform import Terraform, planned_resources
 
 # The longest files, first: pytest-xdist's loadfile scheduling hands files out
 # in collection order, and a long file handed out last sets the wall time.
-LONGEST_FIRST = ("tests/e2e/test_quickstart.py", "tests/scan/test_scan.py", "tests/e2e/")
+LONGEST_FIRST = (
+    "tests/e2e/test_quickstart.py",
+    "tests/scan/test_scan.py",
+    "tests/e2e/test_changes_in_place.py",
+    "tests/e2e/",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -115,13 +120,21 @@ def module_cases(plan_root) -> PlannedRoot:
 def plan_diagnostics(tmp_path_factory: pytest.TempPathFactory):
     """Plan a root expected to fail; return its error diagnostics by module call."""
 
-    def build(name: str, modules: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
-        """One plan per root and test run, shared between workers like plan_root's."""
-        return computed_once(_shared_dir() / f"{name}.errors.json", lambda: diagnose(name, modules))
+    def build(
+        name: str, modules: Mapping[str, Mapping[str, Any]], extra: Mapping[str, Any] | None = None
+    ) -> dict[str, list[str]]:
+        """One plan per root and test run, shared between workers like plan_root's.
 
-    def diagnose(name: str, modules: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+        `extra` adds top-level blocks; an output of it whose name starts with
+        `CALL__` counts as that call's.
+        """
+        return computed_once(_shared_dir() / f"{name}.errors.json", lambda: diagnose(name, modules, extra))
+
+    def diagnose(
+        name: str, modules: Mapping[str, Mapping[str, Any]], extra: Mapping[str, Any] | None
+    ) -> dict[str, list[str]]:
         directory = tmp_path_factory.mktemp(name)
-        write_root(directory, modules, copy_module=True)
+        write_root(directory, modules, extra=extra, copy_module=True)
         terraform = Terraform(directory)
         terraform.init()
         found: dict[str, list[str]] = {call: [] for call in modules}
@@ -141,6 +154,8 @@ def _diagnostic_names_call(diagnostic: Mapping[str, Any], call: str) -> bool:
     """An error belongs to a call if it points at the call's block or into its copy of the module."""
     snippet = diagnostic.get("snippet") or {}
     if snippet.get("context") in (f'module "{call}"', f"module.{call}"):
+        return True
+    if str(snippet.get("context", "")).startswith(f'output "{call}__'):
         return True
     filename = str((diagnostic.get("range") or {}).get("filename", ""))
     return filename.startswith(f".terraform/modules/{call}/")

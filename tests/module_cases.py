@@ -49,6 +49,25 @@ CALLS = {
     "all_spot": offline_inputs(capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}]),
     # The switch back to the image's own scripts, for an image whose bash scripts can run.
     "image_entrypoint": offline_inputs(use_image_entrypoint=True),
+    # Every optional feature on at once, with the longest name and tags of every allowed kind
+    # of character: tests/plan/test_aws_strings.py checks each string it plans against AWS's rules.
+    "full_featured": offline_inputs(
+        name="F" + "ull-featured-variant-of-the-module-4" + "x" * 3,
+        allowed_cidr_blocks=["10.1.0.0/16", "fd00::/8"],
+        allowed_security_group_ids=["sg-0123456789abcdef0"],
+        metrics_allowed_cidr_blocks=["10.9.0.0/24"],
+        metrics_allowed_security_group_ids=["sg-0fedcba9876543210"],
+        egress_cidr_blocks=["0.0.0.0/0", "::/0"],
+        dns_egress_cidr_blocks=["10.0.0.2/32", "fd00::53/128"],
+        secrets={"FINFOCUS_TOKEN": SECRET_ARN + ":token::", "FINFOCUS_KEY": PARAMETER_ARN},
+        secrets_kms_key_arns=[KMS_ARN],
+        log_kms_key_id=KMS_ARN,
+        enable_execute_command=True,
+        capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}],
+        namespace_name="pricing.finfocus.internal",
+        skip_destroy=True,
+        tags={"Team": "Pricing Platform", "cost-center": "42/b+c=d_e.f:g@h", "Ünïcode": "naïve café"},
+    ),
     "existing": offline_inputs(
         cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shared",
         execution_role_arn="arn:aws:iam::123456789012:role/existing-execution",
@@ -58,11 +77,67 @@ CALLS = {
 # The README's minimal use: only vpc_id and subnet_ids, from resources in the same root.
 NETWORK = {
     "resource": {
-        "aws_vpc": {"main": {"cidr_block": "10.7.0.0/16"}},
+        "aws_vpc": {"main": {"cidr_block": "10.7.0.0/16"}, "peer": {"cidr_block": "10.8.0.0/16"}},
         "aws_subnet": {"a": {"vpc_id": "${aws_vpc.main.id}", "cidr_block": "10.7.1.0/24"}},
     }
 }
 CALLS["minimal"] = {"vpc_id": "${aws_vpc.main.id}", "subnet_ids": ["${aws_subnet.a.id}"]}
+
+# Every id-like input from a resource of the same root, as most users write it
+# (the client's security group beside the module, a shared cluster, a KMS key):
+# each is known only after apply, so the plan must not need any of them.
+NETWORK["resource"].update(
+    {
+        "aws_security_group": {
+            "client": {"name": "client", "vpc_id": "${aws_vpc.main.id}"},
+            "prometheus": {"name": "prometheus", "vpc_id": "${aws_vpc.main.id}"},
+        },
+        "aws_service_discovery_private_dns_namespace": {
+            "shared": {"name": "shared.finfocus.internal", "vpc": "${aws_vpc.main.id}"}
+        },
+        "aws_ecs_cluster": {"shared": {"name": "shared"}},
+        "aws_kms_key": {"secrets": {"description": "secrets"}, "logs": {"description": "logs"}},
+        "aws_secretsmanager_secret": {"token": {"name": "finfocus/token"}},
+        "aws_ssm_parameter": {"key": {"name": "/finfocus/key", "type": "SecureString", "value": "plan-only"}},
+        "aws_iam_role": {
+            role: {"name": f"given-{role}", "assume_role_policy": '{"Version": "2012-10-17", "Statement": []}'}
+            for role in ("execution", "task")
+        },
+    }
+)
+FROM_RESOURCES = {
+    "vpc_id": "${aws_vpc.main.id}",
+    "subnet_ids": ["${aws_subnet.a.id}"],
+    "allowed_cidr_blocks": ["${aws_vpc.peer.cidr_block}", "${aws_subnet.a.cidr_block}"],
+    "allowed_security_group_ids": ["${aws_security_group.client.id}"],
+    "metrics_allowed_cidr_blocks": ["${aws_subnet.a.cidr_block}"],
+    "metrics_allowed_security_group_ids": ["${aws_security_group.prometheus.id}"],
+    "egress_cidr_blocks": ["${aws_vpc.main.cidr_block}"],
+    "dns_egress_cidr_blocks": ["${cidrhost(aws_vpc.main.cidr_block, 2)}/32"],
+    "secrets": {
+        "FINFOCUS_TOKEN": "${aws_secretsmanager_secret.token.arn}",
+        "FINFOCUS_KEY": "${aws_ssm_parameter.key.arn}",
+    },
+    "secrets_kms_key_arns": ["${aws_kms_key.secrets.arn}"],
+    "log_kms_key_id": "${aws_kms_key.logs.arn}",
+    "enable_execute_command": True,
+}
+CALLS["from_resources"] = {
+    **FROM_RESOURCES,
+    "name": "from-resources",
+    "namespace_id": "${aws_service_discovery_private_dns_namespace.shared.id}",
+    "namespace_name": "shared.finfocus.internal",
+    "cluster_arn": "${aws_ecs_cluster.shared.arn}",
+    "execution_role_arn": "${aws_iam_role.execution.arn}",
+    "task_role_arn": "${aws_iam_role.task.arn}",
+    # What to create cannot wait for those values: these say it at plan.
+    "create_cluster": False,
+    "create_namespace": False,
+    "create_execution_role": False,
+    "create_task_role": False,
+}
+# The same with the roles the module creates, whose policies name the secrets and keys.
+CALLS["from_resources_own_roles"] = {**FROM_RESOURCES, "name": "from-resources-own-roles"}
 
 # tests/plan/test_hardening.py's good values at the limits: they plan, and reach the task
 # definition and the service as given.

@@ -11,9 +11,10 @@ resource "aws_ecs_cluster" "this" {
   tags = var.tags
 }
 
-# A created cluster needs the Fargate providers before a strategy can use them.
+# The service always names a capacity provider strategy (see below), and a
+# strategy may name only providers associated with the cluster.
 resource "aws_ecs_cluster_capacity_providers" "this" {
-  count = local.create_cluster && local.use_capacity_providers ? 1 : 0
+  count = local.create_cluster ? 1 : 0
 
   cluster_name       = aws_ecs_cluster.this[0].name
   capacity_providers = ["FARGATE", "FARGATE_SPOT"]
@@ -44,9 +45,33 @@ resource "aws_ecs_task_definition" "this" {
     }
   }
 
+  # Register the new revision before deregistering the old one (lifecycle
+  # below), and with skip_destroy never deregister it: ECS keeps it ACTIVE.
+  skip_destroy = var.skip_destroy
+
   tags = var.tags
 
+  # IAM is eventually consistent: a role exists before its policies do. A task
+  # started before the execution role may write logs or read the secrets stops
+  # with ResourceInitializationError, and a new service has no deployment to
+  # roll back to, so apply waits out its timeout. The task definition (and so
+  # the service, which names it) waits for every policy of the module's roles,
+  # as terraform-aws-modules/ecs modules/service does.
+  depends_on = [
+    aws_iam_role_policy_attachment.execution,
+    aws_iam_role_policy.secrets,
+    aws_iam_role_policy.execute_command,
+  ]
+
+  # A change registers the new revision first, and deregisters the old one
+  # only once the service has moved to the new one (with wait_for_steady_state,
+  # once its deployment is steady). The default, destroy first, would
+  # deregister the revision the tasks run, and the one the circuit breaker
+  # rolls back to, before the new one existed (terraform-aws-modules/ecs
+  # modules/service does the same).
   lifecycle {
+    create_before_destroy = true
+
     precondition {
       condition     = length(local.region_ports) > 0
       error_message = "region_ports is null and image = \"${var.image}\" is not a release this module knows (${join(", ", local.known_tags)} of ghcr.io/rshade/finfocus-plugin-aws-public): set region_ports to the region => port layout that image serves."
@@ -84,11 +109,28 @@ resource "aws_ecs_service" "this" {
   cluster          = local.cluster_arn
   task_definition  = aws_ecs_task_definition.this.arn
   desired_count    = var.desired_count
-  launch_type      = local.use_capacity_providers ? null : "FARGATE"
   platform_version = var.platform_version
 
+  # A capacity provider strategy, never launch_type, so that changing it is an
+  # update in place on both provider majors (read in the provider's
+  # internal/service/ecs/service.go):
+  # - 5.x forces a new service for any change of the strategy unless
+  #   force_new_deployment is true, and even then when the strategy goes from
+  #   empty to set or back (capacityProviderStrategyCustomizeDiff). An empty
+  #   strategy means launch_type, whose change forces a new service too. So the
+  #   strategy is never empty: FARGATE alone by default, which places tasks as
+  #   the FARGATE launch type does.
+  # - 6.x refuses the plan ("force_new_deployment should be true when
+  #   capacity_provider_strategy is being updated") unless it is true, and
+  #   otherwise updates in place (UpdateService takes a new strategy since
+  #   June 2025, a launch-type service's too).
+  # Replacing the service is an outage and removes its Cloud Map records.
+  # Only 5.100.0 runs here: tests/e2e/test_changes_in_place.py applies and
+  # changes it; 6.x's behaviour is from its source.
+  force_new_deployment = true
+
   dynamic "capacity_provider_strategy" {
-    for_each = var.capacity_provider_strategy
+    for_each = local.capacity_provider_strategy
     content {
       capacity_provider = capacity_provider_strategy.value.capacity_provider
       weight            = capacity_provider_strategy.value.weight
@@ -133,9 +175,11 @@ resource "aws_ecs_service" "this" {
   # How long that wait may take. A Fargate task runs 1-3 minutes after the
   # service changes (ENI, image pull); 15 leaves room for a slow pull and ends
   # a start that cannot succeed sooner than the provider's 20. The circuit
-  # breaker alone may take longer: it fails a deployment after 10 failed
-  # tasks when desired_count is 20 or less (Developer Guide, deployment circuit
-  # breaker, "Failure threshold").
+  # breaker alone may take longer: it fails a deployment once as many tasks
+  # have failed as half the desired count, but never fewer than 3 nor more
+  # than 200 (ECS API reference, DeploymentCircuitBreaker; Developer Guide,
+  # deployment circuit breaker, "Failure threshold"): 3 failed starts for the
+  # default desired_count of 1.
   timeouts {
     create = "15m"
     update = "15m"
@@ -143,12 +187,40 @@ resource "aws_ecs_service" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_ecs_cluster_capacity_providers.this]
+  # A created cluster needs its capacity providers before the strategy can
+  # name them, and a task started before the egress rules exist cannot pull
+  # its image (the group is created without egress), nor be reached before the
+  # ingress rules exist.
+  depends_on = [
+    aws_ecs_cluster_capacity_providers.this,
+    aws_vpc_security_group_egress_rule.https,
+    aws_vpc_security_group_egress_rule.dns_udp,
+    aws_vpc_security_group_egress_rule.dns_tcp,
+    aws_vpc_security_group_ingress_rule.this,
+  ]
 
   lifecycle {
+    # The create_* switches only say at plan what the ARNs and ids say at
+    # apply; these catch a switch that contradicts its input (unknown inputs
+    # are checked at apply, once known).
     precondition {
-      condition     = var.cpu < 8192 || var.platform_version == "LATEST" || try(tonumber(split(".", var.platform_version)[1]) >= 4, false)
-      error_message = "cpu = ${var.cpu} needs Fargate platform version 1.4.0 or later, and platform_version = \"${var.platform_version}\": use LATEST or 1.4.0, or a cpu of 4096 or less."
+      condition     = local.create_cluster == (var.cluster_arn == null)
+      error_message = "create_cluster = ${local.create_cluster} and cluster_arn = ${var.cluster_arn == null ? "null" : "\"${var.cluster_arn}\""} disagree: the module creates a cluster exactly when no cluster_arn is given. Give cluster_arn with create_cluster = false, or neither."
+    }
+
+    precondition {
+      condition     = local.create_namespace == (var.namespace_id == null)
+      error_message = "create_namespace = ${local.create_namespace} and namespace_id = ${var.namespace_id == null ? "null" : "\"${var.namespace_id}\""} disagree: the module creates a namespace exactly when no namespace_id is given. Give namespace_id with create_namespace = false, or neither."
+    }
+
+    precondition {
+      condition     = local.create_execution_role == (var.execution_role_arn == null)
+      error_message = "create_execution_role = ${local.create_execution_role} and execution_role_arn = ${var.execution_role_arn == null ? "null" : "\"${var.execution_role_arn}\""} disagree: the module creates an execution role exactly when no execution_role_arn is given. Give execution_role_arn with create_execution_role = false, or neither."
+    }
+
+    precondition {
+      condition     = local.create_exec_task_role == (var.task_role_arn == null && var.enable_execute_command)
+      error_message = "create_task_role = ${local.create_exec_task_role} does not fit task_role_arn = ${var.task_role_arn == null ? "null" : "\"${var.task_role_arn}\""} and enable_execute_command = ${var.enable_execute_command}: the module creates a task role only for ECS Exec, when enable_execute_command is on and no task_role_arn is given."
     }
 
     # After a failed deployment the circuit breaker rolls the service back to

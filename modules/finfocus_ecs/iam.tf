@@ -46,8 +46,14 @@ data "aws_iam_policy_document" "ecs_tasks_assume_role" {
 # execution role page shows a trust policy without conditions and does not
 # say that ECS sends aws:SourceArn when it assumes this role; a condition on
 # a key that is absent denies, and every task would then fail to start with
-# "ECS was unable to assume the role". aws:SourceAccount on this role is
-# common practice (e.g. the UK National Archives' TDR ECS execution roles).
+# "ECS was unable to assume the role". aws:SourceAccount is kept: AWS's own
+# agent toolkit ships an ecs-tasks.amazonaws.com trust policy with
+# aws:SourceAccount alone (github.com/aws/agent-toolkit-for-aws,
+# skills/specialized-skills/serverless-skills/processing-s3-uploads-with-step-functions/scripts/ecs-trust-policy.json),
+# evidence that ECS sends the key, though no promise for execution roles;
+# the UK National Archives' TDR ECS execution roles do the same. If tasks
+# ever fail to start that way, the guide's troubleshooting gives the symptom
+# and the one-line override (execution_role_arn of your own role).
 data "aws_iam_policy_document" "ecs_execution_assume_role" {
   count = local.create_execution_role ? 1 : 0
 

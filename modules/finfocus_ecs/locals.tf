@@ -1,9 +1,14 @@
 locals {
-  create_cluster         = var.cluster_arn == null
-  create_namespace       = var.namespace_id == null
-  create_execution_role  = var.execution_role_arn == null
-  create_exec_task_role  = var.task_role_arn == null && var.enable_execute_command
-  use_capacity_providers = length(var.capacity_provider_strategy) > 0
+  # What to create must be known at plan, since it sets counts. An ARN or id
+  # from a resource of the same root is known only after apply, and so is
+  # whether it is null ("Invalid count argument"): the create_* inputs then
+  # say it, and only when they are null is it read from the ARN or id.
+  create_cluster        = var.create_cluster != null ? var.create_cluster : var.cluster_arn == null
+  create_namespace      = var.create_namespace != null ? var.create_namespace : var.namespace_id == null
+  create_execution_role = var.create_execution_role != null ? var.create_execution_role : var.execution_role_arn == null
+  create_exec_task_role = var.create_task_role != null ? var.create_task_role : var.task_role_arn == null && var.enable_execute_command
+  # Never empty: the service always uses a strategy (ecs.tf says why).
+  capacity_provider_strategy = length(var.capacity_provider_strategy) > 0 ? var.capacity_provider_strategy : [{ capacity_provider = "FARGATE", weight = 1, base = 0 }]
 
   cluster_arn        = local.create_cluster ? aws_ecs_cluster.this[0].arn : var.cluster_arn
   namespace_id       = local.create_namespace ? aws_service_discovery_private_dns_namespace.this[0].id : var.namespace_id
@@ -50,16 +55,23 @@ locals {
     for index, start in local.port_range_starts : { from_port = start, to_port = local.port_range_ends[index] }
   ]
 
-  # Who may reach which ports: CIDR blocks and security group ids alike, by a
-  # key that names them. null allowed_cidr_blocks means "the VPC's own CIDR",
-  # looked up only in that case.
+  # Who may reach which ports. Each source is keyed by the input and its
+  # position there, never by its value: a security group or CIDR block created
+  # in the same root is known only after apply, and for_each keys must be known
+  # at plan ("Invalid for_each argument ... known only after apply"). The
+  # descriptions name the key too, so that they are known at plan as well
+  # (checkov's CKV_AWS_23 reads them from the plan); the rule itself shows the
+  # value. null allowed_cidr_blocks means "every IPv4 CIDR block of the VPC",
+  # through a prefix list (network.tf).
+  vpc_ipv4_cidr_blocks = var.allowed_cidr_blocks == null ? [for association in data.aws_vpc.selected[0].cidr_block_associations : association.cidr_block if association.state == "associated"] : []
   regional_sources = merge(
-    var.allowed_cidr_blocks != null ? { for cidr in var.allowed_cidr_blocks : cidr => cidr } : { "the VPC CIDR" = data.aws_vpc.selected[0].cidr_block },
-    { for group_id in var.allowed_security_group_ids : group_id => group_id },
+    var.allowed_cidr_blocks == null ? { "the VPC CIDR blocks" = { kind = "prefix_list", value = aws_ec2_managed_prefix_list.vpc[0].id } } : {},
+    { for index, cidr in coalesce(var.allowed_cidr_blocks, []) : "allowed_cidr_blocks[${index}]" => { kind = "cidr", value = cidr } },
+    { for index, group_id in var.allowed_security_group_ids : "allowed_security_group_ids[${index}]" => { kind = "group", value = group_id } },
   )
   metrics_sources = var.metrics_port == null ? {} : merge(
-    { for cidr in var.metrics_allowed_cidr_blocks : cidr => cidr },
-    { for group_id in var.metrics_allowed_security_group_ids : group_id => group_id },
+    { for index, cidr in var.metrics_allowed_cidr_blocks : "metrics_allowed_cidr_blocks[${index}]" => { kind = "cidr", value = cidr } },
+    { for index, group_id in var.metrics_allowed_security_group_ids : "metrics_allowed_security_group_ids[${index}]" => { kind = "group", value = group_id } },
   )
 
   ingress_rules = merge(
@@ -81,6 +93,10 @@ locals {
       }
     },
   )
+
+  # Egress destinations, keyed by position for the same reason.
+  https_egress = { for index, cidr in var.egress_cidr_blocks : "egress_cidr_blocks[${index}]" => cidr }
+  dns_egress   = { for index, cidr in var.dns_egress_cidr_blocks : "dns_egress_cidr_blocks[${index}]" => cidr }
 
   endpoints = { for region, port in local.region_ports : region => "${local.dns_name}:${port}" }
 

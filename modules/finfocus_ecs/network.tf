@@ -1,10 +1,43 @@
-# Looked up only when allowed_cidr_blocks is null, to default to the VPC CIDR.
+# Looked up only when allowed_cidr_blocks is null, to default to the VPC's
+# CIDR blocks: the primary one and every secondary one associated since.
 data "aws_vpc" "selected" {
   count = var.allowed_cidr_blocks == null ? 1 : 0
 
   id = var.vpc_id
 }
 
+# Those blocks in one customer-managed prefix list, which one ingress rule per
+# port range references. A VPC made in the same root has blocks known only
+# after apply, and so is their number: rules keyed per block could not be
+# planned (for_each keys must be known), while a list's entries may be
+# unknown. A block associated later joins the list at the next apply, in place.
+# A rule that references a list counts as max_entries rules against the
+# group's quota (60 inbound by default), so max_entries is the blocks' number.
+# IPv6 blocks are left out: give them in allowed_cidr_blocks.
+resource "aws_ec2_managed_prefix_list" "vpc" {
+  count = var.allowed_cidr_blocks == null ? 1 : 0
+
+  name           = "${var.name}-vpc-cidrs"
+  address_family = "IPv4"
+  max_entries    = max(1, length(local.vpc_ipv4_cidr_blocks))
+
+  dynamic "entry" {
+    for_each = local.vpc_ipv4_cidr_blocks
+    content {
+      cidr        = entry.value
+      description = "IPv4 CIDR block of the tasks VPC"
+    }
+  }
+
+  tags = var.tags
+}
+
+# Every name and description here reaches EC2, which allows only letters,
+# digits, spaces and ._-:/()#,@[]+=&;{}!$* in a group or rule description (up
+# to 255 characters; API_IpRange, API_CreateSecurityGroup) and answers
+# "InvalidParameterValue: Invalid rule description" otherwise. The emulator
+# does not check: tests/plan/test_aws_strings.py checks every planned string
+# against each API's documented rule.
 resource "aws_security_group" "this" {
   name        = var.name
   description = "FinFocus pricing plugin tasks: regional ports from allowed sources, HTTPS out"
@@ -21,10 +54,11 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
   ip_protocol                  = "tcp"
   from_port                    = each.value.from_port
   to_port                      = each.value.to_port
-  referenced_security_group_id = startswith(each.value.source, "sg-") ? each.value.source : null
+  referenced_security_group_id = each.value.source.kind == "group" ? each.value.source.value : null
+  prefix_list_id               = each.value.source.kind == "prefix_list" ? each.value.source.value : null
   # cidrnetmask() accepts IPv4 blocks only, which tells the two families apart.
-  cidr_ipv4 = can(cidrnetmask(each.value.source)) ? each.value.source : null
-  cidr_ipv6 = !startswith(each.value.source, "sg-") && !can(cidrnetmask(each.value.source)) ? each.value.source : null
+  cidr_ipv4 = each.value.source.kind == "cidr" && can(cidrnetmask(each.value.source.value)) ? each.value.source.value : null
+  cidr_ipv6 = each.value.source.kind == "cidr" && !can(cidrnetmask(each.value.source.value)) ? each.value.source.value : null
 
   tags = var.tags
 }
@@ -33,10 +67,10 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
 # Manager or SSM. DNS goes to the VPC resolver, which security groups do not
 # filter; DNS servers of your own are the dns rules below.
 resource "aws_vpc_security_group_egress_rule" "https" {
-  for_each = toset(var.egress_cidr_blocks)
+  for_each = local.https_egress
 
   security_group_id = aws_security_group.this.id
-  description       = "HTTPS to ${each.value}: image pull, CloudWatch Logs, secrets"
+  description       = "HTTPS to ${each.key}: image pull, CloudWatch Logs, secrets"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
@@ -52,10 +86,10 @@ resource "aws_vpc_security_group_egress_rule" "https" {
 # CKV_FINFOCUS_4 allows port 53 to named networks, never to the world; a
 # literal protocol per resource lets it read the rule from the source.
 resource "aws_vpc_security_group_egress_rule" "dns_udp" {
-  for_each = toset(var.dns_egress_cidr_blocks)
+  for_each = local.dns_egress
 
   security_group_id = aws_security_group.this.id
-  description       = "DNS (UDP 53) to ${each.value}: the VPC's own DNS servers"
+  description       = "DNS (UDP 53) to ${each.key}: a DNS server of the VPC DHCP options"
   ip_protocol       = "udp"
   from_port         = 53
   to_port           = 53
@@ -66,10 +100,10 @@ resource "aws_vpc_security_group_egress_rule" "dns_udp" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "dns_tcp" {
-  for_each = toset(var.dns_egress_cidr_blocks)
+  for_each = local.dns_egress
 
   security_group_id = aws_security_group.this.id
-  description       = "DNS (TCP 53) to ${each.value}: the VPC's own DNS servers"
+  description       = "DNS (TCP 53) to ${each.key}: a DNS server of the VPC DHCP options"
   ip_protocol       = "tcp"
   from_port         = 53
   to_port           = 53
@@ -77,4 +111,30 @@ resource "aws_vpc_security_group_egress_rule" "dns_tcp" {
   cidr_ipv6         = can(cidrnetmask(each.value)) ? null : each.value
 
   tags = var.tags
+}
+
+# Releases before the rules were keyed by input and position keyed them by
+# value. These carry the defaults' rules over, so that upgrading a deployment
+# that kept them does not delete and re-create them (a moment with the ports
+# closed). Rules for sources you gave are re-created under their new keys.
+moved {
+  from = aws_vpc_security_group_egress_rule.https["0.0.0.0/0"]
+  to   = aws_vpc_security_group_egress_rule.https["egress_cidr_blocks[0]"]
+}
+
+# The VPC default, for the port ranges of the published layouts (12, 9 and
+# 10 regions); it now references the prefix list of the VPC's blocks.
+moved {
+  from = aws_vpc_security_group_ingress_rule.this["8001-8012/the VPC CIDR"]
+  to   = aws_vpc_security_group_ingress_rule.this["8001-8012/the VPC CIDR blocks"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.this["8001-8009/the VPC CIDR"]
+  to   = aws_vpc_security_group_ingress_rule.this["8001-8009/the VPC CIDR blocks"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.this["8001-8010/the VPC CIDR"]
+  to   = aws_vpc_security_group_ingress_rule.this["8001-8010/the VPC CIDR blocks"]
 }

@@ -15,10 +15,25 @@ variable "name" {
 }
 
 variable "tags" {
-  description = "Tags added to every resource the module creates, and propagated from the service to its tasks."
+  description = "Tags added to every resource the module creates, and propagated from the service to its tasks. Keys of 1-127 characters not starting with `aws:`, values of up to 256; both of letters, digits, spaces and `_ . : / = + - @` only."
   type        = map(string)
   default     = {}
   nullable    = false
+
+  # The rule every service the module tags accepts: ECS, IAM and CloudWatch
+  # Logs allow only [\p{L}\p{Z}\p{N}_.:/=+\-@] (API_Tag of each), keys up to
+  # 128 and values up to 256 characters; EC2 stops keys at 127 (EC2 API_Tag);
+  # all reserve the aws: prefix. A tag one of them refuses fails that
+  # resource halfway through an apply.
+  validation {
+    condition     = alltrue([for key, value in var.tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,127}$", key)) && !startswith(lower(key), "aws:")])
+    error_message = "tags has keys AWS refuses: ${join(", ", [for key, value in var.tags : "\"${key}\"" if !(can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,127}$", key)) && !startswith(lower(key), "aws:"))])}. A key is 1-127 letters, digits, spaces or _ . : / = + - @, and does not start with aws:."
+  }
+
+  validation {
+    condition     = alltrue([for key, value in var.tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{0,256}$", value))])
+    error_message = "tags has values AWS refuses: ${join(", ", [for key, value in var.tags : "${key} = \"${value}\"" if !can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{0,256}$", value))])}. A value is up to 256 letters, digits, spaces or _ . : / = + - @."
+  }
 }
 
 ################################################################################
@@ -82,7 +97,7 @@ variable "metrics_port" {
 }
 
 variable "cpu" {
-  description = "Task CPU units, one of the sizes Fargate offers on Linux: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 (0.25 to 32 vCPU). 8192 and up need platform version 1.4.0 (`LATEST` is). `memory` must be one Fargate pairs with the chosen size (the table is in locals.tf, `fargate_memory_by_cpu`). The default is the seed's 2 vCPU."
+  description = "Task CPU units, one of the sizes Fargate offers on Linux: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 (0.25 to 32 vCPU). `memory` must be one Fargate pairs with the chosen size (the table is in locals.tf, `fargate_memory_by_cpu`). The default is the seed's 2 vCPU."
   type        = number
   default     = 2048
   nullable    = false
@@ -330,7 +345,7 @@ variable "port_bridge_memory" {
 ################################################################################
 
 variable "cluster_arn" {
-  description = "ARN of an existing ECS cluster. `null` creates one, with Container Insights."
+  description = "ARN of an existing ECS cluster. `null` creates one, with Container Insights and the FARGATE and FARGATE_SPOT capacity providers. An existing cluster must have the providers `capacity_provider_strategy` names associated (FARGATE by default): `aws ecs describe-clusters --clusters NAME --query 'clusters[0].capacityProviders'`."
   type        = string
   default     = null
 
@@ -338,6 +353,12 @@ variable "cluster_arn" {
     condition     = var.cluster_arn == null || can(regex("^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/.+$", var.cluster_arn))
     error_message = "cluster_arn = \"${coalesce(var.cluster_arn, "null")}\" is not an ECS cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME); use null to create a cluster."
   }
+}
+
+variable "create_cluster" {
+  description = "Whether the module creates the ECS cluster. `null` (the default) decides from `cluster_arn`: it creates one when `cluster_arn` is null. Set `false` when `cluster_arn` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
+  type        = bool
+  default     = null
 }
 
 variable "desired_count" {
@@ -352,8 +373,15 @@ variable "desired_count" {
   }
 }
 
+variable "skip_destroy" {
+  description = "Keep every task definition revision ACTIVE in ECS: when a change registers a new revision, and when the module is destroyed (as terraform-aws-modules/ecs's `skip_destroy`). `false` deregisters the old revision once the service runs the new one; either way the new one is registered first. Keep old revisions for a rollback by hand or for tasks started outside the service; they cost nothing, but ECS lists them until you deregister them."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "capacity_provider_strategy" {
-  description = "Fargate capacity providers and weights, e.g. `[{ capacity_provider = \"FARGATE_SPOT\", weight = 3 }, { capacity_provider = \"FARGATE\", weight = 1, base = 1 }]`. Empty uses the FARGATE launch type. With an existing `cluster_arn`, the cluster must have these providers."
+  description = "Fargate capacity providers and weights, e.g. `[{ capacity_provider = \"FARGATE_SPOT\", weight = 3 }, { capacity_provider = \"FARGATE\", weight = 1, base = 1 }]`. Empty means FARGATE alone (`[{ capacity_provider = \"FARGATE\", weight = 1 }]`, on-demand Fargate). The service always uses a strategy, never a launch type, so that a change updates it in place (with a new deployment) on AWS provider 5.x and 6.x alike. With an existing `cluster_arn`, the cluster must have these providers, FARGATE for the default."
   type = list(object({
     capacity_provider = string
     weight            = optional(number, 1)
@@ -384,19 +412,28 @@ variable "capacity_provider_strategy" {
 }
 
 variable "platform_version" {
-  description = "Fargate platform version. `LATEST` follows AWS's current one; 1.4.0 or later is needed for 8192 CPU and above."
+  description = "Fargate platform version: `LATEST` (AWS's current one) or 1.4.0 and later. Older versions are refused: the port bridge finds the task IP through task metadata endpoint v4, and ECS Exec runs, only from 1.4.0 (so do 8192 CPU and above)."
   type        = string
   default     = "LATEST"
   nullable    = false
 
   validation {
-    condition     = can(regex("^(LATEST|1\\.[0-9]+\\.[0-9]+)$", var.platform_version))
+    condition     = can(regex("^(LATEST|[0-9]+\\.[0-9]+\\.[0-9]+)$", var.platform_version))
     error_message = "platform_version = \"${var.platform_version}\" is not allowed: use LATEST or a version such as 1.4.0."
+  }
+
+  # Fargate injects ECS_CONTAINER_METADATA_URI_V4, which the bridge reads the
+  # task IP from, from platform 1.4.0 (Developer Guide, task metadata endpoint
+  # v4 for Fargate); on 1.3.0 the bridge exits 78 and the task never turns
+  # healthy. ECS Exec and the 8192 and 16384 CPU sizes need 1.4.0 too.
+  validation {
+    condition     = var.platform_version == "LATEST" || try(tonumber(split(".", var.platform_version)[0]) > 1 || tonumber(split(".", var.platform_version)[0]) == 1 && tonumber(split(".", var.platform_version)[1]) >= 4, true)
+    error_message = "platform_version = \"${var.platform_version}\" is older than 1.4.0: the port bridge reads the task IP from task metadata endpoint v4 (ECS_CONTAINER_METADATA_URI_V4), which Fargate provides from 1.4.0, and ECS Exec needs 1.4.0 as well. Use LATEST or 1.4.0 or later."
   }
 }
 
 variable "enable_execute_command" {
-  description = "Allow ECS Exec into the tasks, e.g. to run `ss -ltn` as docs/port-bridge.md shows. When `task_role_arn` is null, the module then creates a task role with only the four `ssmmessages` actions ECS Exec needs."
+  description = "Allow ECS Exec into the tasks, e.g. to run `netstat -ltn` (BusyBox's; the image has no `ss`) as docs/port-bridge.md shows. When `task_role_arn` is null, the module then creates a task role with only the four `ssmmessages` actions ECS Exec needs."
   type        = bool
   default     = false
   nullable    = false
@@ -448,7 +485,7 @@ variable "assign_public_ip" {
 }
 
 variable "allowed_cidr_blocks" {
-  description = "CIDR blocks allowed to reach the regional ports. `null` allows the VPC's own CIDR. `0.0.0.0/0` and `::/0` are refused."
+  description = "CIDR blocks allowed to reach the regional ports. `null` allows every IPv4 CIDR block of the VPC, the primary and the secondary ones (through a prefix list the module keeps in step with the VPC; IPv6 blocks need listing here). `0.0.0.0/0` and `::/0` are refused."
   type        = list(string)
   default     = null
 
@@ -538,14 +575,29 @@ variable "dns_egress_cidr_blocks" {
 ################################################################################
 
 variable "namespace_id" {
-  description = "Id of an existing Cloud Map private DNS namespace (`ns-...`) in the VPC. `null` creates one named `namespace_name`. When set, `namespace_name` must be that namespace's name: the module checks it."
+  description = "Id of an existing Cloud Map private DNS namespace (`ns-...`) that this account owns, in the VPC. `null` creates one named `namespace_name`. When set, `namespace_name` must be that namespace's name: the module checks it. A namespace shared with this account through AWS RAM is not supported (see docs/ecs-deployment.md)."
   type        = string
   default     = null
 
+  # A shared namespace is named by its ARN (Cloud Map's CreateService takes the
+  # ARN for a namespace of another account), and its Route 53 zone stays in the
+  # owner's account, where the name check cannot look. Neither can be tested
+  # here: moto has no RAM sharing. Refused rather than half supported.
   validation {
-    condition     = var.namespace_id == null || can(regex("^ns-[a-z0-9]{16,32}$", var.namespace_id))
+    condition     = var.namespace_id == null || !startswith(coalesce(var.namespace_id, "none"), "arn:")
+    error_message = "namespace_id = \"${coalesce(var.namespace_id, "null")}\" is a namespace ARN: a namespace shared with this account through AWS RAM is not supported (Cloud Map needs its ARN, and its Route 53 zone is in the owner's account, where the module cannot check that namespace_name is its name). Use a namespace this account owns (its ns- id), or null to create one."
+  }
+
+  validation {
+    condition     = var.namespace_id == null || startswith(coalesce(var.namespace_id, "none"), "arn:") || can(regex("^ns-[a-z0-9]{16,32}$", coalesce(var.namespace_id, "none")))
     error_message = "namespace_id = \"${coalesce(var.namespace_id, "null")}\" is not a Cloud Map namespace id (ns- followed by 16 or more lower-case letters and digits); use null to create a namespace."
   }
+}
+
+variable "create_namespace" {
+  description = "Whether the module creates the Cloud Map namespace. `null` (the default) decides from `namespace_id`: it creates one when `namespace_id` is null. Set `false` when `namespace_id` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
+  type        = bool
+  default     = null
 }
 
 variable "namespace_name" {
@@ -637,6 +689,12 @@ variable "execution_role_arn" {
   }
 }
 
+variable "create_execution_role" {
+  description = "Whether the module creates the task execution role. `null` (the default) decides from `execution_role_arn`: it creates one when `execution_role_arn` is null. Set `false` when `execution_role_arn` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
+  type        = bool
+  default     = null
+}
+
 variable "task_role_arn" {
   description = "ARN of a task role for the containers. The plugin calls no AWS API, so `null` gives none (unless `enable_execute_command` needs one)."
   type        = string
@@ -646,4 +704,10 @@ variable "task_role_arn" {
     condition     = var.task_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.task_role_arn))
     error_message = "task_role_arn = \"${coalesce(var.task_role_arn, "null")}\" is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)."
   }
+}
+
+variable "create_task_role" {
+  description = "Whether the module creates the ECS Exec task role. `null` (the default) decides from `task_role_arn`: it creates one when `task_role_arn` is null and `enable_execute_command` is on. Set `false` when `task_role_arn` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
+  type        = bool
+  default     = null
 }

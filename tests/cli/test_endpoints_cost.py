@@ -74,6 +74,8 @@ def test_cost_of_a_plan_file(module_cases, tmp_path):
     assert completed.returncode == 0, completed.stderr
     by_address = {item["deployment"]["address"]: item for item in json.loads(completed.stdout)}
     assert by_address["module.defaults"]["total"] == json.loads(run_cli("cost", "--json").stdout)[0]["total"]
+    # Container definitions known only after apply: the region comes from the provider's configuration.
+    assert by_address["module.from_resources_own_roles"]["deployment"]["region"] == "us-east-1"
     arm = by_address["module.extras"]["deployment"]
     assert arm["architecture"] == "ARM64" and arm["strategy"]
     # $21.62 on Spot at 70% off: the figure in our AWS price notes for 2 vCPU / 4 GB x86.

@@ -12,7 +12,7 @@ import hcl2
 import pytest
 import typer.main
 
-from finfocus_ecs import docsgen
+from finfocus_ecs import docsgen, module
 from finfocus_ecs.cli import app
 from finfocus_ecs.project import DOCS_DIR, MODULE_DIR, REPO_ROOT
 from finfocus_ecs.terraform import Terraform
@@ -49,6 +49,78 @@ def test_complete_root_validates(item, tmp_path):
     terraform = Terraform(tmp_path)
     terraform.init()
     assert "Success" in terraform.run("validate", "-no-color").out
+
+
+# The ids the docs write for "your network", and what stands for them in the planned root: resources of
+# that root, as a user's own ids would be. With a literal id the plan would look the VPC up in AWS.
+PLACEHOLDER_IDS = {
+    "vpc-0123456789abcdef0": "${aws_vpc.docs.id}",
+    "subnet-0123456789abcdef0": "${aws_subnet.docs_a.id}",
+    "subnet-0fedcba9876543210": "${aws_subnet.docs_b.id}",
+}
+DOCS_NETWORK = {
+    "aws_vpc": {"docs": {"cidr_block": "10.0.0.0/16"}},
+    "aws_subnet": {
+        "docs_a": {"vpc_id": "${aws_vpc.docs.id}", "cidr_block": "10.0.1.0/24"},
+        "docs_b": {"vpc_id": "${aws_vpc.docs.id}", "cidr_block": "10.0.2.0/24"},
+    },
+}
+
+
+def with_placeholders_filled(value):
+    if isinstance(value, str):
+        return PLACEHOLDER_IDS.get(value, value)
+    if isinstance(value, list):
+        return [with_placeholders_filled(item) for item in value]
+    if isinstance(value, dict):
+        return {key: with_placeholders_filled(item) for key, item in value.items()}
+    return value
+
+
+def module_examples() -> dict[str, tuple[str, dict, dict]]:
+    """Call name => (where, module inputs, outputs) for each module call in an ```hcl block of the docs."""
+    found = {}
+    for path, body in blocks("hcl"):
+        parsed = hcl2.load(io.StringIO(body), serialization_options=module.SERIALIZATION)
+        for block in parsed.get("module", []):
+            for name, arguments in block.items():
+                if not str(arguments.get("source", "")).endswith("finfocus_ecs"):
+                    continue
+                call = f"doc{len(found)}"
+                inputs = {key: value for key, value in arguments.items() if key not in ("source", "__is_block__")}
+                outputs = {
+                    f"{call}__{output_name}": {"value": output["value"].replace(f"module.{name}.", f"module.{call}.")}
+                    for output_block in parsed.get("output", [])
+                    for output_name, output in output_block.items()
+                    if f"module.{name}." in str(output.get("value"))
+                }
+                where = f"{path.relative_to(REPO_ROOT)}: {body.splitlines()[0][:40]}"
+                found[call] = (where, with_placeholders_filled(inputs), outputs)
+    return found
+
+
+EXAMPLES = module_examples()
+
+
+@pytest.fixture(scope="module")
+def example_errors(plan_diagnostics):
+    """Every documented module call planned in one root, with one plan."""
+    outputs = {name: output for _, _, calls in EXAMPLES.values() for name, output in calls.items()}
+    calls = {call: inputs for call, (_, inputs, _) in EXAMPLES.items()}
+    return plan_diagnostics("docs-examples", calls, {"resource": DOCS_NETWORK, "output": outputs})
+
+
+def test_docs_call_the_module_in_readme_and_guide():
+    wheres = [where for where, _, _ in EXAMPLES.values()]
+    assert any(where.startswith("README.md") for where in wheres)
+    assert sum(where.startswith("docs/ecs-deployment.md") for where in wheres) >= 2
+
+
+@pytest.mark.plan
+@pytest.mark.parametrize("call", sorted(EXAMPLES), ids=lambda call: EXAMPLES[call][0])
+def test_documented_module_call_plans(example_errors, call):
+    """Copied as it is, with your own ids in place of the placeholders, it must plan."""
+    assert example_errors[call] == [], EXAMPLES[call][0]
 
 
 def test_there_is_a_complete_root_in_the_guide():
@@ -164,3 +236,29 @@ def test_every_troubleshooting_entry_has_symptom_cause_check_fix():
     for entry in entries:
         for part in ("Symptom:", "Cause:", "Check:", "Fix:"):
             assert part in entry, entry.splitlines()[0]
+
+
+def test_commands_suggested_inside_the_containers_exist_in_their_images():
+    """The plugin and HAProxy images are Alpine with BusyBox: no iproute2, so no `ss`; netstat is BusyBox's."""
+    texts = {path: path.read_text() for path in DOCUMENTS}
+    texts[MODULE_DIR / "variables.tf"] = (MODULE_DIR / "variables.tf").read_text()
+    suggestions = [
+        f"{path.relative_to(REPO_ROOT)}: {match.group(0)}"
+        for path, text in texts.items()
+        for match in re.finditer(r'(`|--command ")ss -\w+', text)
+    ]
+    assert suggestions == []
+
+
+def test_execution_role_trust_failure_is_diagnosed_with_its_exact_message_and_override():
+    """The execution role trusts ECS only with aws:SourceAccount: if ECS ever omits the key, users need this."""
+    section = (DOCS_DIR / "ecs-deployment.md").read_text().split("## 9. Troubleshooting", 1)[1]
+    entry = next(entry for entry in section.split("\n**") if entry.startswith("Tasks fail: `ECS was unable to assume"))
+    assert "ECS was unable to assume the role 'arn:aws:iam::ACCOUNT:role/NAME-execution' that was provided" in entry
+    override = re.search(r'`execution_role_arn = "(arn:aws:iam::\d{12}:role/[^"]+)"`', entry)
+    assert override, entry
+    # The override must pass the module's own rule for the input.
+    declared = module.load_hcl(MODULE_DIR / "variables.tf")["variable"]
+    variable = next(block["execution_role_arn"] for block in declared if "execution_role_arn" in block)
+    pattern = re.search(r'regex\("([^"]+)"', variable["validation"][0]["condition"]).group(1)
+    assert re.match(pattern.replace("\\\\", "\\"), override.group(1)), pattern

@@ -28,7 +28,10 @@ def emulator_network(emulator):
     subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.61.1.0/24", AvailabilityZone="us-east-1a")["Subnet"][
         "SubnetId"
     ]
-    cluster_arn = emulator.client("ecs").create_cluster(clusterName="hardening")["cluster"]["clusterArn"]
+    # The service's strategy names FARGATE, which AWS requires the cluster to have (moto does not check).
+    cluster_arn = emulator.client("ecs").create_cluster(clusterName="hardening", capacityProviders=["FARGATE"])[
+        "cluster"
+    ]["clusterArn"]
     return {
         "vpc_id": vpc_id,
         "subnet_ids": [subnet_id],

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from finfocus_ecs.deployment import ingress_rules
 from finfocus_ecs.roots import copy_quickstart
 from finfocus_ecs.terraform import Terraform
 
@@ -51,7 +52,5 @@ def test_existing_vpc_and_subnets_are_used_as_they_are(emulator, tmp_path):
         cluster=outputs["cluster_arn"], services=[outputs["service_name"]]
     )["services"][0]
     assert sorted(service["networkConfiguration"]["awsvpcConfiguration"]["subnets"]) == sorted(subnet_ids)
-    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [outputs["security_group_id"]]}])[
-        "SecurityGroupRules"
-    ]
-    assert {r.get("CidrIpv4") for r in rules if not r["IsEgress"]} == {"10.77.0.0/16"}
+    ingress, _ = ingress_rules(ec2, outputs["security_group_id"])
+    assert {rule.source for rule in ingress} == {"10.77.0.0/16"}

@@ -11,12 +11,16 @@ again, to an `up` that reuses the emulator, during its checks
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 
 import pytest
 
 from finfocus_ecs.emulator import Emulator
+from finfocus_ecs.emulator_server import CALL_LOG_ENV
 from finfocus_ecs.module import default_region_ports
+from finfocus_ecs.project import DOCS_DIR
 from finfocus_ecs.terraform import Terraform
 from tests.e2e.interrupting import (
     apply_holding_the_lock,
@@ -26,8 +30,12 @@ from tests.e2e.interrupting import (
     emulator_processes,
     interrupt_up,
 )
+from tests.e2e.permissions import required_actions
 
 pytestmark = pytest.mark.e2e
+
+CALL_LOG = "emulator-calls.log"
+GUIDE = DOCS_DIR / "ecs-deployment.md"
 
 
 def write_vars(root, **values):
@@ -50,7 +58,8 @@ def interrupted(repo):
 @pytest.fixture(scope="module")
 def up_result(repo, interrupted):
     """`up --json` after the interrupted one: the quick start applied with no inputs."""
-    process = cli(repo, "up", "--json")
+    # The emulator this `up` starts records every AWS call, for the IAM prerequisites test.
+    process = cli(repo, "up", "--json", extra_env={CALL_LOG_ENV: str(repo / CALL_LOG)})
     stdout, stderr = process.communicate(timeout=180)
     assert process.returncode == 0, stderr
     return json.loads(stdout)
@@ -140,7 +149,11 @@ def test_service_network_registry_and_circuit_breaker(emulator, deployed):
     assert [r["registryArn"] for r in service["serviceRegistries"]] == [outputs["cloud_map_service_arn"]]
     # Echoed by the emulator launcher's fix, as AWS echoes it.
     assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
-    assert service["launchType"] == "FARGATE"
+    # A strategy rather than a launch type (ecs.tf says why); AWS then reports no launch type.
+    # The provider leaves out a base of 0; AWS reports it.
+    strategy = [{"base": 0, **item} for item in service["capacityProviderStrategy"]]
+    assert strategy == [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    assert "launchType" not in service
 
 
 def test_cloud_map_namespace_and_service(emulator, deployed):
@@ -161,13 +174,15 @@ def test_security_group_rules_exact(emulator, deployed):
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [outputs["security_group_id"]]}])[
         "SecurityGroupRules"
     ]
+    # The default source: a prefix list of the VPC's IPv4 blocks, one here.
     ingress = sorted(
-        (r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules if not r["IsEgress"]
+        (r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("PrefixListId")) for r in rules if not r["IsEgress"]
     )
     egress = sorted((r["FromPort"], r["ToPort"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules if r["IsEgress"])
-    assert ingress == [(8001, max(default_region_ports().values()), "tcp", vpc_cidr)]
+    assert [rule[:3] for rule in ingress] == [(8001, max(default_region_ports().values()), "tcp")]
+    entries = ec2.get_managed_prefix_list_entries(PrefixListId=ingress[0][3])["Entries"]
+    assert [entry["Cidr"] for entry in entries] == [vpc_cidr]
     assert egress == [(443, 443, "tcp", "0.0.0.0/0")]
-    assert all(r.get("CidrIpv4") != "0.0.0.0/0" for r in rules if not r["IsEgress"])
 
 
 def test_execution_role_and_log_group(emulator, deployed):
@@ -225,6 +240,29 @@ def test_destroy_leaves_nothing(emulator, deployed):
     iam = emulator.client("iam")
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("finfocus")] == []
     assert emulator.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/finfocus")["logGroups"] == []
+
+
+def guide_iam_policy() -> list[str]:
+    """The actions of the IAM policy in the guide's prerequisites."""
+    section = GUIDE.read_text().split("## 2. Prerequisites", 1)[1].split("\n## ", 1)[0]
+    policies = [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", section, re.MULTILINE | re.DOTALL)]
+    assert policies, "no IAM policy (a ```json block) in the guide's prerequisites"
+    return [action for policy in policies for statement in policy["Statement"] for action in statement["Action"]]
+
+
+def test_guide_iam_prerequisites_cover_every_call_of_apply_and_destroy(repo):
+    """What Terraform called while `up` applied the quick start and the test above destroyed it."""
+    lines = (repo / CALL_LOG).read_text().splitlines()
+    calls = {line.split()[0] for line in lines if line.endswith(" terraform")}
+    assert {"ecs:CreateService", "ecs:DeleteService", "ec2:CreateVpc", "ec2:DeleteVpc"} <= calls, sorted(calls)
+    granted = guide_iam_policy()
+    missing = {
+        action: reason
+        for action, reason in required_actions(calls).items()
+        if not any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in granted)
+    }
+    lacking = "\n".join(f"{action}  <- {reason}" for action, reason in sorted(missing.items()))
+    assert not missing, f"the guide's IAM policy lacks:\n{lacking}"
 
 
 def test_down_stops_the_emulator(repo, emulator):

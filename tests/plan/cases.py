@@ -70,7 +70,6 @@ PRECONDITION_CASES = {
 }
 
 
-
 HARDENING_VARIABLE_CASES = {
     # ECS API reference, HealthCheck: interval 5-300, timeout 2-60, retries 1-10, startPeriod 0-300.
     "health_interval_below": ({"health_check": {"interval": 4}}, "health_check.interval", "= 4 is not allowed"),
@@ -107,11 +106,6 @@ HARDENING_PRECONDITION_CASES = {
         "allowed memory for that cpu is 61440, 122880, 249856 MiB.",
     ),
     "memory_between_8_vcpu_steps": ({"cpu": 8192, "memory": 18432}, "memory", "16384, 20480, 24576"),
-    "big_task_on_old_platform": (
-        {"cpu": 8192, "memory": 16384, "platform_version": "1.3.0"},
-        "platform_version",
-        'cpu = 8192 needs Fargate platform version 1.4.0 or later, and platform_version = "1.3.0"',
-    ),
 }
 
 
@@ -158,6 +152,50 @@ IMAGE_VARIABLE_CASES = {
     ),
 }
 
+# Issue 19: what AWS refuses and the emulator accepts, refused at plan instead.
+REVIEW_VARIABLE_CASES = {
+    # ECS, IAM and CloudWatch Logs take only letters, digits, spaces and _ . : / = + - @ in tags.
+    "tag_value_apostrophe": ({"tags": {"Owner": "pricing team's"}}, "tags", 'Owner = "pricing team\'s"'),
+    "tag_key_reserved": ({"tags": {"aws:owner": "pricing"}}, "tags", '"aws:owner"'),
+    # Task metadata v4, which the bridge reads the task IP from, and ECS Exec start at Fargate 1.4.0.
+    "platform_before_1_4": (
+        {"platform_version": "1.3.0"},
+        "platform_version",
+        'platform_version = "1.3.0" is older than 1.4.0: the port bridge reads the task IP from task metadata '
+        "endpoint v4",
+    ),
+    # A namespace shared through AWS RAM is named by its ARN: refused, saying so.
+    "namespace_shared_through_ram": (
+        {"namespace_id": "arn:aws:servicediscovery:us-east-1:210987654321:namespace/ns-0123456789abcdef0"},
+        "namespace_id",
+        "a namespace shared with this account through AWS RAM is not supported",
+    ),
+    "big_task_on_old_platform": (
+        {"cpu": 8192, "memory": 16384, "platform_version": "1.2.0"},
+        "platform_version",
+        "1.2.0",
+    ),
+}
+
+REVIEW_PRECONDITION_CASES = {
+    # A create_* switch that contradicts its ARN or id.
+    "create_cluster_without_arn": (
+        {"create_cluster": False},
+        "create_cluster",
+        "create_cluster = false and cluster_arn = null disagree",
+    ),
+    "create_namespace_beside_id": (
+        {"create_namespace": True, "namespace_id": "ns-0123456789abcdef0"},
+        "create_namespace",
+        'create_namespace = true and namespace_id = "ns-0123456789abcdef0" disagree',
+    ),
+    "create_task_role_without_exec": (
+        {"create_task_role": True},
+        "create_task_role",
+        "create_task_role = true does not fit task_role_arn = null and enable_execute_command = false",
+    ),
+}
+
 IMAGE_PRECONDITION_CASES = {
     "map_differs_from_tag": (
         {"region_ports": {"us-east-1": 8001, "us-gov-west-1": 8010}},
@@ -193,12 +231,12 @@ IMAGE_PRECONDITION_CASES = {
 
 VARIABLE_CALLS = {
     call: offline_inputs(**inputs)
-    for cases in (VARIABLE_CASES, HARDENING_VARIABLE_CASES, IMAGE_VARIABLE_CASES)
+    for cases in (VARIABLE_CASES, HARDENING_VARIABLE_CASES, IMAGE_VARIABLE_CASES, REVIEW_VARIABLE_CASES)
     for call, (inputs, _, _) in cases.items()
 }
 PRECONDITION_CALLS = {
     call: offline_inputs(**inputs)
-    for cases in (PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES)
+    for cases in (PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES, REVIEW_PRECONDITION_CASES)
     for call, (inputs, _, _) in cases.items()
 }
 # Valid inputs beside the bad ones: they must raise nothing.

@@ -11,6 +11,8 @@ from tests.plan.cases import (
     IMAGE_PRECONDITION_CASES,
     IMAGE_VARIABLE_CASES,
     PRECONDITION_CASES,
+    REVIEW_PRECONDITION_CASES,
+    REVIEW_VARIABLE_CASES,
     VARIABLE_CASES,
     assert_clear_error,
 )
@@ -20,15 +22,21 @@ pytestmark = pytest.mark.plan
 
 
 
-@pytest.mark.parametrize("call", sorted({**VARIABLE_CASES, **IMAGE_VARIABLE_CASES}))
+BAD_VARIABLES = {**VARIABLE_CASES, **IMAGE_VARIABLE_CASES, **REVIEW_VARIABLE_CASES}
+
+
+@pytest.mark.parametrize("call", sorted(BAD_VARIABLES))
 def test_bad_variable_fails_plan_naming_it(variable_errors, call):
-    _, variable, bad_value = {**VARIABLE_CASES, **IMAGE_VARIABLE_CASES}[call]
+    _, variable, bad_value = BAD_VARIABLES[call]
     assert_clear_error(variable_errors[call], variable, bad_value)
 
 
-@pytest.mark.parametrize("call", sorted({**PRECONDITION_CASES, **IMAGE_PRECONDITION_CASES}))
+INCONSISTENT_INPUTS = {**PRECONDITION_CASES, **IMAGE_PRECONDITION_CASES, **REVIEW_PRECONDITION_CASES}
+
+
+@pytest.mark.parametrize("call", sorted(INCONSISTENT_INPUTS))
 def test_inconsistent_inputs_fail_plan_naming_them(precondition_errors, call):
-    _, variable, bad_value = {**PRECONDITION_CASES, **IMAGE_PRECONDITION_CASES}[call]
+    _, variable, bad_value = INCONSISTENT_INPUTS[call]
     assert_clear_error(precondition_errors[call], variable, bad_value)
 
 

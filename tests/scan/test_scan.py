@@ -15,7 +15,7 @@ from finfocus_ecs.roots import copy_quickstart
 from finfocus_ecs.scan import CHECKOV_VENV, port_coverage_failures, scan
 from finfocus_ecs.terraform import Terraform, planned_resources
 from tests.commands import run_cli
-from tests.module_cases import CALLS
+from tests.module_cases import CALLS, NETWORK
 
 pytestmark = pytest.mark.scan
 
@@ -275,8 +275,10 @@ def test_every_module_variant_is_clean_bridge_on_and_off(module_cases, tmp_path)
     result = scan(plan_file)
     module_failures = [failure for failure in result.failures if failure.resource.startswith("module.")]
     assert module_failures == []
-    # Only the test's own scaffolding VPC (aws_vpc.main, for the minimal call) is not production-grade.
-    assert {failure.resource for failure in result.failures} <= {"aws_vpc.main"}
+    # Only the test's own scaffolding (the VPC, groups, keys and secrets the calls take their ids from,
+    # tests/module_cases.py's NETWORK) is not production-grade.
+    scaffolding = {f"{kind}.{name}" for kind, items in NETWORK["resource"].items() for name in items}
+    assert {failure.resource for failure in result.failures} <= scaffolding
     scanned = {entry["resource"].split(".")[1] for entry in result.skipped}
     assert {"defaults", "bridge_off", "extras", "all_spot"} <= scanned
     # parliament over every call's IAM: nothing found but the explained managed policy, in each call that attaches it.

@@ -147,8 +147,8 @@ def test_every_variable_has_type_and_description():
 def test_collections_and_flags_are_not_nullable():
     for variable in module.variables().values():
         if re.match(r"^(bool|list|map|set)", variable.type) and not variable.required:
-            # null means "the VPC CIDR" and "the layout of the image's tag"
-            if variable.name in {"allowed_cidr_blocks", "region_ports"}:
+            # null means "the VPC CIDR blocks", "the layout of the image's tag", and "decide from the ARN or id"
+            if variable.name in {"allowed_cidr_blocks", "region_ports"} or variable.name.startswith("create_"):
                 continue
             assert variable.nullable is False, variable.name
 

@@ -180,7 +180,7 @@ def print_up_result(result: Any, destroyed: bool) -> None:
     out.print(
         f"Security group:   {outputs['security_group_id']}: ingress "
         + ", ".join(f"{r['from_port']}-{r['to_port']}" for r in outputs["security_group_ingress_port_ranges"])
-        + " from the VPC CIDR; egress 443 only"
+        + " from the VPC CIDR blocks; egress 443 only"
     )
     out.print(f"Logs:             {outputs['log_group_name']}")
     if result.emulator_url:

@@ -63,21 +63,31 @@ class Deployment:
         return split["FARGATE"], split["FARGATE_SPOT"]
 
 
-def deployments_from_resources(resources: Mapping[str, Mapping[str, Any]], address: str = "") -> Deployment:
-    """One deployment from the resources of one module instance (address => values)."""
+def deployments_from_resources(
+    resources: Mapping[str, Mapping[str, Any]], address: str = "", provider_region: str | None = None
+) -> Deployment:
+    """One deployment from the resources of one module instance (address => values).
+
+    The region is the awslogs-region of the container definitions; where those
+    are known only after apply (secrets from resources of the same
+    configuration), the provider's region as configured, if it is a constant.
+    """
     task = next(values for key, values in resources.items() if key.startswith("aws_ecs_task_definition."))
     service = next((values for key, values in resources.items() if key.startswith("aws_ecs_service.")), {})
-    containers = json.loads(task["container_definitions"])
+    containers = json.loads(task.get("container_definitions", "[]"))
     region = next(
         (
             container["logConfiguration"]["options"]["awslogs-region"]
             for container in containers
             if container.get("logConfiguration", {}).get("options", {}).get("awslogs-region")
         ),
-        None,
+        provider_region,
     )
     if region is None:
-        raise CostError(f"{address or 'the plan'}: no awslogs-region in the container definitions, so no region")
+        raise CostError(
+            f"{address or 'the plan'}: no awslogs-region in the container definitions and no constant provider "
+            "region, so no region to price in"
+        )
     return Deployment(
         address=address,
         region=region,
@@ -97,8 +107,10 @@ def deployments_from_plan(plan: Mapping[str, Any]) -> list[Deployment]:
         module_address = resource["address"].rsplit(resource["type"], 1)[0]
         local = resource["address"][len(module_address) :]
         by_module.setdefault(module_address, {})[local] = resource.get("values") or {}
+    provider = plan.get("configuration", {}).get("provider_config", {}).get("aws", {})
+    provider_region = provider.get("expressions", {}).get("region", {}).get("constant_value")
     found = [
-        deployments_from_resources(resources, module_address.rstrip("."))
+        deployments_from_resources(resources, module_address.rstrip("."), provider_region)
         for module_address, resources in by_module.items()
         if any(key.startswith("aws_ecs_task_definition.") for key in resources)
     ]

@@ -32,19 +32,33 @@ class IngressRule:
 
 
 def ingress_rules(ec2: Any, group_id: str) -> tuple[set[IngressRule], set[IngressRule]]:
-    """(ingress, egress) rules of a security group."""
+    """(ingress, egress) rules of a security group; a prefix-list rule counts once per CIDR block it lists."""
     ingress: set[IngressRule] = set()
     egress: set[IngressRule] = set()
     paginator = ec2.get_paginator("describe_security_group_rules")
     pages = paginator.paginate(Filters=[{"Name": "group-id", "Values": [group_id]}])
     for page in pages:
         for rule in page["SecurityGroupRules"]:
-            source = (
-                rule.get("CidrIpv4") or rule.get("CidrIpv6") or rule.get("ReferencedGroupInfo", {}).get("GroupId", "?")
-            )
-            item = IngressRule(rule.get("FromPort", -1), rule.get("ToPort", -1), source)
-            (egress if rule["IsEgress"] else ingress).add(item)
+            if rule.get("PrefixListId"):
+                entries = ec2.get_managed_prefix_list_entries(PrefixListId=rule["PrefixListId"])["Entries"]
+                sources = [entry["Cidr"] for entry in entries]
+            else:
+                group = rule.get("ReferencedGroupInfo", {}).get("GroupId", "?")
+                sources = [rule.get("CidrIpv4") or rule.get("CidrIpv6") or group]
+            for source in sources:
+                item = IngressRule(rule.get("FromPort", -1), rule.get("ToPort", -1), source)
+                (egress if rule["IsEgress"] else ingress).add(item)
     return ingress, egress
+
+
+def vpc_ipv4_cidr_blocks(ec2: Any, vpc_id: str) -> list[str]:
+    """Every IPv4 CIDR block associated with a VPC: the primary one and the secondary ones."""
+    vpc = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
+    return [
+        association["CidrBlock"]
+        for association in vpc.get("CidrBlockAssociationSet", [])
+        if association.get("CidrBlockState", {}).get("State") == "associated"
+    ] or [vpc["CidrBlock"]]
 
 
 def check_deployment(
@@ -94,10 +108,11 @@ def check_deployment(
         )
     )
 
-    vpc_cidr = ec2.describe_vpcs(VpcIds=[outputs["vpc_id"]])["Vpcs"][0]["CidrBlock"]
+    # The quick start leaves allowed_cidr_blocks at null: every IPv4 block of the VPC.
     expected_ingress = {
-        IngressRule(port_range["from_port"], port_range["to_port"], vpc_cidr)
+        IngressRule(port_range["from_port"], port_range["to_port"], cidr)
         for port_range in outputs["security_group_ingress_port_ranges"]
+        for cidr in vpc_ipv4_cidr_blocks(ec2, outputs["vpc_id"])
     }
     covered = {
         port

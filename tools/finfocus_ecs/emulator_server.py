@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import argparse
 import functools
+import io
 import json
 import os
+import re
 import signal
+import threading
+import urllib.parse
 from typing import Any
 
 # AWS's ECS CreateService/UpdateService echo these request fields back in
@@ -56,6 +60,32 @@ def apply_response_fixes() -> None:
 
     EC2ContainerServiceResponse.create_service = echo_fields(EC2ContainerServiceResponse.create_service)
     EC2ContainerServiceResponse.update_service = echo_fields(EC2ContainerServiceResponse.update_service)
+
+
+def describe_every_rule_description() -> None:
+    """Report a rule's description whatever its source, as AWS does.
+
+    moto 5.2.5 keeps the Description of a CIDR source only: a rule from a
+    security group or a prefix list comes back without it, so the provider
+    plans to set it again on every run.
+    """
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    original = SecurityGroupRule.__init__
+
+    @functools.wraps(original)
+    def init(self: SecurityGroupRule, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        # (backend, protocol, group, from, to, ip_range, source_group, prefix_list_id)
+        prefix_list = kwargs.get("prefix_list_id", args[7] if len(args) > 7 else None)
+        self.prefix_list_description = (prefix_list or {}).get("Description")
+
+    SecurityGroupRule.__init__ = init
+    SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description")
+        or self.source_group.get("Description")
+        or getattr(self, "prefix_list_description", None)
+    )
 
 
 def report_desired_tasks_running() -> None:
@@ -142,6 +172,83 @@ def add_autoscaling_tagging() -> None:
     ApplicationAutoScalingResponse.untag_resource = untag_resource
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
     ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
+# Set to a file name, the emulator appends one line per AWS request it serves:
+# "SERVICE:Operation CLIENT", where SERVICE is the request's signing name (the
+# IAM prefix of every service used here) and CLIENT is terraform, boto3 or
+# other, from the User-Agent. tests/e2e/test_quickstart.py checks the guide's
+# IAM prerequisites against what an apply and destroy of the quick start call.
+CALL_LOG_ENV = "FINFOCUS_EMULATOR_CALL_LOG"
+_SIGNING_NAME = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
+
+
+def record_calls(path: str) -> None:
+    """Append every request's service and operation to `path`."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lock = threading.Lock()
+    original = DomainDispatcherApplication.__call__
+
+    @functools.wraps(original)
+    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+        line = _describe_request(environ)
+        if line:
+            with lock, open(path, "a", encoding="utf-8") as log:
+                log.write(line + "\n")
+        return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = call
+
+
+def _describe_request(environ: dict[str, Any]) -> str | None:
+    signing = _SIGNING_NAME.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if not signing:
+        return None  # moto's own API, or an unsigned request
+    service = signing.group(1)
+    agent = environ.get("HTTP_USER_AGENT", "")
+    client = "terraform" if "Terraform/" in agent else "boto3" if "Boto3/" in agent else "other"
+    return f"{service}:{_operation(service, environ)} {client}"
+
+
+def _operation(service: str, environ: dict[str, Any]) -> str:
+    """The operation name, by protocol: JSON target header, query Action, or the REST method and path."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size)
+        environ["wsgi.input"] = io.BytesIO(body)
+        action = urllib.parse.parse_qs(body.decode("utf-8")).get("Action")
+        if action:
+            return action[0]
+    return _rest_operation(service, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+
+
+@functools.cache
+def _rest_routes(service: str) -> list[tuple[int, str, re.Pattern[str], str]]:
+    """(literal length, method, path pattern, operation) of a REST service's operations, most specific first."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        uri = http["requestUri"].split("?", 1)[0]
+        literal = re.sub(r"\{[^}]+\}", "", uri)
+        pattern = re.sub(r"\\\{[^}]+?\\\+\\\}", ".+", re.escape(uri))
+        pattern = re.sub(r"\\\{[^}]+?\\\}", "[^/]+", pattern)
+        routes.append((len(literal), http["method"], re.compile(pattern + "/?$"), name))
+    return sorted(routes, key=lambda route: route[0], reverse=True)
+
+
+def _rest_operation(service: str, method: str, path: str) -> str:
+    import botocore.exceptions
+
+    try:
+        routes = _rest_routes(service)
+    except botocore.exceptions.UnknownServiceError:
+        return f"{method} {path}"
+    return next((name for _, verb, pattern, name in routes if verb == method and pattern.match(path)), path)
 
 
 def _service_from(response: Any) -> Any:
@@ -173,7 +280,10 @@ def main() -> None:
     args = parser.parse_args()
     # AmazonECSTaskExecutionRolePolicy must exist for the role attachment.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    if os.environ.get(CALL_LOG_ENV):
+        record_calls(os.environ[CALL_LOG_ENV])
     apply_response_fixes()
+    describe_every_rule_description()
     report_desired_tasks_running()
     add_autoscaling_tagging()
     warm_backends(args.warm_region)

@@ -19,7 +19,8 @@ from hcl2 import SerializationOptions
 
 from finfocus_ecs.project import MODULE_DIR
 
-_OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
+# Strings unquoted, expressions as "${...}": how the module's .tf files and the docs' HCL are read.
+SERIALIZATION = SerializationOptions(strip_string_quotes=True, with_comments=False)
 _NO_DEFAULT = object()
 _PARSING = threading.Lock()
 
@@ -55,7 +56,7 @@ def load_hcl(path: Path) -> dict[str, Any]:
     closing quote left on).
     """
     with _PARSING, open(path, encoding="utf-8") as handle:
-        return hcl2.load(handle, serialization_options=_OPTIONS)
+        return hcl2.load(handle, serialization_options=SERIALIZATION)
 
 
 def _type_text(raw: str) -> str:

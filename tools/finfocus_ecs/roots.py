@@ -43,7 +43,7 @@ def offline_provider(region: str = "us-east-1") -> dict[str, Any]:
 def offline_inputs(**inputs: Any) -> dict[str, Any]:
     """Module inputs for an offline plan: placeholder network unless given.
 
-    allowed_cidr_blocks is given, because its default (the VPC's CIDR) would
+    allowed_cidr_blocks is given, because its default (the VPC's CIDR blocks) would
     need a DescribeVpcs call.
     """
     return {
