@@ -272,6 +272,40 @@ def warm_backends(region: str) -> None:
     get_backend("iam")[DEFAULT_ACCOUNT_ID]["global"]
 
 
+def honour_client_tokens() -> None:
+    """Answer a repeated EC2 call with the same ClientToken as AWS does: with the first call's answer.
+
+    On AWS, EC2's create calls are idempotent by ClientToken, which the SDK
+    fills in once and keeps across its retries; moto 5.2.5 ignores the token
+    and creates again. A retried create whose answer was lost (the SDK
+    retries a request on a keep-alive connection the server had just closed)
+    then left a duplicate Terraform never knew of, such as a second route
+    table, and destroying the VPC failed with DependencyViolation, retried
+    for minutes.
+    """
+    from moto.ec2.responses import EC2Response
+
+    original = EC2Response.call_action
+    answered: dict[tuple[str, str, str, str], Any] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(original)
+    def call_action(self: EC2Response) -> Any:
+        token = self._get_param("ClientToken")
+        if not token:
+            return original(self)
+        key = (self.current_account, self.region, self._get_action(), token)
+        with lock:
+            if key not in answered:
+                result = original(self)
+                if int(result[0]) >= 300:
+                    return result
+                answered[key] = result
+            return answered[key]
+
+    EC2Response.call_action = call_action
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -286,6 +320,7 @@ def main() -> None:
     describe_every_rule_description()
     report_desired_tasks_running()
     add_autoscaling_tagging()
+    honour_client_tokens()
     warm_backends(args.warm_region)
     from moto.server import ThreadedMotoServer
 
