@@ -21,10 +21,12 @@ test-fast: $(STAMP)  ## Everything that needs no emulator, namespaces or checkov
 
 lint: $(STAMP)
 	$(BIN)/ruff check tools tests bench policies
+	$(BIN)/ruff format --check tools tests bench policies
 	terraform fmt -check -recursive
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix tools tests bench policies
+	$(BIN)/ruff format tools tests bench policies
 	terraform fmt -recursive
 
 bench: $(STAMP) $(CHECKOV_STAMP)  ## Benchmarks: prints a table, writes bench/results/latest.json

@@ -34,9 +34,10 @@ DEAD_REGION = "eu-west-1"
 
 def health_timing(definition: dict[str, Any]) -> dict[str, float]:
     """At Fargate's timing: regions answering -> task HEALTHY, and a region's death -> task UNHEALTHY."""
-    with tempfile.TemporaryDirectory(prefix="finfocus-bench-") as scratch, TaskRehearsal(
-        definition, Path(scratch), tag="bhealth"
-    ) as task:
+    with (
+        tempfile.TemporaryDirectory(prefix="finfocus-bench-") as scratch,
+        TaskRehearsal(definition, Path(scratch), tag="bhealth") as task,
+    ):
         task.start()
         if not task.wait_until(lambda: any(ANSWERED in line for line in task.log("finfocus-plugin")), 300):
             raise RuntimeError("the regions never answered")

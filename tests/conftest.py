@@ -13,6 +13,7 @@ import pytest
 
 from finfocus_ecs import emulator as emulator_control
 from finfocus_ecs.cache import computed_once
+from finfocus_ecs.emulator_server import CALL_LOG_ENV
 from finfocus_ecs.evaluate import PlannedModule
 from finfocus_ecs.roots import write_root
 from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN, render_task_definition
@@ -162,9 +163,17 @@ def _diagnostic_names_call(diagnostic: Mapping[str, Any], call: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[emulator_control.Emulator]:
+def emulator_call_log(tmp_path_factory) -> Path:
+    """Every AWS call the session's emulator serves (CALL_LOG_ENV), for checking the guide's IAM policy."""
+    return tmp_path_factory.mktemp("emulator") / "calls.log"
+
+
+@pytest.fixture(scope="session")
+def emulator(emulator_call_log) -> Iterator[emulator_control.Emulator]:
     """One moto server for the whole run, stopped at the end even on failure."""
-    running = emulator_control.start()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CALL_LOG_ENV, str(emulator_call_log))
+        running = emulator_control.start()
     try:
         yield running
     finally:

@@ -109,9 +109,7 @@ def find_binary(name: str, version: Path) -> Path | None:
         path = version / candidate
         if path.is_file() and os.access(path, os.X_OK):
             return path
-    return next(
-        (path for path in sorted(version.iterdir()) if path.is_file() and os.stat(path).st_mode & 0o111), None
-    )
+    return next((path for path in sorted(version.iterdir()) if path.is_file() and os.stat(path).st_mode & 0o111), None)
 
 
 def free_port() -> int:

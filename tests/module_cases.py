@@ -12,6 +12,8 @@ PLUGIN_REPOSITORY = "ghcr.io/rshade/finfocus-plugin-aws-public"
 CUSTOM_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/finfocus-custom:build-42"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:finfocus/token-AbCdEf"
 PARAMETER_ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/finfocus/key"
+SHARED_CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/shared"
+ALARM_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:pricing-pager"
 KMS_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 CALLS = {
@@ -66,10 +68,15 @@ CALLS = {
         capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}],
         namespace_name="pricing.finfocus.internal",
         skip_destroy=True,
+        alarm_actions=[ALARM_TOPIC_ARN],
         tags={"Team": "Pricing Platform", "cost-center": "42/b+c=d_e.f:g@h", "Ünïcode": "naïve café"},
     ),
+    # Autoscaling reads the subnets (data.aws_subnet), so it is planned against the emulator
+    # in tests/e2e/test_autoscaling.py; alarms need nothing from AWS.
+    # On a given cluster, whose name (an alarm dimension) is known at plan.
+    "alarms": offline_inputs(alarm_actions=[ALARM_TOPIC_ARN], cluster_arn=SHARED_CLUSTER_ARN),
     "existing": offline_inputs(
-        cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shared",
+        cluster_arn=SHARED_CLUSTER_ARN,
         execution_role_arn="arn:aws:iam::123456789012:role/existing-execution",
     ),
 }

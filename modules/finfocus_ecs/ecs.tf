@@ -72,6 +72,29 @@ resource "aws_ecs_task_definition" "this" {
   lifecycle {
     create_before_destroy = true
 
+    # The create_* switches only say at plan what the ARNs and ids say at
+    # apply; these catch a switch that contradicts its input (unknown inputs
+    # are checked at apply, once known).
+    precondition {
+      condition     = local.create_cluster == (var.cluster_arn == null)
+      error_message = "create_cluster = ${local.create_cluster} and cluster_arn = ${var.cluster_arn == null ? "null" : "\"${var.cluster_arn}\""} disagree: the module creates a cluster exactly when no cluster_arn is given. Give cluster_arn with create_cluster = false, or neither."
+    }
+
+    precondition {
+      condition     = local.create_namespace == (var.namespace_id == null)
+      error_message = "create_namespace = ${local.create_namespace} and namespace_id = ${var.namespace_id == null ? "null" : "\"${var.namespace_id}\""} disagree: the module creates a namespace exactly when no namespace_id is given. Give namespace_id with create_namespace = false, or neither."
+    }
+
+    precondition {
+      condition     = local.create_execution_role == (var.execution_role_arn == null)
+      error_message = "create_execution_role = ${local.create_execution_role} and execution_role_arn = ${var.execution_role_arn == null ? "null" : "\"${var.execution_role_arn}\""} disagree: the module creates an execution role exactly when no execution_role_arn is given. Give execution_role_arn with create_execution_role = false, or neither."
+    }
+
+    precondition {
+      condition     = local.create_exec_task_role == (var.task_role_arn == null && var.enable_execute_command)
+      error_message = "create_task_role = ${local.create_exec_task_role} does not fit task_role_arn = ${var.task_role_arn == null ? "null" : "\"${var.task_role_arn}\""} and enable_execute_command = ${var.enable_execute_command}: the module creates a task role only for ECS Exec, when enable_execute_command is on and no task_role_arn is given."
+    }
+
     precondition {
       condition     = length(local.region_ports) > 0
       error_message = "region_ports is null and image = \"${var.image}\" is not a release this module knows (${join(", ", local.known_tags)} of ghcr.io/rshade/finfocus-plugin-aws-public): set region_ports to the region => port layout that image serves."
@@ -100,134 +123,6 @@ resource "aws_ecs_task_definition" "this" {
     precondition {
       condition     = local.plugin_cpu >= 128 && local.plugin_memory_reservation >= 512
       error_message = "port_bridge_cpu = ${var.port_bridge_cpu} and port_bridge_memory = ${var.port_bridge_memory} leave the plugin ${local.plugin_cpu} CPU units and ${local.plugin_memory_reservation} MiB of cpu = ${var.cpu} and memory = ${var.memory}: it needs at least 128 and 512."
-    }
-  }
-}
-
-resource "aws_ecs_service" "this" {
-  name             = var.name
-  cluster          = local.cluster_arn
-  task_definition  = aws_ecs_task_definition.this.arn
-  desired_count    = var.desired_count
-  platform_version = var.platform_version
-
-  # A capacity provider strategy, never launch_type, so that changing it is an
-  # update in place on both provider majors (read in the provider's
-  # internal/service/ecs/service.go):
-  # - 5.x forces a new service for any change of the strategy unless
-  #   force_new_deployment is true, and even then when the strategy goes from
-  #   empty to set or back (capacityProviderStrategyCustomizeDiff). An empty
-  #   strategy means launch_type, whose change forces a new service too. So the
-  #   strategy is never empty: FARGATE alone by default, which places tasks as
-  #   the FARGATE launch type does.
-  # - 6.x refuses the plan ("force_new_deployment should be true when
-  #   capacity_provider_strategy is being updated") unless it is true, and
-  #   otherwise updates in place (UpdateService takes a new strategy since
-  #   June 2025, a launch-type service's too).
-  # Replacing the service is an outage and removes its Cloud Map records.
-  # Only 5.100.0 runs here: tests/e2e/test_changes_in_place.py applies and
-  # changes it; 6.x's behaviour is from its source.
-  force_new_deployment = true
-
-  dynamic "capacity_provider_strategy" {
-    for_each = local.capacity_provider_strategy
-    content {
-      capacity_provider = capacity_provider_strategy.value.capacity_provider
-      weight            = capacity_provider_strategy.value.weight
-      base              = capacity_provider_strategy.value.base
-    }
-  }
-
-  network_configuration {
-    subnets          = var.subnet_ids
-    security_groups  = [aws_security_group.this.id]
-    assign_public_ip = var.assign_public_ip
-  }
-
-  # A records need neither container name nor port: the task IP serves all.
-  service_registries {
-    registry_arn = aws_service_discovery_service.this.arn
-  }
-
-  # A task that never turns healthy (a region that will not start, a bridge
-  # that finds no task IP) rolls the service back instead of looping.
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
-  }
-
-  deployment_minimum_healthy_percent = 100
-  deployment_maximum_percent         = 200
-  enable_execute_command             = var.enable_execute_command
-  enable_ecs_managed_tags            = true
-  propagate_tags                     = "SERVICE"
-
-  # Apply returns once ECS reports one deployment with every desired task
-  # RUNNING (provider 5.x compares runningCount with desiredCount; RUNNING
-  # does not mean healthy). A task that cannot start (no route to ghcr.io, an
-  # execution role ECS cannot assume) never gets there: the circuit breaker
-  # marks the deployment FAILED, ECS launches no more tasks, and apply fails
-  # when the wait below runs out, instead of printing endpoints that do not
-  # answer. The emulator runs no containers; it reports every desired task
-  # running (emulator_server.py), so it cannot show this failure.
-  wait_for_steady_state = var.wait_for_steady_state
-
-  # How long that wait may take. A Fargate task runs 1-3 minutes after the
-  # service changes (ENI, image pull); 15 leaves room for a slow pull and ends
-  # a start that cannot succeed sooner than the provider's 20. The circuit
-  # breaker alone may take longer: it fails a deployment once as many tasks
-  # have failed as half the desired count, but never fewer than 3 nor more
-  # than 200 (ECS API reference, DeploymentCircuitBreaker; Developer Guide,
-  # deployment circuit breaker, "Failure threshold"): 3 failed starts for the
-  # default desired_count of 1.
-  timeouts {
-    create = "15m"
-    update = "15m"
-  }
-
-  tags = var.tags
-
-  # A created cluster needs its capacity providers before the strategy can
-  # name them, and a task started before the egress rules exist cannot pull
-  # its image (the group is created without egress), nor be reached before the
-  # ingress rules exist.
-  depends_on = [
-    aws_ecs_cluster_capacity_providers.this,
-    aws_vpc_security_group_egress_rule.https,
-    aws_vpc_security_group_egress_rule.dns_udp,
-    aws_vpc_security_group_egress_rule.dns_tcp,
-    aws_vpc_security_group_ingress_rule.this,
-  ]
-
-  lifecycle {
-    # The create_* switches only say at plan what the ARNs and ids say at
-    # apply; these catch a switch that contradicts its input (unknown inputs
-    # are checked at apply, once known).
-    precondition {
-      condition     = local.create_cluster == (var.cluster_arn == null)
-      error_message = "create_cluster = ${local.create_cluster} and cluster_arn = ${var.cluster_arn == null ? "null" : "\"${var.cluster_arn}\""} disagree: the module creates a cluster exactly when no cluster_arn is given. Give cluster_arn with create_cluster = false, or neither."
-    }
-
-    precondition {
-      condition     = local.create_namespace == (var.namespace_id == null)
-      error_message = "create_namespace = ${local.create_namespace} and namespace_id = ${var.namespace_id == null ? "null" : "\"${var.namespace_id}\""} disagree: the module creates a namespace exactly when no namespace_id is given. Give namespace_id with create_namespace = false, or neither."
-    }
-
-    precondition {
-      condition     = local.create_execution_role == (var.execution_role_arn == null)
-      error_message = "create_execution_role = ${local.create_execution_role} and execution_role_arn = ${var.execution_role_arn == null ? "null" : "\"${var.execution_role_arn}\""} disagree: the module creates an execution role exactly when no execution_role_arn is given. Give execution_role_arn with create_execution_role = false, or neither."
-    }
-
-    precondition {
-      condition     = local.create_exec_task_role == (var.task_role_arn == null && var.enable_execute_command)
-      error_message = "create_task_role = ${local.create_exec_task_role} does not fit task_role_arn = ${var.task_role_arn == null ? "null" : "\"${var.task_role_arn}\""} and enable_execute_command = ${var.enable_execute_command}: the module creates a task role only for ECS Exec, when enable_execute_command is on and no task_role_arn is given."
-    }
-
-    # After a failed deployment the circuit breaker rolls the service back to
-    # the previous task definition, and the provider reads that one back.
-    postcondition {
-      condition     = self.task_definition == aws_ecs_task_definition.this.arn
-      error_message = "The service ${self.name} runs ${self.task_definition}, not ${aws_ecs_task_definition.this.arn}: its deployment failed and was rolled back. The service's events say why: aws ecs describe-services --cluster ${local.cluster_arn} --services ${self.name} --query 'services[0].events[:10]'."
     }
   }
 }

@@ -25,12 +25,12 @@ output "security_group_ingress_port_ranges" {
 
 output "service_name" {
   description = "Name of the ECS service."
-  value       = aws_ecs_service.this.name
+  value       = local.service.name
 }
 
 output "service_arn" {
   description = "ARN of the ECS service."
-  value       = aws_ecs_service.this.id
+  value       = local.service.id
 }
 
 output "cluster_arn" {
@@ -86,4 +86,14 @@ output "execution_role_arn" {
 output "task_role_arn" {
   description = "ARN of the task role, or null when the tasks have none."
   value       = local.task_role_arn
+}
+
+output "alarm_arns" {
+  description = "Alarm name => ARN of the CloudWatch alarms, empty when `alarm_actions` is empty."
+  value       = merge({ for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name => alarm.arn }, { for alarm in aws_cloudwatch_metric_alarm.tasks_not_running : alarm.alarm_name => alarm.arn })
+}
+
+output "autoscaling_resource_id" {
+  description = "Application Auto Scaling's id of the service (`service/CLUSTER/SERVICE`), or null without `autoscaling`."
+  value       = one(aws_appautoscaling_target.this[*].resource_id)
 }

@@ -362,7 +362,7 @@ variable "create_cluster" {
 }
 
 variable "desired_count" {
-  description = "Number of tasks. Each registers its IP under the Cloud Map name (MULTIVALUE answers with up to 8)."
+  description = "Number of tasks; with `autoscaling`, the number it starts with. Each registers its IP under the Cloud Map name (MULTIVALUE answers with up to 8)."
   type        = number
   default     = 1
   nullable    = false
@@ -710,4 +710,53 @@ variable "create_task_role" {
   description = "Whether the module creates the ECS Exec task role. `null` (the default) decides from `task_role_arn`: it creates one when `task_role_arn` is null and `enable_execute_command` is on. Set `false` when `task_role_arn` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
   type        = bool
   default     = null
+}
+
+################################################################################
+# Scaling and alarms (docs/ecs-deployment.md, Operating it)
+################################################################################
+
+variable "autoscaling" {
+  description = "Target-tracking autoscaling of the task count between `min_capacity` and `max_capacity`, on average CPU (`cpu_target`, percent; always on) and, when set, memory (`memory_target`). `null` (the default) keeps `desired_count` fixed. With it, `desired_count` is only the starting count, which later applies leave as autoscaling set it; switching it on or off replaces the ECS service unless you first move it in the state (see the guide)."
+  type = object({
+    min_capacity       = optional(number, 1)
+    max_capacity       = optional(number, 10)
+    cpu_target         = optional(number, 75)
+    memory_target      = optional(number)
+    scale_in_cooldown  = optional(number, 300)
+    scale_out_cooldown = optional(number, 60)
+  })
+  default = null
+
+  validation {
+    condition     = var.autoscaling == null || try(var.autoscaling.min_capacity >= 1 && floor(var.autoscaling.min_capacity) == var.autoscaling.min_capacity, false)
+    error_message = "autoscaling.min_capacity = ${try(var.autoscaling.min_capacity, "null")} is not allowed: use a whole number of tasks, 1 or more (at 0 no task reports CPU, so target tracking could never scale out again)."
+  }
+
+  validation {
+    condition     = var.autoscaling == null || try(var.autoscaling.max_capacity >= var.autoscaling.min_capacity && var.autoscaling.max_capacity <= 5000 && floor(var.autoscaling.max_capacity) == var.autoscaling.max_capacity, false)
+    error_message = "autoscaling.max_capacity = ${try(var.autoscaling.max_capacity, "null")} is not allowed with min_capacity = ${try(var.autoscaling.min_capacity, "null")}: use a whole number of tasks from min_capacity to 5000 (ECS's quota of tasks per service)."
+  }
+
+  validation {
+    condition     = var.autoscaling == null || alltrue([for target in [try(var.autoscaling.cpu_target, null), try(var.autoscaling.memory_target, null)] : target == null || try(target > 0 && target <= 100, false)])
+    error_message = "autoscaling targets cpu_target = ${try(coalesce(tostring(var.autoscaling.cpu_target), "null"), "null")} and memory_target = ${try(coalesce(tostring(var.autoscaling.memory_target), "null"), "null")} are not allowed: each is an average utilization in percent, above 0 and at most 100 (memory_target null: no memory policy)."
+  }
+
+  validation {
+    condition     = var.autoscaling == null || alltrue([for seconds in [try(var.autoscaling.scale_in_cooldown, -1), try(var.autoscaling.scale_out_cooldown, -1)] : seconds >= 0 && floor(seconds) == seconds])
+    error_message = "autoscaling cooldowns scale_in_cooldown = ${try(var.autoscaling.scale_in_cooldown, "null")} and scale_out_cooldown = ${try(var.autoscaling.scale_out_cooldown, "null")} are not allowed: each is a whole number of seconds, 0 or more."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs to notify (for example SNS topics) when an alarm fires and when it clears. Empty (the default) creates no alarm; otherwise the module creates the four alarms the guide describes (tasks not running, CPU high, memory high, tasks replaced repeatedly)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_actions : can(regex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:.+$", arn))])
+    error_message = "alarm_actions has values that are not ARNs: ${join(", ", [for arn in var.alarm_actions : "\"${arn}\"" if !can(regex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:.+$", arn))])}. Give the ARNs of SNS topics (arn:aws:sns:REGION:ACCOUNT:NAME) or other CloudWatch alarm actions."
+  }
 }

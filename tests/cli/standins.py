@@ -43,8 +43,7 @@ def start_region(region: str, version: str | None = None, **env: str) -> tuple[s
     version = version or default_version()
     clean = {key: value for key, value in os.environ.items() if key not in ("PORT", "FINFOCUS_PLUGIN_PORT")}
     program = (
-        "from finfocus_ecs.rehearsal.region_server import main\n"
-        f"raise SystemExit(main({region!r}, [], {version!r}))"
+        f"from finfocus_ecs.rehearsal.region_server import main\nraise SystemExit(main({region!r}, [], {version!r}))"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", program],

@@ -84,6 +84,37 @@ def test_cost_of_a_plan_file(module_cases, tmp_path):
     assert spot["Fargate on demand (us-east-1, X86_64)"] == 0
 
 
+def test_cost_with_autoscaling_gives_the_fewest_and_the_most_tasks():
+    """Each end of the range costs what a fixed count of that many tasks costs."""
+    item = json.loads(run_cli("cost", "--min-capacity", "1", "--max-capacity", "4", "--json").stdout)[0]
+    fixed = {
+        count: json.loads(run_cli("cost", "--desired-count", str(count), "--json").stdout)[0]["total"]
+        for count in (1, 4)
+    }
+    assert item["autoscaling"] == {
+        "min_capacity": 1,
+        "max_capacity": 4,
+        "total_at_min": fixed[1],
+        "total_at_max": fixed[4],
+    }
+    assert fixed[4] > 4 * 72.08
+    assert json.loads(run_cli("cost", "--json").stdout)[0]["autoscaling"] is None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--min-capacity", "2"], "give --min-capacity and --max-capacity together"),
+        (["--min-capacity", "3", "--max-capacity", "2"], "--min-capacity 3 and --max-capacity 2: use 1 <= min <= max"),
+        (["--min-capacity", "0", "--max-capacity", "2"], "--min-capacity 0"),
+    ],
+)
+def test_cost_rejects_a_bad_capacity_range(arguments, message):
+    completed = run_cli("cost", *arguments)
+    assert completed.returncode == 2
+    assert message in completed.stderr
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(None, "cannot read"), ("not json", "is not a plan JSON"), ("{}", "no aws_ecs_task_definition")],

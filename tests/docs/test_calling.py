@@ -116,7 +116,7 @@ def test_go_and_browser_examples_parse(language, grammar):
     [source] = blocks(language)
     tree = Parser(Language(grammar)).parse(source.encode())
     assert not tree.root_node.has_error, f"the {language} example does not parse"
-    assert f"{HOST}:8001/" in source or f"{HOST}:8001\"" in source
+    assert f"{HOST}:8001/" in source or f'{HOST}:8001"' in source
 
 
 def test_every_path_in_the_section_is_a_method_of_the_service():

@@ -215,6 +215,7 @@ def test_guide_has_its_sections_in_order():
         "Upstream image faults we work around",
         "Calling the plugin",
         "Use it from the FinFocus CLI",
+        "Operating it",
     ]
 
 

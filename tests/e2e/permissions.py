@@ -8,7 +8,13 @@ that states it.
 
 from __future__ import annotations
 
+import fnmatch
+import json
+import re
 from collections.abc import Iterable
+from pathlib import Path
+
+from finfocus_ecs.project import DOCS_DIR
 
 DOCS = "https://docs.aws.amazon.com"
 
@@ -22,6 +28,12 @@ LOGS_TAGGING = f"{DOCS}/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGr
 CLOUD_MAP = f"{DOCS}/cloud-map/latest/dg/cloud-map-api-permissions-ref.html"
 ECS_ROLES = f"{DOCS}/AmazonECS/latest/developerguide/using-service-linked-roles.html"
 PASS_ROLE = f"{DOCS}/AmazonECS/latest/developerguide/task_execution_IAM_role.html"
+SERVICE_SCALING = f"{DOCS}/AmazonECS/latest/developerguide/auto-scaling-IAM.html"
+SCALING_TAGGING = f"{DOCS}/autoscaling/application/userguide/resource-tagging-support.html"
+CLOUDWATCH_TAGGING = f"{DOCS}/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html"
+
+# The call log names a service by its signing name; IAM by its action prefix. They differ for CloudWatch.
+IAM_PREFIX = {"monitoring": "cloudwatch"}
 
 # Call => (further actions it needs, the page that says so). Tag-on-create applies because the quick
 # start tags every resource (default_tags), as most roots do.
@@ -31,6 +43,23 @@ ALSO_NEEDS: dict[str, tuple[set[str], str]] = {
     "ecs:RegisterTaskDefinition": ({"ecs:TagResource", "iam:PassRole"}, f"{ECS_TAGGING}; {PASS_ROLE}"),
     "iam:CreateRole": ({"iam:TagRole"}, IAM_TAGGING),
     "logs:CreateLogGroup": ({"logs:TagResource"}, LOGS_TAGGING),
+    # The first scalable target of an account creates Application Auto Scaling's role for ECS; target
+    # tracking reads the service and creates and deletes its own alarms with the caller's rights.
+    "application-autoscaling:RegisterScalableTarget": (
+        {
+            "iam:CreateServiceLinkedRole",
+            "ecs:DescribeServices",
+            "ecs:UpdateService",
+            "application-autoscaling:TagResource",
+        },
+        f"{SERVICE_SCALING}; {SCALING_TAGGING}",
+    ),
+    "application-autoscaling:PutScalingPolicy": (
+        {"cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms"},
+        SERVICE_SCALING,
+    ),
+    "application-autoscaling:DeleteScalingPolicy": ({"cloudwatch:DeleteAlarms"}, SERVICE_SCALING),
+    "cloudwatch:PutMetricAlarm": ({"cloudwatch:TagResource"}, CLOUDWATCH_TAGGING),
     "servicediscovery:CreatePrivateDnsNamespace": (
         {
             "route53:CreateHostedZone",
@@ -63,7 +92,9 @@ ALSO_NEEDS: dict[str, tuple[set[str], str]] = {
 def required_actions(calls: Iterable[str]) -> dict[str, str]:
     """IAM action => the call (or the rule) that needs it."""
     needed: dict[str, str] = {}
-    for call in calls:
+    for logged in calls:
+        service, operation = logged.split(":", 1)
+        call = f"{IAM_PREFIX.get(service, service)}:{operation}"
         if call in NEEDS_NOTHING:
             continue
         needed.setdefault(call, call)
@@ -71,3 +102,31 @@ def required_actions(calls: Iterable[str]) -> dict[str, str]:
         for action in more:
             needed.setdefault(action, f"{call} ({source})")
     return needed
+
+
+def guide_iam_policy() -> list[str]:
+    """The actions of the IAM policy in the guide's prerequisites."""
+    guide = DOCS_DIR / "ecs-deployment.md"
+    section = guide.read_text().split("## 2. Prerequisites", 1)[1].split("\n## ", 1)[0]
+    policies = [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", section, re.MULTILINE | re.DOTALL)]
+    assert policies, "no IAM policy (a ```json block) in the guide's prerequisites"
+    return [action for policy in policies for statement in policy["Statement"] for action in statement["Action"]]
+
+
+def terraform_calls(call_log: Path, start: int = 0) -> set[str]:
+    """The calls Terraform made, from the emulator's call log (CALL_LOG_ENV) from byte `start` on."""
+    with call_log.open(encoding="utf-8") as log:
+        log.seek(start)
+        lines = log.read().splitlines()
+    return {line.split()[0] for line in lines if line.endswith(" terraform")}
+
+
+def lacking_from_guide(calls: Iterable[str]) -> str:
+    """Each action the calls need that the guide's policy does not grant, with why; empty when none."""
+    granted = guide_iam_policy()
+    missing = {
+        action: reason
+        for action, reason in required_actions(calls).items()
+        if not any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in granted)
+    }
+    return "\n".join(f"{action}  <- {reason}" for action, reason in sorted(missing.items()))

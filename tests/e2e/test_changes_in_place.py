@@ -40,24 +40,24 @@ CHANGES = {
     "image": (
         {"image": f"{IMAGE}:v0.1.8"},
         {"image": f"{IMAGE}:v0.1.7"},
-        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this": "update"},
+        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
     ),
     "size": (
         {},
         {"cpu": 1024, "memory": 3072},
-        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this": "update"},
+        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
     ),
     # allowed_cidr_blocks null: every IPv4 block of the VPC, whose secondary block the fixture adds.
     "count": (
         {"allowed_cidr_blocks": None},
         {"allowed_cidr_blocks": None, "desired_count": 2},
-        {"aws_ecs_service.this": "update"},
+        {"aws_ecs_service.this[0]": "update"},
     ),
-    "spot_added": ({}, {"capacity_provider_strategy": SPOT_MOSTLY}, {"aws_ecs_service.this": "update"}),
+    "spot_added": ({}, {"capacity_provider_strategy": SPOT_MOSTLY}, {"aws_ecs_service.this[0]": "update"}),
     "spot_changed": (
         {"capacity_provider_strategy": SPOT_MOSTLY},
         {"capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]},
-        {"aws_ecs_service.this": "update"},
+        {"aws_ecs_service.this[0]": "update"},
     ),
     "sources": (
         {"allowed_cidr_blocks": [VPC_CIDR]},
@@ -71,11 +71,44 @@ CHANGES = {
     "environment": (
         {},
         {"environment": {"EXTRA_SETTING": "1"}},
-        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this": "update"},
+        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
+    ),
+    # Switching autoscaling moves the service between two resources (service.tf); after the
+    # `terraform state mv` the guide gives, the switch updates in place.
+    "autoscaling_on": (
+        {},
+        {"autoscaling": {"max_capacity": 4}},
+        {"aws_appautoscaling_target.this[0]": "create", 'aws_appautoscaling_policy.this["cpu"]': "create"},
+    ),
+    "autoscaling_off": (
+        {"autoscaling": {"max_capacity": 4}},
+        {"desired_count": 2},
+        {
+            "aws_ecs_service.this[0]": "update",
+            "aws_appautoscaling_target.this[0]": "delete",
+            'aws_appautoscaling_policy.this["cpu"]': "delete",
+        },
+    ),
+    # The same switch without the state move: what the guide warns of.
+    "autoscaling_unmoved": (
+        {},
+        {"autoscaling": {"max_capacity": 4}},
+        {
+            "aws_ecs_service.this[0]": "delete",
+            "aws_ecs_service.autoscaled[0]": "create",
+            "aws_appautoscaling_target.this[0]": "create",
+            'aws_appautoscaling_policy.this["cpu"]': "create",
+        },
     ),
 }
+# call => (from, to): `terraform state mv` of the service before the plan, as the guide says to.
+STATE_MOVES = {
+    "autoscaling_on": ("aws_ecs_service.this[0]", "aws_ecs_service.autoscaled[0]"),
+    "autoscaling_off": ("aws_ecs_service.autoscaled[0]", "aws_ecs_service.this[0]"),
+}
+REPLACES_THE_SERVICE = {"autoscaling_unmoved"}
 MUST_STAY = (
-    "aws_ecs_service.this",
+    "aws_ecs_service.this[0]",
     "aws_service_discovery_private_dns_namespace.this[0]",
     "aws_service_discovery_service.this",
 )
@@ -138,6 +171,8 @@ def applied(emulator, tmp_path_factory):
 def changes(applied):
     """Each call's change planned at once: call => address in the module => action."""
     terraform, calls = applied
+    for call, (source, destination) in STATE_MOVES.items():
+        terraform.run("state", "mv", f"module.{call}.{source}", f"module.{call}.{destination}")
     write_root(terraform.directory, calls(1), provider={"region": "us-east-1"})
     # Without refresh: the plan shows what the changed inputs do, not what moto reads back.
     plan = terraform.plan_json(extra_args=("-refresh=false",))
@@ -161,5 +196,8 @@ def test_default_sources_are_every_ipv4_block_of_the_vpc(emulator, applied):
 def test_change_updates_in_place(changes, call):
     planned = {address: verb for address, verb in changes[call].items() if verb != "no-op"}
     assert planned == CHANGES[call][2], f"{call}: {planned}"
-    for address in MUST_STAY:
+    if call in REPLACES_THE_SERVICE:
+        return
+    moved = dict([STATE_MOVES[call]]) if call in STATE_MOVES else {}
+    for address in (moved.get(address, address) for address in MUST_STAY):
         assert changes[call].get(address) in ("no-op", "update"), f"{call} would {changes[call].get(address)} {address}"

@@ -11,16 +11,13 @@ again, to an `up` that reuses the emulator, during its checks
 
 from __future__ import annotations
 
-import fnmatch
 import json
-import re
 
 import pytest
 
 from finfocus_ecs.emulator import Emulator
 from finfocus_ecs.emulator_server import CALL_LOG_ENV
 from finfocus_ecs.module import default_region_ports
-from finfocus_ecs.project import DOCS_DIR
 from finfocus_ecs.terraform import Terraform
 from tests.e2e.interrupting import (
     apply_holding_the_lock,
@@ -30,12 +27,11 @@ from tests.e2e.interrupting import (
     emulator_processes,
     interrupt_up,
 )
-from tests.e2e.permissions import required_actions
+from tests.e2e.permissions import lacking_from_guide, terraform_calls
 
 pytestmark = pytest.mark.e2e
 
 CALL_LOG = "emulator-calls.log"
-GUIDE = DOCS_DIR / "ecs-deployment.md"
 
 
 def write_vars(root, **values):
@@ -209,14 +205,14 @@ def test_new_image_tag_is_a_new_revision_and_an_in_place_service_update(deployed
     actions = terraform.planned_actions(new_image, refresh=False)
     assert actions == {
         "module.finfocus.aws_ecs_task_definition.this": "replace",
-        "module.finfocus.aws_ecs_service.this": "update",
+        "module.finfocus.aws_ecs_service.this[0]": "update",
     }
 
 
 def test_desired_count_change_updates_the_service_in_place(deployed):
     terraform, _ = deployed
     actions = terraform.planned_actions(write_vars(terraform.directory, desired_count=2), refresh=False)
-    assert actions == {"module.finfocus.aws_ecs_service.this": "update"}
+    assert actions == {"module.finfocus.aws_ecs_service.this[0]": "update"}
 
 
 def test_destroy_leaves_nothing(emulator, deployed):
@@ -242,27 +238,12 @@ def test_destroy_leaves_nothing(emulator, deployed):
     assert emulator.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/finfocus")["logGroups"] == []
 
 
-def guide_iam_policy() -> list[str]:
-    """The actions of the IAM policy in the guide's prerequisites."""
-    section = GUIDE.read_text().split("## 2. Prerequisites", 1)[1].split("\n## ", 1)[0]
-    policies = [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", section, re.MULTILINE | re.DOTALL)]
-    assert policies, "no IAM policy (a ```json block) in the guide's prerequisites"
-    return [action for policy in policies for statement in policy["Statement"] for action in statement["Action"]]
-
-
 def test_guide_iam_prerequisites_cover_every_call_of_apply_and_destroy(repo):
     """What Terraform called while `up` applied the quick start and the test above destroyed it."""
-    lines = (repo / CALL_LOG).read_text().splitlines()
-    calls = {line.split()[0] for line in lines if line.endswith(" terraform")}
+    calls = terraform_calls(repo / CALL_LOG)
     assert {"ecs:CreateService", "ecs:DeleteService", "ec2:CreateVpc", "ec2:DeleteVpc"} <= calls, sorted(calls)
-    granted = guide_iam_policy()
-    missing = {
-        action: reason
-        for action, reason in required_actions(calls).items()
-        if not any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in granted)
-    }
-    lacking = "\n".join(f"{action}  <- {reason}" for action, reason in sorted(missing.items()))
-    assert not missing, f"the guide's IAM policy lacks:\n{lacking}"
+    lacking = lacking_from_guide(calls)
+    assert not lacking, f"the guide's IAM policy lacks:\n{lacking}"
 
 
 def test_down_stops_the_emulator(repo, emulator):

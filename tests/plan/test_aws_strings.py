@@ -88,6 +88,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("aws_cloudwatch_log_group", "name"): Rule(
         r"[.\-_/#A-Za-z0-9]+", 512, f"{API}/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html"
     ),
+    # "UTF-8 characters, and can't contain ASCII control characters".
+    ("aws_cloudwatch_metric_alarm", "alarm_name"): Rule(
+        r"[^\x00-\x1f\x7f]+", 255, f"{API}/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html (AlarmName)"
+    ),
+    ("aws_cloudwatch_metric_alarm", "alarm_description"): Rule(
+        r".*",
+        1024,
+        f"{API}/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html (AlarmDescription)",
+        min_length=0,
+    ),
     ("aws_service_discovery_private_dns_namespace", "name"): Rule(
         r"[!-~]+", 1024, f"{API}/cloud-map/latest/api/API_CreatePrivateDnsNamespace.html (Name)"
     ),
@@ -139,6 +149,7 @@ EC2_TAGS = TagRule(127, f"{API}/AWSEC2/latest/APIReference/API_Tag.html", charac
 ECS_TAGS = TagRule(128, f"{API}/AmazonECS/latest/APIReference/API_Tag.html")
 IAM_TAGS = TagRule(128, f"{API}/IAM/latest/APIReference/API_Tag.html")
 LOGS_TAGS = TagRule(128, f"{API}/AmazonCloudWatchLogs/latest/APIReference/API_TagResource.html")
+CLOUDWATCH_TAGS = TagRule(128, f"{API}/AmazonCloudWatch/latest/APIReference/API_Tag.html")
 CLOUD_MAP_TAGS = TagRule(128, f"{API}/cloud-map/latest/api/API_Tag.html (no pattern)", characters=lambda text: True)
 TAG_RULES = {
     "aws_security_group": EC2_TAGS,
@@ -150,12 +161,13 @@ TAG_RULES = {
     "aws_ecs_task_definition": ECS_TAGS,
     "aws_iam_role": IAM_TAGS,
     "aws_cloudwatch_log_group": LOGS_TAGS,
+    "aws_cloudwatch_metric_alarm": CLOUDWATCH_TAGS,
     "aws_service_discovery_private_dns_namespace": CLOUD_MAP_TAGS,
     "aws_service_discovery_service": CLOUD_MAP_TAGS,
 }
 # Types that take no names, descriptions or tags of their own.
 UNTAGGED = {"aws_ecs_cluster_capacity_providers", "aws_iam_role_policy", "aws_iam_role_policy_attachment"}
-NAMED_ATTRIBUTES = ("name", "name_prefix", "description", "family", "cluster_name")
+NAMED_ATTRIBUTES = ("name", "name_prefix", "description", "family", "cluster_name", "alarm_name", "alarm_description")
 
 
 def module_resources(planned) -> list[tuple[str, dict]]:

@@ -72,8 +72,10 @@ def test_task_definition_waits_for_every_policy_of_the_module_roles(graph):
     assert policies <= ancestors(graph, "aws_ecs_task_definition.this")
 
 
-def test_service_waits_for_the_task_definition_and_every_security_group_rule(graph):
+@pytest.mark.parametrize("service", ["aws_ecs_service.this", "aws_ecs_service.autoscaled"])
+def test_service_waits_for_the_task_definition_and_every_security_group_rule(graph, service):
+    """Both services: the fixed one, and the one autoscaling resizes."""
     rules = {address for address in graph if address.startswith("aws_vpc_security_group_")}
     assert len(rules) == 4
-    waits_for = ancestors(graph, "aws_ecs_service.this")
+    waits_for = ancestors(graph, service)
     assert rules | {"aws_ecs_task_definition.this", "aws_iam_role_policy_attachment.execution"} <= waits_for

@@ -20,7 +20,6 @@ from tests.plan.cases import (
 pytestmark = pytest.mark.plan
 
 
-
 @pytest.fixture(scope="module")
 def good(module_cases):
     """GOOD_CALLS are planned with tests/module_cases.py's, one plan for both."""
@@ -70,13 +69,13 @@ def test_32_vcpu_sizes_reach_the_task_definition(good, call, cpu, memory):
 
 
 def test_apply_waits_for_the_service_by_default_within_15_minutes(module_cases):
-    service = module_cases.resource("defaults", "aws_ecs_service.this")
+    service = module_cases.resource("defaults", "aws_ecs_service.this[0]")
     assert service["wait_for_steady_state"] is True
     assert (service["timeouts"]["create"], service["timeouts"]["update"]) == ("15m", "15m")
 
 
 def test_the_wait_can_be_turned_off(good):
-    assert good.resource("no_wait", "aws_ecs_service.this")["wait_for_steady_state"] is False
+    assert good.resource("no_wait", "aws_ecs_service.this[0]")["wait_for_steady_state"] is False
 
 
 # --- Trust policies -------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from finfocus_ecs.module import default_region_ports
 from finfocus_ecs.roots import PLACEHOLDER_CIDR
-from tests.module_cases import CALLS, KMS_ARN, LAYOUTS, PARAMETER_ARN, SECRET_ARN
+from tests.module_cases import ALARM_TOPIC_ARN, CALLS, KMS_ARN, LAYOUTS, PARAMETER_ARN, SECRET_ARN, SHARED_CLUSTER_ARN
 
 pytestmark = pytest.mark.plan
 
@@ -250,7 +250,7 @@ def test_metrics_port_has_its_own_sources_only(planned):
 
 
 def test_service_defaults(planned):
-    service = planned.resource("defaults", "aws_ecs_service.this")
+    service = planned.resource("defaults", "aws_ecs_service.this[0]")
     # FARGATE alone, as a strategy rather than a launch type, so that a change of strategy updates in place.
     assert service.get("launch_type") is None
     assert service["capacity_provider_strategy"] == [{"base": 0, "capacity_provider": "FARGATE", "weight": 1}]
@@ -270,7 +270,7 @@ def test_service_defaults(planned):
 
 
 def test_capacity_providers_secrets_and_exec(planned):
-    service = planned.resource("extras", "aws_ecs_service.this")
+    service = planned.resource("extras", "aws_ecs_service.this[0]")
     assert service.get("launch_type") is None
     assert sorted((s["capacity_provider"], s["weight"], s["base"]) for s in service["capacity_provider_strategy"]) == [
         ("FARGATE", 1, 1),
@@ -304,8 +304,8 @@ def test_capacity_providers_secrets_and_exec(planned):
 def test_given_cluster_and_role_create_neither(planned):
     assert planned.resources_of("existing", "aws_ecs_cluster") == {}
     assert planned.resources_of("existing", "aws_iam_role") == {}
-    service = planned.resource("existing", "aws_ecs_service.this")
-    assert service["cluster"] == "arn:aws:ecs:us-east-1:123456789012:cluster/shared"
+    service = planned.resource("existing", "aws_ecs_service.this[0]")
+    assert service["cluster"] == SHARED_CLUSTER_ARN
     task = planned.resource("existing", "aws_ecs_task_definition.this")
     assert task["execution_role_arn"] == "arn:aws:iam::123456789012:role/existing-execution"
 
@@ -321,3 +321,29 @@ def test_minimal_root_with_only_vpc_and_subnets(planned):
 def test_old_task_definition_revisions_are_kept_only_when_asked(planned):
     assert planned.resource("defaults", "aws_ecs_task_definition.this")["skip_destroy"] is False
     assert planned.resource("full_featured", "aws_ecs_task_definition.this")["skip_destroy"] is True
+
+
+def test_alarms_only_when_asked_and_on_the_service_s_metrics(planned):
+    assert planned.resources_of("defaults", "aws_cloudwatch_metric_alarm") == {}
+    alarms = planned.resources_of("alarms", "aws_cloudwatch_metric_alarm")
+    by_name = {values["alarm_name"]: values for values in alarms.values()}
+    service = planned.resource("alarms", "aws_ecs_service.this[0]")
+    # Named after the service, so that two deployments in one account and region do not clash.
+    assert sorted(by_name) == [
+        f"{service['name']}-{what}"
+        for what in ("cpu-high", "memory-high", "tasks-not-running", "tasks-replaced-repeatedly")
+    ]
+    for values in by_name.values():
+        assert values["alarm_actions"] == [ALARM_TOPIC_ARN] and values["ok_actions"] == [ALARM_TOPIC_ARN]
+    cpu = by_name[f"{service['name']}-cpu-high"]
+    assert (cpu["namespace"], cpu["metric_name"], cpu["threshold"]) == ("AWS/ECS", "CPUUtilization", 80)
+    # The cluster's name comes from the end of its ARN.
+    assert cpu["dimensions"] == {"ClusterName": "shared", "ServiceName": service["name"]}
+    missing = by_name[f"{service['name']}-tasks-not-running"]["metric_query"]
+    queries = {query["id"]: query for query in missing}
+    assert queries["missing_tasks"]["expression"] == "desired - running"
+    assert {queries[id]["metric"][0]["metric_name"] for id in ("desired", "running")} == {
+        "DesiredTaskCount",
+        "RunningTaskCount",
+    }
+    assert {queries[id]["metric"][0]["namespace"] for id in ("desired", "running")} == {"ECS/ContainerInsights"}

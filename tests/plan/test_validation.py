@@ -20,8 +20,6 @@ from tests.plan.cases import (
 pytestmark = pytest.mark.plan
 
 
-
-
 BAD_VARIABLES = {**VARIABLE_CASES, **IMAGE_VARIABLE_CASES, **REVIEW_VARIABLE_CASES}
 
 

@@ -58,7 +58,7 @@ def test_given_ids_known_only_after_apply_plan(module_cases):
     # The given cluster, namespace and roles are used, not created.
     for kind in ("aws_ecs_cluster", "aws_service_discovery_private_dns_namespace", "aws_iam_role"):
         assert module_cases.resources_of("from_resources", kind) == {}, kind
-    assert module_cases.resource("from_resources", "aws_ecs_service.this")["name"] == "from-resources"
+    assert module_cases.resource("from_resources", "aws_ecs_service.this[0]")["name"] == "from-resources"
 
 
 def test_own_roles_read_exactly_the_secrets_known_after_apply(module_cases):

@@ -757,17 +757,29 @@ def cost(
     spot_weight: Annotated[int, typer.Option("--spot-weight", help="FARGATE_SPOT weight (0: no Spot).")] = 0,
     on_demand_weight: Annotated[int, typer.Option("--on-demand-weight", help="FARGATE weight.")] = 1,
     on_demand_base: Annotated[int, typer.Option("--on-demand-base", help="Tasks always on FARGATE.")] = 0,
+    min_capacity: Annotated[
+        int | None, typer.Option("--min-capacity", help="With autoscaling: its fewest tasks (with --max-capacity).")
+    ] = None,
+    max_capacity: Annotated[
+        int | None, typer.Option("--max-capacity", help="With autoscaling: its most tasks (with --min-capacity).")
+    ] = None,
     log_gb: Annotated[float, typer.Option("--log-gb", help="GB of logs a month.")] = 1.0,
     nlcu: Annotated[float, typer.Option("--nlcu", help="NLB capacity units an hour, for the NLB alternative.")] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Estimate the monthly cost, with the arithmetic, and compare it with an NLB.
 
+    With autoscaling (a plan whose module has it, or --min-capacity and
+    --max-capacity), it also gives the total at the fewest and at the most
+    tasks; the tables are for desired_count.
+
     Examples:
 
       finfocus-ecs cost
 
       finfocus-ecs cost --spot-weight 3 --on-demand-weight 1 --on-demand-base 1 --desired-count 2
+
+      finfocus-ecs cost --min-capacity 1 --max-capacity 4
 
       terraform show -json tfplan > plan.json && finfocus-ecs cost --plan plan.json
     """
@@ -778,8 +790,13 @@ def cost(
         estimate,
         load_prices,
         read_plan_file,
+        scaled,
     )
 
+    if (min_capacity is None) != (max_capacity is None):
+        fail("give --min-capacity and --max-capacity together")
+    if min_capacity is not None and not 1 <= min_capacity <= max_capacity:  # type: ignore[operator]
+        fail(f"--min-capacity {min_capacity} and --max-capacity {max_capacity}: use 1 <= min <= max")
     try:
         priced = load_prices()["fargate"]
         if plan is None and region not in priced:
@@ -803,7 +820,10 @@ def cost(
                 capacity_provider_strategy=strategy if spot_weight else None,
             )
             deployments = [deployments_from_resources(plan_or_fail(inputs, region).resources)]
+            if min_capacity is not None:
+                deployments[0].capacity = (min_capacity, max_capacity)  # type: ignore[assignment]
         estimates = [estimate(deployment, log_gb, nlcu) for deployment in deployments]
+        scaling = [scaled(deployment, log_gb, nlcu) for deployment in deployments]
     except CostError as error:
         fail(str(error))
     if as_json:
@@ -815,13 +835,14 @@ def cost(
                     "total": round(item.total, 2),
                     "nlb_alternative": [line.__dict__ for line in item.alternative],
                     "nlb_alternative_total": round(item.alternative_total, 2),
+                    "autoscaling": autoscaled,
                     "assumptions": item.assumptions,
                 }
-                for item in estimates
+                for item, autoscaled in zip(estimates, scaling, strict=True)
             ]
         )
         return
-    for item in estimates:
+    for item, autoscaled in zip(estimates, scaling, strict=True):
         deployment = item.deployment
         title = (
             f"{deployment.address or 'deployment'}: {deployment.vcpu:g} vCPU, {deployment.memory_gb:g} GB, "
@@ -845,6 +866,13 @@ def cost(
             for line in lines:
                 out.print(f"  {line.item}: {line.arithmetic} = ${line.monthly:.2f}", highlight=False)
         out.print(f"The NLB design costs ${item.alternative_total - item.total:.2f} a month more.")
+        if autoscaled is not None:
+            out.print(
+                f"Autoscaling between {autoscaled['min_capacity']} and {autoscaled['max_capacity']} tasks: "
+                f"${autoscaled['total_at_min']:.2f} a month at {autoscaled['min_capacity']}, "
+                f"${autoscaled['total_at_max']:.2f} at {autoscaled['max_capacity']}.",
+                highlight=False,
+            )
         for assumption in item.assumptions:
             out.print(f"- {assumption}", highlight=False)
 

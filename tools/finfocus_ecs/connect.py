@@ -108,9 +108,7 @@ def script(settings: Path, python: str = sys.executable) -> str:
     )
 
 
-def install(
-    home: Path, host: str, region_ports: Mapping[str, int], version: str, spec_version: str
-) -> Installation:
+def install(home: Path, host: str, region_ports: Mapping[str, int], version: str, spec_version: str) -> Installation:
     """Write the local plugin for the deployment at host, replacing one connect wrote before."""
     if not SEMVER.match(version):
         raise ConnectError(f"the deployment reports release {version!r}, which FinFocus cannot use as a version")

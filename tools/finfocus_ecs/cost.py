@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ class Deployment:
     desired_count: int
     strategy: list[dict[str, Any]] = field(default_factory=list)
     creates_namespace: bool = True
+    # (min, max) tasks when autoscaling sets the count, else None.
+    capacity: tuple[int, int] | None = None
 
     @property
     def vcpu(self) -> float:
@@ -74,6 +76,7 @@ def deployments_from_resources(
     """
     task = next(values for key, values in resources.items() if key.startswith("aws_ecs_task_definition."))
     service = next((values for key, values in resources.items() if key.startswith("aws_ecs_service.")), {})
+    scaling = next((values for key, values in resources.items() if key.startswith("aws_appautoscaling_target.")), None)
     containers = json.loads(task.get("container_definitions", "[]"))
     region = next(
         (
@@ -97,6 +100,7 @@ def deployments_from_resources(
         desired_count=int(service.get("desired_count", 1)),
         strategy=list(service.get("capacity_provider_strategy") or []),
         creates_namespace=any(key.startswith("aws_service_discovery_private_dns_namespace.") for key in resources),
+        capacity=None if scaling is None else (int(scaling["min_capacity"]), int(scaling["max_capacity"])),
     )
 
 
@@ -126,6 +130,18 @@ def read_plan_file(path: Path) -> dict[str, Any]:
         raise CostError(f"cannot read {path}: {error.strerror}") from None
     except ValueError as error:
         raise CostError(f"{path} is not a plan JSON (terraform show -json PLAN): {error}") from None
+
+
+def scaled(deployment: Deployment, log_gb_per_month: float = 1.0, nlcu_per_hour: float = 1.0) -> dict[str, Any] | None:
+    """With autoscaling, the monthly total at its fewest and at its most tasks; None without."""
+    if deployment.capacity is None:
+        return None
+    low, high = deployment.capacity
+
+    def total(tasks: int) -> float:
+        return round(estimate(replace(deployment, desired_count=tasks), log_gb_per_month, nlcu_per_hour).total, 2)
+
+    return {"min_capacity": low, "max_capacity": high, "total_at_min": total(low), "total_at_max": total(high)}
 
 
 @dataclass

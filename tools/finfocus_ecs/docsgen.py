@@ -124,8 +124,8 @@ def cost_summary(planned: PlannedModule) -> str:
         deployments_from_resources(
             {
                 **planned.resources,
-                "aws_ecs_service.this": {
-                    **planned.resource("aws_ecs_service.this"),
+                "aws_ecs_service.this[0]": {
+                    **planned.resource("aws_ecs_service.this[0]"),
                     "capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}],
                 },
             }

@@ -82,9 +82,11 @@ def describe_every_rule_description() -> None:
 
     SecurityGroupRule.__init__ = init
     SecurityGroupRule.description = property(
-        lambda self: self.ip_range.get("Description")
-        or self.source_group.get("Description")
-        or getattr(self, "prefix_list_description", None)
+        lambda self: (
+            self.ip_range.get("Description")
+            or self.source_group.get("Description")
+            or getattr(self, "prefix_list_description", None)
+        )
     )
 
 
@@ -172,11 +174,14 @@ def add_autoscaling_tagging() -> None:
     ApplicationAutoScalingResponse.untag_resource = untag_resource
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
     ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
+
+
 # Set to a file name, the emulator appends one line per AWS request it serves:
 # "SERVICE:Operation CLIENT", where SERVICE is the request's signing name (the
-# IAM prefix of every service used here) and CLIENT is terraform, boto3 or
-# other, from the User-Agent. tests/e2e/test_quickstart.py checks the guide's
-# IAM prerequisites against what an apply and destroy of the quick start call.
+# IAM prefix of every service used here but CloudWatch, which signs as
+# "monitoring") and CLIENT is terraform, boto3 or
+# other, from the User-Agent. tests/e2e/test_quickstart.py and test_autoscaling.py
+# check the guide's IAM prerequisites against what their applies and destroys call.
 CALL_LOG_ENV = "FINFOCUS_EMULATOR_CALL_LOG"
 _SIGNING_NAME = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 

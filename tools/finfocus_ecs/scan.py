@@ -47,8 +47,7 @@ ADVICE = {
     PORT_COVERAGE_CHECK: "Derive the ingress rules and the port mappings from the same region_ports.",
 }
 PARLIAMENT_ADVICE = (
-    "Fix the policy, or explain the finding inline with `#parliament:skip={issue}:REASON` "
-    "in the block that writes it."
+    "Fix the policy, or explain the finding inline with `#parliament:skip={issue}:REASON` in the block that writes it."
 )
 
 

@@ -33,9 +33,7 @@ SHORT_TYPES = {
     **{name: name for name in ("ec2", "ebs", "rds", "s3", "lambda", "dynamodb", "eks", "cloudwatch", "elasticache")},
     **dict.fromkeys(("elb", "alb", "nlb"), "elb"),
     **dict.fromkeys(("natgw", "nat_gateway", "nat-gateway", "natgateway"), "natgw"),
-    **dict.fromkeys(
-        ("vpc", "securitygroup", "subnet", "iam", "launchtemplate", "launchconfiguration"), "zero-cost"
-    ),
+    **dict.fromkeys(("vpc", "securitygroup", "subnet", "iam", "launchtemplate", "launchconfiguration"), "zero-cost"),
 }
 # aws:ec2/... types that are not instances, by the start of their lower-cased resource part.
 EC2_SUBTYPES = {

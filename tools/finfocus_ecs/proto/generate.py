@@ -31,9 +31,7 @@ def proto_files(root: Path = PROTO_ROOT) -> list[Path]:
 
 def generated_files(root: Path = PROTO_ROOT) -> list[Path]:
     """The generated files under root, relative to it."""
-    return sorted(
-        path.relative_to(root) for suffix in GENERATED_SUFFIXES for path in root.rglob(f"*{suffix}")
-    )
+    return sorted(path.relative_to(root) for suffix in GENERATED_SUFFIXES for path in root.rglob(f"*{suffix}"))
 
 
 def _connect_plugin() -> str:

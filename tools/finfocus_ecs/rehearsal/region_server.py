@@ -242,9 +242,7 @@ def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
     return sending
 
 
-def region_app(
-    region: str, version: str, config: WebConfig, on_start: Callable[[], None] = lambda: None
-) -> ASGIApp:
+def region_app(region: str, version: str, config: WebConfig, on_start: Callable[[], None] = lambda: None) -> ASGIApp:
     """The one ASGI application of the port: the payload limit outermost, then CORS, then the routes.
 
     on_start runs once the server serves (ASGI lifespan startup), which is

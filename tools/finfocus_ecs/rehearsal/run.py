@@ -81,9 +81,12 @@ def rehearse(
     workdir: Path | None = None,
 ) -> RehearsalResult:
     """Run the task definition once: start, HEALTHY, probe, stop."""
-    with tempfile.TemporaryDirectory(prefix="finfocus-rehearsal-", dir=workdir) as scratch, TaskRehearsal(
-        task_definition, Path(scratch), time_scale=time_scale, plugin_regions=plugin_regions, tag="cli"
-    ) as task:
+    with (
+        tempfile.TemporaryDirectory(prefix="finfocus-rehearsal-", dir=workdir) as scratch,
+        TaskRehearsal(
+            task_definition, Path(scratch), time_scale=time_scale, plugin_regions=plugin_regions, tag="cli"
+        ) as task,
+    ):
         shown = 0
 
         def relay() -> None:

@@ -441,9 +441,7 @@ class TaskRehearsal:
                         report.health = "UNHEALTHY"
                         self._event(f"{container.name} UNHEALTHY: {report.last_health_output or f'exit {code}'}")
 
-    def exec_in(
-        self, name: str, argv: list[str], timeout: float, user: str | None = None
-    ) -> tuple[int | None, str]:
+    def exec_in(self, name: str, argv: list[str], timeout: float, user: str | None = None) -> tuple[int | None, str]:
         """Run argv inside a running container (its namespaces, root, user and environment).
 
         Returns (exit code, output); the code is None on a timeout, which
@@ -635,4 +633,3 @@ def _exit_reason(report: ContainerReport) -> str:
         if any(keyword in line.lower() for keyword in keywords):
             return line.strip()
     return report.log_tail[-1].strip() if report.log_tail else f"exit code {report.exit_code}"
-

@@ -1,0 +1,202 @@
+# The ECS service, as one of two resources: Terraform cannot ignore
+# desired_count on some deployments only, and a service that autoscaling
+# resizes must not be resized back by the next apply (terraform-provider-aws
+# #335, #752), while a fixed one must follow desired_count. The two are the
+# same service otherwise (tests/static/test_module_source.py compares them).
+# Switching autoscaling on or off therefore replaces the service, an outage
+# while the new one's tasks start, unless the user first moves it in the state
+# (docs/ecs-deployment.md, Operating it; tests/e2e/test_changes_in_place.py).
+resource "aws_ecs_service" "this" {
+  count = local.autoscaling_enabled ? 0 : 1
+
+  name             = var.name
+  cluster          = local.cluster_arn
+  task_definition  = aws_ecs_task_definition.this.arn
+  desired_count    = var.desired_count
+  platform_version = var.platform_version
+
+  # A capacity provider strategy, never launch_type, so that changing it is an
+  # update in place on both provider majors (read in the provider's
+  # internal/service/ecs/service.go):
+  # - 5.x forces a new service for any change of the strategy unless
+  #   force_new_deployment is true, and even then when the strategy goes from
+  #   empty to set or back (capacityProviderStrategyCustomizeDiff). An empty
+  #   strategy means launch_type, whose change forces a new service too. So the
+  #   strategy is never empty: FARGATE alone by default, which places tasks as
+  #   the FARGATE launch type does.
+  # - 6.x refuses the plan ("force_new_deployment should be true when
+  #   capacity_provider_strategy is being updated") unless it is true, and
+  #   otherwise updates in place (UpdateService takes a new strategy since
+  #   June 2025, a launch-type service's too).
+  # Replacing the service is an outage and removes its Cloud Map records.
+  # Only 5.100.0 runs here: tests/e2e/test_changes_in_place.py applies and
+  # changes it; 6.x's behaviour is from its source.
+  force_new_deployment = true
+
+  dynamic "capacity_provider_strategy" {
+    for_each = local.capacity_provider_strategy
+    content {
+      capacity_provider = capacity_provider_strategy.value.capacity_provider
+      weight            = capacity_provider_strategy.value.weight
+      base              = capacity_provider_strategy.value.base
+    }
+  }
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [aws_security_group.this.id]
+    assign_public_ip = var.assign_public_ip
+  }
+
+  # A records need neither container name nor port: the task IP serves all.
+  service_registries {
+    registry_arn = aws_service_discovery_service.this.arn
+  }
+
+  # A task that never turns healthy (a region that will not start, a bridge
+  # that finds no task IP) rolls the service back instead of looping.
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  enable_execute_command             = var.enable_execute_command
+  enable_ecs_managed_tags            = true
+  propagate_tags                     = "SERVICE"
+
+  # Apply returns once ECS reports one deployment with every desired task
+  # RUNNING (provider 5.x compares runningCount with desiredCount; RUNNING
+  # does not mean healthy). A task that cannot start (no route to ghcr.io, an
+  # execution role ECS cannot assume) never gets there: the circuit breaker
+  # marks the deployment FAILED, ECS launches no more tasks, and apply fails
+  # when the wait below runs out, instead of printing endpoints that do not
+  # answer. The emulator runs no containers; it reports every desired task
+  # running (emulator_server.py), so it cannot show this failure.
+  wait_for_steady_state = var.wait_for_steady_state
+
+  # How long that wait may take. A Fargate task runs 1-3 minutes after the
+  # service changes (ENI, image pull); 15 leaves room for a slow pull and ends
+  # a start that cannot succeed sooner than the provider's 20. The circuit
+  # breaker alone may take longer: it fails a deployment once as many tasks
+  # have failed as half the desired count, but never fewer than 3 nor more
+  # than 200 (ECS API reference, DeploymentCircuitBreaker; Developer Guide,
+  # deployment circuit breaker, "Failure threshold"): 3 failed starts for the
+  # default desired_count of 1.
+  timeouts {
+    create = "15m"
+    update = "15m"
+  }
+
+  tags = var.tags
+
+  # A created cluster needs its capacity providers before the strategy can
+  # name them, and a task started before the egress rules exist cannot pull
+  # its image (the group is created without egress), nor be reached before the
+  # ingress rules exist.
+  depends_on = [
+    aws_ecs_cluster_capacity_providers.this,
+    aws_vpc_security_group_egress_rule.https,
+    aws_vpc_security_group_egress_rule.dns_udp,
+    aws_vpc_security_group_egress_rule.dns_tcp,
+    aws_vpc_security_group_ingress_rule.this,
+  ]
+
+  lifecycle {
+    # After a failed deployment the circuit breaker rolls the service back to
+    # the previous task definition, and the provider reads that one back.
+    postcondition {
+      condition     = self.task_definition == aws_ecs_task_definition.this.arn
+      error_message = "The service ${self.name} runs ${self.task_definition}, not ${aws_ecs_task_definition.this.arn}: its deployment failed and was rolled back. The service's events say why: aws ecs describe-services --cluster ${local.cluster_arn} --services ${self.name} --query 'services[0].events[:10]'."
+    }
+  }
+}
+
+# With autoscaling: desired_count is the starting count only.
+resource "aws_ecs_service" "autoscaled" {
+  count = local.autoscaling_enabled ? 1 : 0
+
+  # Every argument as aws_ecs_service.this's: its comments say why.
+  name             = var.name
+  cluster          = local.cluster_arn
+  task_definition  = aws_ecs_task_definition.this.arn
+  desired_count    = var.desired_count
+  platform_version = var.platform_version
+
+  force_new_deployment = true
+
+  dynamic "capacity_provider_strategy" {
+    for_each = local.capacity_provider_strategy
+    content {
+      capacity_provider = capacity_provider_strategy.value.capacity_provider
+      weight            = capacity_provider_strategy.value.weight
+      base              = capacity_provider_strategy.value.base
+    }
+  }
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [aws_security_group.this.id]
+    assign_public_ip = var.assign_public_ip
+  }
+
+  service_registries {
+    registry_arn = aws_service_discovery_service.this.arn
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  enable_execute_command             = var.enable_execute_command
+  enable_ecs_managed_tags            = true
+  propagate_tags                     = "SERVICE"
+
+  wait_for_steady_state = var.wait_for_steady_state
+
+  timeouts {
+    create = "15m"
+    update = "15m"
+  }
+
+  tags = var.tags
+
+  depends_on = [
+    aws_ecs_cluster_capacity_providers.this,
+    aws_vpc_security_group_egress_rule.https,
+    aws_vpc_security_group_egress_rule.dns_udp,
+    aws_vpc_security_group_egress_rule.dns_tcp,
+    aws_vpc_security_group_ingress_rule.this,
+  ]
+
+  lifecycle {
+    # What Application Auto Scaling sets, no later apply resets.
+    ignore_changes = [desired_count]
+
+    precondition {
+      condition     = var.desired_count >= var.autoscaling.min_capacity && var.desired_count <= var.autoscaling.max_capacity
+      error_message = "desired_count = ${var.desired_count} is outside autoscaling's ${var.autoscaling.min_capacity}-${var.autoscaling.max_capacity} tasks: with autoscaling, desired_count is the starting count, so set it between autoscaling.min_capacity and autoscaling.max_capacity (the module changes neither)."
+    }
+
+    # After a failed deployment the circuit breaker rolls the service back to
+    # the previous task definition, and the provider reads that one back.
+    postcondition {
+      condition     = self.task_definition == aws_ecs_task_definition.this.arn
+      error_message = "The service ${self.name} runs ${self.task_definition}, not ${aws_ecs_task_definition.this.arn}: its deployment failed and was rolled back. The service's events say why: aws ecs describe-services --cluster ${local.cluster_arn} --services ${self.name} --query 'services[0].events[:10]'."
+    }
+  }
+}
+
+# Deployments from before autoscaling had one service at this address.
+moved {
+  from = aws_ecs_service.this
+  to   = aws_ecs_service.this[0]
+}
+
+locals {
+  service = local.autoscaling_enabled ? aws_ecs_service.autoscaled[0] : aws_ecs_service.this[0]
+}

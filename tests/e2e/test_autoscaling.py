@@ -1,0 +1,251 @@
+"""Autoscaling and alarms against the emulator: planned, applied, resized behind Terraform's back, destroyed.
+
+Both read the subnets (free addresses for every task autoscaling may start),
+so they plan against the emulator rather than offline. The emulator's
+Application Auto Scaling stores targets and policies but scales nothing, and
+its CloudWatch stores alarms but never evaluates them (docs/emulator.md):
+these tests show what the module creates and that applies leave
+autoscaling's count alone, not that the policies scale.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from finfocus_ecs.roots import write_root
+from finfocus_ecs.terraform import Terraform
+from tests.commands import run_cli
+from tests.e2e.permissions import lacking_from_guide, terraform_calls
+from tests.plan.cases import assert_clear_error
+
+pytestmark = pytest.mark.e2e
+
+AUTOSCALING = {"min_capacity": 2, "max_capacity": 6, "memory_target": 80, "scale_in_cooldown": 120}
+ALARMS = ("cpu-high", "memory-high", "tasks-not-running", "tasks-replaced-repeatedly")
+
+
+@pytest.fixture(scope="module")
+def network(emulator):
+    """A fresh emulator with a VPC, two /24 subnets and a /28 one, a cluster and an SNS topic, made with boto3."""
+    emulator.reset()
+    ec2 = emulator.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.62.0.0/16")["Vpc"]["VpcId"]
+    places = (("10.62.1.0/24", "us-east-1a"), ("10.62.2.0/24", "us-east-1b"), ("10.62.3.0/28", "us-east-1a"))
+    subnets = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        for cidr, zone in places
+    ]
+    cluster = emulator.client("ecs").create_cluster(clusterName="scaling", capacityProviders=["FARGATE"])["cluster"]
+    topic = emulator.client("sns").create_topic(Name="finfocus-pager")["TopicArn"]
+    return {
+        "inputs": {
+            "vpc_id": vpc_id,
+            "subnet_ids": subnets[:2],
+            "allowed_cidr_blocks": ["10.62.0.0/16"],
+            "cluster_arn": cluster["clusterArn"],
+        },
+        "tiny_subnet": subnets[2],
+        "topic": topic,
+    }
+
+
+def emulator_root(emulator, directory, modules) -> Terraform:
+    write_root(directory, modules, provider={"region": "us-east-1"}, copy_module=True)
+    terraform = Terraform(directory, env=emulator.aws_env())
+    terraform.init()
+    return terraform
+
+
+def call_of(diagnostic: dict) -> str:
+    """The module call an error is about: the call's block in main.tf.json, or its copy of the module."""
+    filename = (diagnostic.get("range") or {}).get("filename", "")
+    if filename.startswith(".terraform/modules/"):
+        return filename.split("/")[2]
+    return (diagnostic.get("snippet") or {}).get("context", "").removeprefix("module.")
+
+
+BAD = {
+    "min_zero": ({"autoscaling": {"min_capacity": 0}}, "autoscaling.min_capacity = 0 is not allowed", "1 or more"),
+    "max_below_min": (
+        {"autoscaling": {"min_capacity": 3, "max_capacity": 2}, "desired_count": 3},
+        "autoscaling.max_capacity = 2 is not allowed with min_capacity = 3",
+        "from min_capacity to 5000",
+    ),
+    "max_over_quota": ({"autoscaling": {"max_capacity": 6000}}, "autoscaling.max_capacity = 6000", "5000"),
+    "cpu_target_zero": ({"autoscaling": {"cpu_target": 0}}, "cpu_target = 0 and memory_target = null", "above 0"),
+    "memory_target_over": ({"autoscaling": {"memory_target": 101}}, "memory_target = 101", "at most 100"),
+    "cooldown_fraction": ({"autoscaling": {"scale_in_cooldown": 1.5}}, "scale_in_cooldown = 1.5", "whole number"),
+    "cooldown_negative": ({"autoscaling": {"scale_out_cooldown": -1}}, "scale_out_cooldown = -1", "0 or more"),
+    "alarm_action_not_an_arn": (
+        {"alarm_actions": ["finfocus-pager"]},
+        'alarm_actions has values that are not ARNs: "finfocus-pager"',
+        "SNS",
+    ),
+}
+
+
+def plan_errors(emulator, directory, calls: dict[str, dict]) -> dict[str, list[str]]:
+    """One plan of every call: each call's errors, told apart by the block or module copy they point into."""
+    terraform = emulator_root(emulator, directory, calls)
+    errors: dict[str, list[str]] = {call: [] for call in calls}
+    for diagnostic in terraform.plan_diagnostics():
+        if diagnostic["severity"] == "error":
+            errors[call_of(diagnostic)].append(" ".join(f"{diagnostic['summary']}: {diagnostic['detail']}".split()))
+    return errors
+
+
+def test_bad_scaling_and_alarm_inputs_fail_the_plan_naming_them(emulator, network, tmp_path):
+    calls = {
+        name: {**network["inputs"], "name": name.replace("_", "-"), **inputs} for name, (inputs, _, _) in BAD.items()
+    }
+    errors = plan_errors(emulator, tmp_path, calls)
+    for name, (_, variable, fragment) in BAD.items():
+        assert_clear_error(errors[name], variable, fragment)
+
+
+def test_inputs_that_do_not_fit_each_other_or_the_subnets_fail_the_plan(emulator, network, tmp_path):
+    """Preconditions, in a root of their own: Terraform checks them only once every variable is valid."""
+    calls = {
+        "desired_outside": {
+            **network["inputs"],
+            "name": "desired-outside",
+            "autoscaling": {"min_capacity": 2, "max_capacity": 4},
+            "desired_count": 1,
+        },
+        # The /28 has 11 free addresses: 20 tasks cannot all get one.
+        "max_over_addresses": {
+            **network["inputs"],
+            "name": "max-over-addresses",
+            "subnet_ids": [network["tiny_subnet"]],
+            "autoscaling": {"max_capacity": 20},
+        },
+        "fits": {**network["inputs"], "name": "fits", "autoscaling": {"max_capacity": 20}},
+    }
+    errors = plan_errors(emulator, tmp_path, calls)
+    assert_clear_error(
+        errors["desired_outside"], "desired_count = 1 is outside autoscaling's 2-4 tasks", "the module changes neither"
+    )
+    assert_clear_error(
+        errors["max_over_addresses"], "autoscaling.max_capacity = 20 needs a free address for each task", "have 11 free"
+    )
+    assert errors["fits"] == []
+
+
+@pytest.fixture(scope="module")
+def applied(emulator, emulator_call_log, network, tmp_path_factory):
+    """The applied root, its outputs, and where in the emulator's call log its calls begin."""
+    inputs = {
+        **network["inputs"],
+        "name": "scaled",
+        "desired_count": 2,
+        "autoscaling": AUTOSCALING,
+        "alarm_actions": [network["topic"]],
+    }
+    terraform = emulator_root(emulator, tmp_path_factory.mktemp("scaled"), {"scaled": inputs})
+    calls_from = emulator_call_log.stat().st_size
+    terraform.apply()
+    return terraform, terraform.outputs()["scaled"], calls_from
+
+
+def test_autoscaling_target_and_policies_exist(emulator, applied):
+    _, outputs, _ = applied
+    scaling = emulator.client("application-autoscaling")
+    [target] = scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+    assert (target["ResourceId"], target["ScalableDimension"]) == ("service/scaling/scaled", "ecs:service:DesiredCount")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
+    assert outputs["autoscaling_resource_id"] == "service/scaling/scaled"
+    policies = {
+        policy["PolicyName"]: policy["TargetTrackingScalingPolicyConfiguration"]
+        for policy in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+    }
+    assert {
+        name: (
+            config["TargetValue"],
+            config["PredefinedMetricSpecification"]["PredefinedMetricType"],
+            config["ScaleInCooldown"],
+            config["ScaleOutCooldown"],
+        )
+        for name, config in policies.items()
+    } == {
+        "scaled-cpu": (75.0, "ECSServiceAverageCPUUtilization", 120, 60),
+        "scaled-memory": (80.0, "ECSServiceAverageMemoryUtilization", 120, 60),
+    }
+
+
+def test_alarms_name_what_broke_and_notify_the_topic(emulator, network, applied):
+    _, outputs, _ = applied
+    # Target tracking adds alarms of its own (TargetTracking-service/...), as on AWS.
+    described = emulator.client("cloudwatch").describe_alarms(AlarmNamePrefix="scaled-")["MetricAlarms"]
+    alarms = {alarm["AlarmName"]: alarm for alarm in described}
+    assert sorted(alarms) == sorted(f"scaled-{name}" for name in ALARMS)
+    assert sorted(outputs["alarm_arns"]) == sorted(alarms)
+    dimensions = [{"Name": "ClusterName", "Value": "scaling"}, {"Name": "ServiceName", "Value": "scaled"}]
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [network["topic"]] and alarm["OKActions"] == [network["topic"]]
+        assert alarm["AlarmDescription"].startswith("FinFocus pricing plugin scaled: ")
+    single = {name: alarms[f"scaled-{name}"] for name in ("cpu-high", "memory-high", "tasks-replaced-repeatedly")}
+    assert {name: (alarm["Namespace"], alarm["MetricName"]) for name, alarm in single.items()} == {
+        "cpu-high": ("AWS/ECS", "CPUUtilization"),
+        "memory-high": ("AWS/ECS", "MemoryUtilization"),
+        "tasks-replaced-repeatedly": ("ECS/ContainerInsights", "PendingTaskCount"),
+    }
+    assert all(sorted(alarm["Dimensions"], key=str) == sorted(dimensions, key=str) for alarm in single.values())
+    missing = alarms["scaled-tasks-not-running"]
+    queries = {query["Id"]: query for query in missing["Metrics"]}
+    assert queries["missing_tasks"]["Expression"] == "desired - running"
+    assert {name: queries[name]["MetricStat"]["Metric"]["MetricName"] for name in ("desired", "running")} == {
+        "desired": "DesiredTaskCount",
+        "running": "RunningTaskCount",
+    }
+
+
+def test_a_later_apply_leaves_the_count_autoscaling_chose(emulator, applied):
+    """No resource changes right after apply, nor after the count changed as Application Auto Scaling changes it.
+
+    Resource changes only: this root outputs the whole module, whose container
+    definitions the provider reads back with other whitespace (an output change).
+    """
+    terraform, outputs, _ = applied
+    assert terraform.planned_actions() == {}
+    ecs = emulator.client("ecs")
+    # What Application Auto Scaling does when it scales out.
+    ecs.update_service(cluster=outputs["cluster_arn"], service="scaled", desiredCount=5)
+    assert terraform.planned_actions() == {}
+    [service] = ecs.describe_services(cluster=outputs["cluster_arn"], services=["scaled"])["services"]
+    assert service["desiredCount"] == 5
+
+
+def test_cost_of_the_plan_gives_autoscaling_s_range(applied, tmp_path):
+    terraform, _, _ = applied
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(terraform.plan_json()))
+    completed = run_cli("cost", "--plan", str(plan), "--json")
+    assert completed.returncode == 0, completed.stderr
+    [item] = json.loads(completed.stdout)
+    scaling = item["autoscaling"]
+    assert (scaling["min_capacity"], scaling["max_capacity"]) == (2, 6)
+    # Four more tasks cost four times what one more task costs at a fixed count.
+    one_more = [json.loads(run_cli("cost", "--desired-count", str(n), "--json").stdout)[0]["total"] for n in (1, 2)]
+    assert scaling["total_at_max"] - scaling["total_at_min"] == pytest.approx(4 * (one_more[1] - one_more[0]), abs=0.02)
+
+
+def test_destroy_leaves_no_target_policy_or_alarm(emulator, applied):
+    terraform, outputs, _ = applied
+    terraform.destroy()
+    scaling = emulator.client("application-autoscaling")
+    assert scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
+    assert scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
+    # Deregistering the policies removes target tracking's own alarms too.
+    assert emulator.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    services = emulator.client("ecs").describe_services(cluster=outputs["cluster_arn"], services=["scaled"])["services"]
+    assert [service["status"] for service in services] in ([], ["INACTIVE"])
+
+
+def test_guide_iam_prerequisites_cover_autoscaling_and_alarms(emulator_call_log, applied):
+    """What Terraform called from this file's apply to its destroy, the test above."""
+    calls = terraform_calls(emulator_call_log, start=applied[2])
+    assert {"application-autoscaling:RegisterScalableTarget", "monitoring:PutMetricAlarm"} <= calls, sorted(calls)
+    lacking = lacking_from_guide(calls)
+    assert not lacking, f"the guide's IAM policy lacks:\n{lacking}"
