@@ -4,7 +4,7 @@
 # #335, #752), while a fixed one must follow desired_count. The two are the
 # same service otherwise (tests/static/test_module_source.py compares them).
 # Switching autoscaling on or off therefore replaces the service, an outage
-# while the new one's tasks start, unless the user first moves it in the state
+# while the new one's tasks start, unless the user first moves it
 # (docs/ecs-deployment.md, Operating it; tests/e2e/test_changes_in_place.py).
 resource "aws_ecs_service" "this" {
   count = local.autoscaling_enabled ? 0 : 1

@@ -717,7 +717,7 @@ variable "create_task_role" {
 ################################################################################
 
 variable "autoscaling" {
-  description = "Target-tracking autoscaling of the task count between `min_capacity` and `max_capacity`, on average CPU (`cpu_target`, percent; always on) and, when set, memory (`memory_target`). `null` (the default) keeps `desired_count` fixed. With it, `desired_count` is only the starting count, which later applies leave as autoscaling set it; switching it on or off replaces the ECS service unless you first move it in the state (see the guide)."
+  description = "Target-tracking autoscaling of the task count between `min_capacity` and `max_capacity`, on average CPU (`cpu_target`, percent; always on) and, when set, memory (`memory_target`). `null` (the default) keeps `desired_count` fixed. With it, `desired_count` is only the starting count, which later applies leave as autoscaling set it; switching it on or off replaces the ECS service unless you first move it (see the guide)."
   type = object({
     min_capacity       = optional(number, 1)
     max_capacity       = optional(number, 10)

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from finfocus_ecs.cli import app
 from finfocus_ecs.module import default_region_ports
-from tests.commands import run_cli
+from tests.commands import per_task, run_cli
 from tests.module_cases import CUSTOM_IMAGE
 
 pytestmark = pytest.mark.plan
@@ -85,20 +85,14 @@ def test_cost_of_a_plan_file(module_cases, tmp_path):
 
 
 def test_cost_with_autoscaling_gives_the_fewest_and_the_most_tasks():
-    """Each end of the range costs what a fixed count of that many tasks costs."""
+    """At the fewest tasks it costs what the fixed count does; each task more, one task's lines more."""
     item = json.loads(run_cli("cost", "--min-capacity", "1", "--max-capacity", "4", "--json").stdout)[0]
-    fixed = {
-        count: json.loads(run_cli("cost", "--desired-count", str(count), "--json").stdout)[0]["total"]
-        for count in (1, 4)
-    }
-    assert item["autoscaling"] == {
-        "min_capacity": 1,
-        "max_capacity": 4,
-        "total_at_min": fixed[1],
-        "total_at_max": fixed[4],
-    }
-    assert fixed[4] > 4 * 72.08
-    assert json.loads(run_cli("cost", "--json").stdout)[0]["autoscaling"] is None
+    fixed = json.loads(run_cli("cost", "--json").stdout)[0]
+    assert item["autoscaling"]["min_capacity"] == 1 and item["autoscaling"]["max_capacity"] == 4
+    assert item["autoscaling"]["total_at_min"] == fixed["total"]
+    assert item["autoscaling"]["total_at_max"] == pytest.approx(fixed["total"] + 3 * per_task(fixed), abs=0.01)
+    assert per_task(fixed) == pytest.approx(72.08 + 0.10, abs=0.01)
+    assert fixed["autoscaling"] is None
 
 
 @pytest.mark.parametrize(

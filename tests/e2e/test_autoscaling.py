@@ -1,7 +1,8 @@
 """Autoscaling and alarms against the emulator: planned, applied, resized behind Terraform's back, destroyed.
 
-Both read the subnets (free addresses for every task autoscaling may start),
-so they plan against the emulator rather than offline. The emulator's
+Autoscaling reads the subnets (free addresses for every task autoscaling may
+start), so it plans against the emulator rather than offline; bad values of
+its variables fail before anything is read, and are in tests/plan/cases.py. The emulator's
 Application Auto Scaling stores targets and policies but scales nothing, and
 its CloudWatch stores alarms but never evaluates them (docs/emulator.md):
 these tests show what the module creates and that applies leave
@@ -16,7 +17,7 @@ import pytest
 
 from finfocus_ecs.roots import write_root
 from finfocus_ecs.terraform import Terraform
-from tests.commands import run_cli
+from tests.commands import per_task, run_cli
 from tests.e2e.permissions import lacking_from_guide, terraform_calls
 from tests.plan.cases import assert_clear_error
 
@@ -66,26 +67,6 @@ def call_of(diagnostic: dict) -> str:
     return (diagnostic.get("snippet") or {}).get("context", "").removeprefix("module.")
 
 
-BAD = {
-    "min_zero": ({"autoscaling": {"min_capacity": 0}}, "autoscaling.min_capacity = 0 is not allowed", "1 or more"),
-    "max_below_min": (
-        {"autoscaling": {"min_capacity": 3, "max_capacity": 2}, "desired_count": 3},
-        "autoscaling.max_capacity = 2 is not allowed with min_capacity = 3",
-        "from min_capacity to 5000",
-    ),
-    "max_over_quota": ({"autoscaling": {"max_capacity": 6000}}, "autoscaling.max_capacity = 6000", "5000"),
-    "cpu_target_zero": ({"autoscaling": {"cpu_target": 0}}, "cpu_target = 0 and memory_target = null", "above 0"),
-    "memory_target_over": ({"autoscaling": {"memory_target": 101}}, "memory_target = 101", "at most 100"),
-    "cooldown_fraction": ({"autoscaling": {"scale_in_cooldown": 1.5}}, "scale_in_cooldown = 1.5", "whole number"),
-    "cooldown_negative": ({"autoscaling": {"scale_out_cooldown": -1}}, "scale_out_cooldown = -1", "0 or more"),
-    "alarm_action_not_an_arn": (
-        {"alarm_actions": ["finfocus-pager"]},
-        'alarm_actions has values that are not ARNs: "finfocus-pager"',
-        "SNS",
-    ),
-}
-
-
 def plan_errors(emulator, directory, calls: dict[str, dict]) -> dict[str, list[str]]:
     """One plan of every call: each call's errors, told apart by the block or module copy they point into."""
     terraform = emulator_root(emulator, directory, calls)
@@ -94,15 +75,6 @@ def plan_errors(emulator, directory, calls: dict[str, dict]) -> dict[str, list[s
         if diagnostic["severity"] == "error":
             errors[call_of(diagnostic)].append(" ".join(f"{diagnostic['summary']}: {diagnostic['detail']}".split()))
     return errors
-
-
-def test_bad_scaling_and_alarm_inputs_fail_the_plan_naming_them(emulator, network, tmp_path):
-    calls = {
-        name: {**network["inputs"], "name": name.replace("_", "-"), **inputs} for name, (inputs, _, _) in BAD.items()
-    }
-    errors = plan_errors(emulator, tmp_path, calls)
-    for name, (_, variable, fragment) in BAD.items():
-        assert_clear_error(errors[name], variable, fragment)
 
 
 def test_inputs_that_do_not_fit_each_other_or_the_subnets_fail_the_plan(emulator, network, tmp_path):
@@ -201,34 +173,44 @@ def test_alarms_name_what_broke_and_notify_the_topic(emulator, network, applied)
     }
 
 
-def test_a_later_apply_leaves_the_count_autoscaling_chose(emulator, applied):
-    """No resource changes right after apply, nor after the count changed as Application Auto Scaling changes it.
+@pytest.fixture(scope="module")
+def rescaled(emulator, applied):
+    """The plan after the count changed as Application Auto Scaling changes it: (plan JSON, service)."""
+    terraform, outputs, _ = applied
+    ecs = emulator.client("ecs")
+    # What Application Auto Scaling does when it scales out.
+    ecs.update_service(cluster=outputs["cluster_arn"], service="scaled", desiredCount=5)
+    plan = terraform.plan_json()
+    [service] = ecs.describe_services(cluster=outputs["cluster_arn"], services=["scaled"])["services"]
+    return plan, service
+
+
+def test_a_later_apply_leaves_the_count_autoscaling_chose(rescaled):
+    """No resource changes after the count changed behind Terraform's back (so none right after apply either).
 
     Resource changes only: this root outputs the whole module, whose container
     definitions the provider reads back with other whitespace (an output change).
     """
-    terraform, outputs, _ = applied
-    assert terraform.planned_actions() == {}
-    ecs = emulator.client("ecs")
-    # What Application Auto Scaling does when it scales out.
-    ecs.update_service(cluster=outputs["cluster_arn"], service="scaled", desiredCount=5)
-    assert terraform.planned_actions() == {}
-    [service] = ecs.describe_services(cluster=outputs["cluster_arn"], services=["scaled"])["services"]
+    plan, service = rescaled
+    changes = {
+        change["address"]: change["change"]["actions"]
+        for change in plan["resource_changes"]
+        if change["mode"] == "managed" and change["change"]["actions"] != ["no-op"]
+    }
+    assert changes == {}
     assert service["desiredCount"] == 5
 
 
-def test_cost_of_the_plan_gives_autoscaling_s_range(applied, tmp_path):
-    terraform, _, _ = applied
-    plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps(terraform.plan_json()))
-    completed = run_cli("cost", "--plan", str(plan), "--json")
+def test_cost_of_the_plan_gives_autoscaling_s_range(rescaled, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(rescaled[0]))
+    completed = run_cli("cost", "--plan", str(plan_file), "--json")
     assert completed.returncode == 0, completed.stderr
     [item] = json.loads(completed.stdout)
     scaling = item["autoscaling"]
     assert (scaling["min_capacity"], scaling["max_capacity"]) == (2, 6)
-    # Four more tasks cost four times what one more task costs at a fixed count.
-    one_more = [json.loads(run_cli("cost", "--desired-count", str(n), "--json").stdout)[0]["total"] for n in (1, 2)]
-    assert scaling["total_at_max"] - scaling["total_at_min"] == pytest.approx(4 * (one_more[1] - one_more[0]), abs=0.02)
+    # Four tasks more cost four times one task's lines.
+    assert scaling["total_at_max"] - scaling["total_at_min"] == pytest.approx(4 * per_task(item), abs=0.02)
 
 
 def test_destroy_leaves_no_target_policy_or_alarm(emulator, applied):

@@ -73,8 +73,8 @@ CHANGES = {
         {"environment": {"EXTRA_SETTING": "1"}},
         {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
     ),
-    # Switching autoscaling moves the service between two resources (service.tf); after the
-    # `terraform state mv` the guide gives, the switch updates in place.
+    # Switching autoscaling moves the service between two resources (service.tf); with the
+    # `moved` block the guide gives, the switch updates in place.
     "autoscaling_on": (
         {},
         {"autoscaling": {"max_capacity": 4}},
@@ -101,8 +101,10 @@ CHANGES = {
         },
     ),
 }
-# call => (from, to): `terraform state mv` of the service before the plan, as the guide says to.
-STATE_MOVES = {
+# call => (from, to): how the guide moves the service before the switch. Switching on, a `moved`
+# block in the root; switching off, `terraform state mv`, as a `moved` block to this[0] clashes with
+# the module's own (from the service's address before it had a count, service.tf).
+SERVICE_MOVES = {
     "autoscaling_on": ("aws_ecs_service.this[0]", "aws_ecs_service.autoscaled[0]"),
     "autoscaling_off": ("aws_ecs_service.autoscaled[0]", "aws_ecs_service.this[0]"),
 }
@@ -171,8 +173,11 @@ def applied(emulator, tmp_path_factory):
 def changes(applied):
     """Each call's change planned at once: call => address in the module => action."""
     terraform, calls = applied
-    for call, (source, destination) in STATE_MOVES.items():
-        terraform.run("state", "mv", f"module.{call}.{source}", f"module.{call}.{destination}")
+    on, off = SERVICE_MOVES["autoscaling_on"], SERVICE_MOVES["autoscaling_off"]
+    (terraform.directory / "moves.tf").write_text(
+        f"moved {{\n  from = module.autoscaling_on.{on[0]}\n  to   = module.autoscaling_on.{on[1]}\n}}\n"
+    )
+    terraform.run("state", "mv", f"module.autoscaling_off.{off[0]}", f"module.autoscaling_off.{off[1]}")
     write_root(terraform.directory, calls(1), provider={"region": "us-east-1"})
     # Without refresh: the plan shows what the changed inputs do, not what moto reads back.
     plan = terraform.plan_json(extra_args=("-refresh=false",))
@@ -198,6 +203,6 @@ def test_change_updates_in_place(changes, call):
     assert planned == CHANGES[call][2], f"{call}: {planned}"
     if call in REPLACES_THE_SERVICE:
         return
-    moved = dict([STATE_MOVES[call]]) if call in STATE_MOVES else {}
+    moved = dict([SERVICE_MOVES[call]]) if call in SERVICE_MOVES else {}
     for address in (moved.get(address, address) for address in MUST_STAY):
         assert changes[call].get(address) in ("no-op", "update"), f"{call} would {changes[call].get(address)} {address}"

@@ -229,9 +229,36 @@ IMAGE_PRECONDITION_CASES = {
     ),
 }
 
+# Autoscaling and alarms: only bad values, which fail before the subnets are read (tests/e2e/test_autoscaling.py).
+SCALING_VARIABLE_CASES = {
+    "min_zero": ({"autoscaling": {"min_capacity": 0}}, "autoscaling.min_capacity = 0 is not allowed", "1 or more"),
+    "max_below_min": (
+        {"autoscaling": {"min_capacity": 3, "max_capacity": 2}, "desired_count": 3},
+        "autoscaling.max_capacity = 2 is not allowed with min_capacity = 3",
+        "from min_capacity to 5000",
+    ),
+    "max_over_quota": ({"autoscaling": {"max_capacity": 6000}}, "autoscaling.max_capacity = 6000", "5000"),
+    "cpu_target_zero": ({"autoscaling": {"cpu_target": 0}}, "cpu_target = 0 and memory_target = null", "above 0"),
+    "memory_target_over": ({"autoscaling": {"memory_target": 101}}, "memory_target = 101", "at most 100"),
+    "cooldown_fraction": ({"autoscaling": {"scale_in_cooldown": 1.5}}, "scale_in_cooldown = 1.5", "whole number"),
+    "cooldown_negative": ({"autoscaling": {"scale_out_cooldown": -1}}, "scale_out_cooldown = -1", "0 or more"),
+    "alarm_action_not_an_arn": (
+        {"alarm_actions": ["finfocus-pager"]},
+        'alarm_actions has values that are not ARNs: "finfocus-pager"',
+        "SNS",
+    ),
+}
+
+
 VARIABLE_CALLS = {
     call: offline_inputs(**inputs)
-    for cases in (VARIABLE_CASES, HARDENING_VARIABLE_CASES, IMAGE_VARIABLE_CASES, REVIEW_VARIABLE_CASES)
+    for cases in (
+        VARIABLE_CASES,
+        HARDENING_VARIABLE_CASES,
+        IMAGE_VARIABLE_CASES,
+        REVIEW_VARIABLE_CASES,
+        SCALING_VARIABLE_CASES,
+    )
     for call, (inputs, _, _) in cases.items()
 }
 PRECONDITION_CALLS = {

@@ -13,6 +13,7 @@ from tests.plan.cases import (
     PRECONDITION_CASES,
     REVIEW_PRECONDITION_CASES,
     REVIEW_VARIABLE_CASES,
+    SCALING_VARIABLE_CASES,
     VARIABLE_CASES,
     assert_clear_error,
 )
@@ -20,7 +21,7 @@ from tests.plan.cases import (
 pytestmark = pytest.mark.plan
 
 
-BAD_VARIABLES = {**VARIABLE_CASES, **IMAGE_VARIABLE_CASES, **REVIEW_VARIABLE_CASES}
+BAD_VARIABLES = {**VARIABLE_CASES, **IMAGE_VARIABLE_CASES, **REVIEW_VARIABLE_CASES, **SCALING_VARIABLE_CASES}
 
 
 @pytest.mark.parametrize("call", sorted(BAD_VARIABLES))
