@@ -19,31 +19,27 @@ locals {
   alarms_enabled   = length(var.alarm_actions) > 0
   alarm_dimensions = { ClusterName = local.cluster_name, ServiceName = var.name }
 
+  # CPU and memory alarm alike: an average above 80% of the task for 10 minutes.
+  utilization_alarm = {
+    namespace  = "AWS/ECS"
+    statistic  = "Average"
+    comparison = "GreaterThanThreshold"
+    threshold  = 80
+    period     = 60
+    periods    = 10
+    datapoints = 10
+    missing    = "missing"
+  }
+
   single_metric_alarms = local.alarms_enabled ? {
-    cpu-high = {
-      namespace   = "AWS/ECS"
+    cpu-high = merge(local.utilization_alarm, {
       metric      = "CPUUtilization"
-      statistic   = "Average"
-      comparison  = "GreaterThanThreshold"
-      threshold   = 80
-      period      = 60
-      periods     = 10
-      datapoints  = 10
-      missing     = "missing"
       description = "FinFocus pricing plugin ${var.name}: average CPU above 80% for 10 minutes. Pricing calls slow down. Raise cpu, or the tasks (desired_count, or autoscaling.max_capacity if it is at its maximum)."
-    }
-    memory-high = {
-      namespace   = "AWS/ECS"
+    })
+    memory-high = merge(local.utilization_alarm, {
       metric      = "MemoryUtilization"
-      statistic   = "Average"
-      comparison  = "GreaterThanThreshold"
-      threshold   = 80
-      period      = 60
-      periods     = 10
-      datapoints  = 10
-      missing     = "missing"
       description = "FinFocus pricing plugin ${var.name}: average memory above 80% of the task for 10 minutes. A region process that runs out of memory dies and the task is replaced. Raise memory."
-    }
+    })
     tasks-replaced-repeatedly = {
       namespace   = "ECS/ContainerInsights"
       metric      = "PendingTaskCount"

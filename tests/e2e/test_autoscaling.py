@@ -15,10 +15,9 @@ import json
 
 import pytest
 
-from finfocus_ecs.roots import write_root
-from finfocus_ecs.terraform import Terraform
 from tests.commands import per_task, run_cli
 from tests.e2e.permissions import lacking_from_guide, terraform_calls
+from tests.e2e.roots import emulator_root
 from tests.plan.cases import assert_clear_error
 
 pytestmark = pytest.mark.e2e
@@ -50,13 +49,6 @@ def network(emulator):
         "tiny_subnet": subnets[2],
         "topic": topic,
     }
-
-
-def emulator_root(emulator, directory, modules) -> Terraform:
-    write_root(directory, modules, provider={"region": "us-east-1"}, copy_module=True)
-    terraform = Terraform(directory, env=emulator.aws_env())
-    terraform.init()
-    return terraform
 
 
 def call_of(diagnostic: dict) -> str:

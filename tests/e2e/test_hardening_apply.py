@@ -12,8 +12,7 @@ import json
 import pytest
 
 from finfocus_ecs import iam_audit
-from finfocus_ecs.roots import write_root
-from finfocus_ecs.terraform import Terraform
+from tests.e2e.roots import emulator_root
 from tests.plan.cases import assert_clear_error
 
 pytestmark = pytest.mark.e2e
@@ -38,13 +37,6 @@ def emulator_network(emulator):
         "allowed_cidr_blocks": ["10.61.0.0/16"],
         "cluster_arn": cluster_arn,
     }
-
-
-def emulator_root(emulator, directory, modules) -> Terraform:
-    write_root(directory, modules, provider={"region": "us-east-1"}, copy_module=True)
-    terraform = Terraform(directory, env=emulator.aws_env())
-    terraform.init()
-    return terraform
 
 
 def test_existing_namespace_name_is_checked_against_the_vpc(emulator, emulator_network, tmp_path):
