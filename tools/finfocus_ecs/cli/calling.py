@@ -1,0 +1,264 @@
+"""Commands that call a deployment's plugin: `verify`, `price` and `connect`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from finfocus_ecs.cli.common import (
+    EXIT_CHECK_FAILED,
+    HostArgument,
+    PluginImageOption,
+    RegionPortsOption,
+    TimeoutOption,
+    app,
+    deployment_layout,
+    err,
+    fail,
+    out,
+    print_json,
+)
+
+
+@app.command()
+def verify(
+    host: HostArgument,
+    image: PluginImageOption = None,
+    region_ports: RegionPortsOption = None,
+    timeout: TimeoutOption = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Check a deployed plugin from inside the VPC: /healthz, gRPC health and who answers, on every regional port.
+
+    Three checks per port, all at once. Exits 1 if any fails; each failure names its likely cause.
+
+    \b
+    Columns:
+      healthz   the name resolves, TCP reaches the port at the task IP, and HTTP/1.1
+                GET /healthz answers 200: what ECS's health check relies on.
+      grpc      grpc.health.v1.Health/Check for finfocus.v1.CostSourceService answers
+                SERVING over plaintext HTTP/2 (h2c): the traffic FinFocus itself sends.
+                It fails on TLS in the path, an HTTP/1-only proxy, another gRPC
+                service on the port, or a bridge whose region is down.
+      identity  GetPluginInfo says which region the port serves (metadata.region) and
+                which release: it must be the map's region and the image tag's
+                release. A swapped or shifted map fails here, naming both regions.
+
+    \b
+    The grpc column by hand, from a host in the VPC:
+      grpcurl -plaintext -d '{"service":"finfocus.v1.CostSourceService"}' \\
+        aws-public.finfocus.local:8001 grpc.health.v1.Health/Check
+
+    \b
+    Examples:
+      finfocus-ecs verify aws-public.finfocus.local
+      finfocus-ecs verify aws-public.finfocus.local --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2
+      finfocus-ecs verify 10.42.0.17 --region-ports us-east-1=8001,us-west-1=8010 --json
+    """
+    from finfocus_ecs.verify import verify as run_verify
+
+    ports, version = deployment_layout(image, region_ports)
+    with err.status(f"checking {len(ports)} ports on {host}"):
+        checks = run_verify(host, ports, timeout, version)
+    if as_json:
+        print_json([check.to_json() for check in checks])
+    else:
+        table = Table(title=f"{host}: {sum(c.ok for c in checks)} of {len(checks)} ports healthy", title_justify="left")
+        for column in ("region", "port", "healthz", "grpc", "identity", "detail", "likely cause"):
+            table.add_column(column)
+        for check in checks:
+            grpc = check.grpc.kind if check.grpc else "-"
+            identity = check.identity.kind if check.identity else "-"
+            details = [check.detail]
+            if check.grpc is not None:
+                details.append(f"grpc {check.grpc.detail}")
+            if check.identity is not None:
+                details.append(f"serves {check.identity.detail}" if check.identity.ok else check.identity.detail)
+            table.add_row(check.region, str(check.port), check.status, grpc, identity, "; ".join(details), check.cause)
+        out.print(table)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _tags(values: list[str]) -> dict[str, str]:
+    tags = {}
+    for value in values:
+        key, equals, text = value.partition("=")
+        if not equals or not key.strip():
+            fail(f"--tag {value!r} is not KEY=VALUE (e.g. --tag size=100)")
+        tags[key.strip()] = text
+    return tags
+
+
+@app.command()
+def price(
+    host: HostArgument,
+    resource_type: Annotated[
+        str, typer.Option("--resource-type", help="ec2, ebs, rds, s3... or a Pulumi type: aws:ec2/instance:Instance.")
+    ],
+    sku: Annotated[str, typer.Option("--sku", help="Instance type, volume type, storage class: t3.micro, gp3...")],
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="KEY=VALUE the plugin reads, e.g. size=100 for EBS; repeatable.")
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option("--region", help="Price in this region only; repeatable. Default: every region.")
+    ] = None,
+    image: PluginImageOption = None,
+    region_ports: RegionPortsOption = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="connect: Connect JSON over HTTP/1.1 (as curl); grpc: gRPC over h2c (as FinFocus); also "
+            "connect-h2c and grpc-web.",
+        ),
+    ] = "connect",
+    timeout: TimeoutOption = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Price one resource in every region of a deployment at once, cheapest first.
+
+    Each region's request goes to its own port, in parallel, naming that
+    region. A region that fails shows the plugin's real code (read back out of
+    web mode's `unknown`) and what it means. An unknown SKU or a type the
+    plugin does not price is a failed row, never a $0 price.
+
+    Exit codes: 0 every region priced; 1 a region failed or did not know the
+    SKU; 2 bad input (a region not in the layout, a bad tag or map).
+
+    \b
+    Examples:
+      finfocus-ecs price aws-public.finfocus.local --resource-type ec2 --sku t3.micro
+      finfocus-ecs price aws-public.finfocus.local --resource-type ebs --sku gp3 --tag size=100 --json
+      finfocus-ecs price 10.42.0.17 --resource-type ec2 --sku m5.large --region us-east-1 --region eu-west-1
+    """
+    from finfocus_ecs.plugin_api import PROTOCOLS
+    from finfocus_ecs.price import price as run_price
+
+    if protocol not in PROTOCOLS:
+        fail(f"--protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    ports, _ = deployment_layout(image, region_ports)
+    unknown = [name for name in region or [] if name not in ports]
+    if unknown:
+        fail(f"--region {', '.join(unknown)}: not in this deployment's layout ({', '.join(ports)})")
+    wanted = {name: ports[name] for name in region} if region else ports
+    tags = _tags(tag or [])
+    with err.status(f"pricing {sku} in {len(wanted)} regions on {host}"):
+        rows = run_price(host, wanted, resource_type, sku, tags, protocol, timeout)  # type: ignore[arg-type]
+    if as_json:
+        print_json({"host": host, "resource_type": resource_type, "sku": sku, "results": [r.to_json() for r in rows]})
+    else:
+        print_prices(host, resource_type, sku, rows)
+    if not all(row.ok for row in rows):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def print_prices(host: str, resource_type: str, sku: str, rows: list[Any]) -> None:
+    priced = [row for row in rows if row.ok]
+    table = Table(
+        title=f"{resource_type} {sku} on {host}: {len(priced)} of {len(rows)} regions priced", title_justify="left"
+    )
+    # Prices never wrap or shorten; the billing detail takes what width is left.
+    for column in ("", "region", "port", "unit price", "per month"):
+        justify = "right" if column in ("port", "unit price", "per month") else "left"
+        table.add_column(column, justify=justify, no_wrap=True)
+    table.add_column("billing detail", ratio=1)
+    for index, row in enumerate(priced):
+        unit = f"/{row.unit}" if row.unit else ""
+        table.add_row(
+            "cheapest" if index == 0 and len(priced) > 1 else "",
+            row.region,
+            str(row.port),
+            f"${row.unit_price:g}{unit}",
+            f"${row.cost_per_month:,.2f}",
+            row.billing_detail,
+        )
+    for row in rows:
+        if not row.ok:
+            table.add_row("FAILED", row.region, str(row.port), row.error.kind, "", f"{row.error}: {row.error.cause}")
+    out.print(table)
+
+
+@app.command()
+def connect(
+    host: Annotated[
+        str | None, typer.Argument(help="The deployment's Cloud Map name (e.g. aws-public.finfocus.local) or an IP.")
+    ] = None,
+    finfocus_home: Annotated[
+        Path | None,
+        typer.Option(
+            "--finfocus-home",
+            help="FinFocus's home, where its plugins are. Default: as FinFocus finds it (FINFOCUS_HOME, then "
+            "PULUMI_HOME/finfocus, then ~/.finfocus).",
+        ),
+    ] = None,
+    image: PluginImageOption = None,
+    region_ports: RegionPortsOption = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove what connect wrote there, nothing else.")] = False,
+    timeout: TimeoutOption = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Make the FinFocus CLI price through the deployment: install a local plugin that forwards to it.
+
+    The FinFocus CLI only launches plugins from its plugin directory and talks
+    to them on 127.0.0.1. connect checks HOST as `verify` does (every port must
+    answer as its region), then writes the `aws-public` plugin there: a script
+    running this package's Python, which serves gRPC on the port FinFocus gives
+    it and sends each resource to the deployment's port of its region. It
+    refuses to overwrite an aws-public plugin it did not write.
+
+    Exit codes: 0 written (or removed); 1 HOST did not pass the checks, or a
+    plugin it did not write is in the way; 2 bad input.
+
+    \b
+    Examples:
+      finfocus-ecs connect aws-public.finfocus.local
+      finfocus-ecs connect aws-public.finfocus.local --finfocus-home ~/.finfocus --json
+      finfocus-ecs connect --remove
+    """
+    import os
+
+    from finfocus_ecs.connect import ConnectError, install
+    from finfocus_ecs.connect import finfocus_home as resolve_home
+    from finfocus_ecs.connect import remove as remove_plugin
+
+    home = resolve_home(os.environ, finfocus_home)
+    if remove:
+        removed = remove_plugin(home)
+        if as_json:
+            print_json({"finfocus_home": str(home), "removed": [str(path) for path in removed]})
+        else:
+            out.print("\n".join(f"removed {path}" for path in removed) or f"nothing finfocus-ecs wrote is in {home}")
+        return
+    if host is None:
+        fail("give the deployment's HOST (or --remove)")
+    from finfocus_ecs.plugin_api import PluginClient, PluginError
+    from finfocus_ecs.verify import verify as run_verify
+
+    ports, version = deployment_layout(image, region_ports)
+    with err.status(f"checking {len(ports)} ports on {host}"):
+        checks = run_verify(host, ports, timeout, version)
+    failed = [check for check in checks if not check.ok]
+    if failed:
+        for check in failed:
+            err.print(f"{check.region} (port {check.port}): {check.cause}", highlight=False)
+        fail(f"{host} did not answer as the deployment on {len(failed)} of {len(checks)} ports: nothing written "
+             f"(see `finfocus-ecs verify {host}`)", code=EXIT_CHECK_FAILED)  # fmt: skip
+    try:
+        with PluginClient(host, min(ports.values()), "grpc", timeout) as client:
+            info = client.plugin_info()
+        installed = install(home, host, ports, info.version, info.spec_version)
+    except (PluginError, ConnectError) as error:
+        fail(str(error), code=EXIT_CHECK_FAILED)
+    if as_json:
+        print_json(installed.to_json())
+        return
+    out.print(f"FinFocus in {home} now prices AWS resources through {host} ({len(ports)} regions, release "
+              f"{installed.version}). Wrote:", highlight=False)  # fmt: skip
+    for path in installed.files:
+        out.print(f"  {path}", highlight=False)
+    undo = "finfocus-ecs connect --remove" + ("" if finfocus_home is None else f" --finfocus-home {finfocus_home}")
+    out.print(f"Remove with: {undo}", highlight=False)

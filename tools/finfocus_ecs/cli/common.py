@@ -1,0 +1,151 @@
+"""What the commands share: the Typer app, its consoles, exit codes, options and module evaluation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from finfocus_ecs import __version__
+
+app = typer.Typer(
+    name="finfocus-ecs",
+    help="Deploy the FinFocus AWS public-pricing plugin on ECS Fargate, and prove it works.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print a user-facing error on stderr and exit, without a traceback."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, sort_keys=True) + "\n")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"finfocus-ecs {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Deploy the FinFocus AWS public-pricing plugin on ECS Fargate, and prove it works."""
+
+
+# Options shared by the commands that evaluate the module.
+NameOption = Annotated[str | None, typer.Option("--name", help="Family, service and log group prefix.")]
+ImageOption = Annotated[
+    str | None,
+    typer.Option("--image", help="Plugin image pinned to a tag, e.g. ...:v0.1.2; a known tag brings its layout."),
+]
+RegionPortsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region-ports",
+        help="REGION=PORT,... or a JSON object, for an image the module does not know; default: the layout of the "
+        "image's tag (v0.1.8: 10 regions).",
+    ),
+]
+CpuOption = Annotated[int | None, typer.Option("--cpu", help="Task CPU units (Fargate sizes).")]
+MemoryOption = Annotated[int | None, typer.Option("--memory", help="Task memory in MiB.")]
+ArchitectureOption = Annotated[str | None, typer.Option("--cpu-architecture", help="X86_64 or ARM64.")]
+RegionOption = Annotated[str, typer.Option("--region", help="AWS region of the deployment (awslogs-region, prices).")]
+
+
+def module_inputs(
+    name: str | None = None,
+    image: str | None = None,
+    region_ports: str | None = None,
+    cpu: int | None = None,
+    memory: int | None = None,
+    cpu_architecture: str | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    """Module inputs from options; unset options keep the module's own defaults."""
+    from finfocus_ecs.evaluate import InputError, parse_region_ports
+
+    try:
+        parsed_ports = parse_region_ports(region_ports) if region_ports is not None else None
+    except InputError as error:
+        fail(str(error))
+    inputs: dict[str, Any] = {
+        "name": name,
+        "image": image,
+        "region_ports": parsed_ports,
+        "cpu": cpu,
+        "memory": memory,
+        "cpu_architecture": cpu_architecture,
+        **more,
+    }
+    return {key: value for key, value in inputs.items() if value is not None}
+
+
+def plan_or_fail(inputs: dict[str, Any], region: str) -> Any:
+    from finfocus_ecs.evaluate import InputError, plan_module
+
+    try:
+        with err.status("evaluating the module with terraform plan"):
+            return plan_module(inputs, region=region)
+    except InputError as error:
+        fail(str(error))
+
+
+def deployment_layout(image: str | None, region_ports: str | None) -> tuple[dict[str, int], str | None]:
+    """Region => port of a deployment, from --image's tag or --region-ports, and the release its ports report.
+
+    The release (the tag without its `v`) is None when no known tag says:
+    a map given without --image is an image the module does not know.
+    """
+    from finfocus_ecs.evaluate import InputError, parse_region_ports
+    from finfocus_ecs.module import default_image_tag, image_layout_for, image_layouts, image_tag
+
+    tag = image_tag(image) if image is not None else default_image_tag()
+    layout = image_layout_for(tag) if tag else None
+    version = tag[1:] if layout is not None and tag else None
+    if region_ports is not None:
+        try:
+            ports = parse_region_ports(region_ports)
+        except InputError as error:
+            fail(str(error))
+        if image is None:
+            version = None
+    elif layout is not None:
+        ports = layout
+    else:
+        known = ", ".join(tag for layout in image_layouts() for tag in layout["tags"])
+        fail(f"--image {image} is not a release this module knows ({known}): give its --region-ports")
+    bad = {region: port for region, port in ports.items() if not 1 <= port <= 65535}
+    if bad:
+        fail(f"--region-ports has ports outside 1-65535: {bad}")
+    return ports, version
+
+
+PluginImageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--image",
+        help="The deployment's image, pinned to a tag: its layout gives the ports, and its ports must report its "
+        "release. Default: the module's default image.",
+    ),
+]
+HostArgument = Annotated[str, typer.Argument(help="The Cloud Map name (e.g. aws-public.finfocus.local) or an IP.")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per call.")]

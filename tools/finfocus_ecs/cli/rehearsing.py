@@ -1,0 +1,176 @@
+"""`rehearse`: a task definition started the way Fargate starts it, on this machine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from finfocus_ecs.cli.common import (
+    EXIT_CHECK_FAILED,
+    ImageOption,
+    RegionPortsOption,
+    app,
+    err,
+    fail,
+    module_inputs,
+    out,
+    plan_or_fail,
+    print_json,
+)
+
+
+def _time_scale(value: float) -> float:
+    if not 0 < value <= 1:
+        raise typer.BadParameter(f"{value} is not allowed: use a factor above 0 and at most 1 (1 = Fargate's timing)")
+    return value
+
+
+@app.command()
+def rehearse(
+    task_definition_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--task-definition",
+            help="RegisterTaskDefinition JSON to run (e.g. from `finfocus-ecs task-definition`); "
+            "default: the module planned with the options below.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    image: ImageOption = None,
+    region_ports: RegionPortsOption = None,
+    image_regions: Annotated[
+        str | None,
+        typer.Option(
+            "--image-regions",
+            help="Regions whose binaries the plugin image ships, comma-separated; default: its tag's layout. "
+            "Leave one out to see how a missing region fails.",
+        ),
+    ] = None,
+    time_scale: Annotated[
+        float,
+        typer.Option(
+            "--time-scale",
+            callback=_time_scale,
+            help="Shorten health-check interval, timeout and start period by this factor (stop timeouts stay real).",
+        ),
+    ] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for HEALTHY.")] = 600,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Run the task definition on this machine as Fargate would, then stop it, and report.
+
+    Each container runs in a stand-in of its image (BusyBox, curl and tini
+    but no bash in the plugin image; HAProxy in its own), with its user,
+    environment, entry point, read-only root and root-owned task volumes, in
+    one shared network namespace with the task metadata endpoint. ECS's rules
+    apply: dependsOn, health checks, essential containers, stop signals and
+    stopTimeout. A client host then calls every regional port over HTTP and
+    gRPC. Needs Linux, root, iproute2, util-linux, BusyBox, HAProxy, curl
+    and tini (docs/fargate-rehearsal.md lists what it cannot reproduce).
+
+    Exit codes: 0 the task turned HEALTHY, every port answered and it
+    stopped within its stop timeouts; 1 it did not; 2 bad input or this
+    machine cannot rehearse.
+
+    Examples:
+
+      sudo finfocus-ecs rehearse
+
+      sudo finfocus-ecs rehearse --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --time-scale 0.1
+
+      finfocus-ecs task-definition > td.json && sudo finfocus-ecs rehearse --task-definition td.json --json
+    """
+    from finfocus_ecs.rehearsal.images import ImageError
+    from finfocus_ecs.rehearsal.network import namespaces_unavailable
+    from finfocus_ecs.rehearsal.run import rehearse as run_rehearsal
+    from finfocus_ecs.rehearsal.task import TaskDefinitionError
+    from finfocus_ecs.taskdef import render_task_definition
+
+    unavailable = namespaces_unavailable()
+    if unavailable:
+        fail(f"cannot rehearse on this machine: {unavailable}")
+    if task_definition_file is not None:
+        if image or region_ports:
+            fail("--task-definition runs that file as it is: leave out --image and --region-ports")
+        try:
+            definition = json.loads(task_definition_file.read_text())
+        except ValueError as error:
+            fail(f"{task_definition_file} is not JSON: {error}")
+    else:
+        from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN
+
+        role = PLACEHOLDER_EXECUTION_ROLE_ARN
+        inputs = module_inputs(image=image, region_ports=region_ports, execution_role_arn=role)
+        definition = render_task_definition(plan_or_fail(inputs, "us-east-1"))
+    regions = [region.strip() for region in image_regions.split(",") if region.strip()] if image_regions else None
+
+    def progress(seconds: float, text: str) -> None:
+        err.print(f"[dim]{seconds:7.2f} s[/] {text.splitlines()[0][:110]}", highlight=False)
+
+    try:
+        result = run_rehearsal(
+            definition, time_scale=time_scale, plugin_regions=regions, timeout=timeout, on_event=progress
+        )
+    except (TaskDefinitionError, ImageError, KeyError) as error:
+        fail(f"cannot rehearse this task definition: {error}")
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        print_rehearsal(result)
+    if not result.ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f} s"
+
+
+def print_rehearsal(result: Any) -> None:
+    report = result.report
+    table = Table(title=f"Task {report.last_status}, health {report.health}", title_justify="left")
+    for column in ("container", "essential", "health", "exit", "started", "healthy", "stopped"):
+        table.add_column(column)
+    for container in report.containers:
+        table.add_row(
+            container.name,
+            "yes" if container.essential else "no",
+            container.health,
+            "" if container.exit_code is None else str(container.exit_code),
+            *(_seconds(value) for value in (container.started_at, container.healthy_at)),
+            _seconds(container.stopped_at) + (" (SIGKILL)" if container.killed else ""),
+        )
+    out.print(table)
+    for container in report.containers:
+        why = container.reason or (container.last_health_output if container.health == "UNHEALTHY" else "")
+        if why:
+            out.print(f"{container.name}: {why}", highlight=False)
+    if report.stopped_reason:
+        out.print(f"Stopped reason: {report.stopped_reason}", highlight=False)
+    if result.probes:
+        region_by_port = {port: region for region, port in result.region_ports.items()}
+        probes = Table(title="From a client host in the VPC", title_justify="left")
+        for column in ("region", "port", "http /healthz", "grpc health", "serves", "EC2 t3.micro a month"):
+            probes.add_column(column)
+        for port, probe in sorted(result.probes.items()):
+            prices = ", ".join(
+                f"{name} {cost:.2f}" if isinstance(cost, float) else f"{name} {cost}"
+                for name, cost in probe.get("prices", {}).items()
+            )
+            probes.add_row(
+                region_by_port.get(port, "?"),
+                str(port),
+                str(probe.get("http")),
+                str(probe.get("grpc")),
+                str(probe.get("region", probe.get("region_error", ""))),
+                prices,
+            )
+        out.print(probes)
+    if result.seconds_to_healthy is not None:
+        timings = f"Start to HEALTHY: {result.seconds_to_healthy:.1f} s; stop: {_seconds(result.stop_seconds)}"
+        out.print(timings, highlight=False)
+    out.print("ok: started, answered and stopped as on Fargate" if result.ok else "FAILED: see above", highlight=False)
