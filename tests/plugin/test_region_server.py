@@ -310,3 +310,14 @@ def waiting_to_close(port: int) -> int:
         ["ss", "-Htan", "state", "close-wait", "sport", "=", f":{port}"], capture_output=True, text=True, check=True
     )
     return len(listing.stdout.splitlines())
+
+
+def test_one_connection_serves_any_number_of_calls(port):
+    """Go's server puts no limit on the requests of a connection; Hypercorn's default sent GOAWAY after 1000.
+
+    A client that keeps one channel open (the benchmarks, the local plugin, a
+    long-lived service) must never see its connection end under it.
+    """
+    with PluginClient("127.0.0.1", port, "grpc") as client:
+        names = {client.name() for _ in range(1100)}
+    assert names == {"finfocus-plugin-aws-public"}

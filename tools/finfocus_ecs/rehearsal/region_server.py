@@ -359,6 +359,10 @@ async def _serve(app: ASGIApp, listener: socket.socket, stop: asyncio.Event) -> 
     config.accesslog = None
     config.errorlog = None
     config.keep_alive_timeout = 120  # the SDK's IdleTimeout
+    # Go's server serves any number of requests on a connection; Hypercorn ends one
+    # after 1000 with a GOAWAY that fails the calls in flight.
+    config.keep_alive_max_requests = sys.maxsize
+    config.h2_max_concurrent_streams = 250  # golang.org/x/net/http2's default (Hypercorn's: 100)
     config.graceful_timeout = 1
     await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
 
