@@ -164,7 +164,8 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             (
                 "rehearsal: default task, start to HEALTHY (Fargate timing)",
                 f"{r['real']['healthy_s']['median']:.1f} s",
-                "the plugin's first check runs one interval (30 s) after start, the bridge's 10 s after that",
+                "bounded below by the first checks, one interval after each container's start: "
+                + ", ".join(f"{name} {interval} s" for name, interval in r["health_intervals_s"].items()),
             ),
             (
                 f"rehearsal: default task, start to HEALTHY (time scale {r['test_time_scale']}, as the tests run)",
