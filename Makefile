@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CHECKOV_STAMP := .cache/checkov-venv/.installed-stamp
 
-.PHONY: up down test test-fast lint fmt bench proto venv checkov clean
+.PHONY: up down test test-fast lint fmt bench proto venv checkov system-packages clean
 
 up: $(STAMP)  ## Deploy the quick start into the local AWS emulator and print the endpoints
 	$(BIN)/finfocus-ecs up $(ARGS)
@@ -13,7 +13,7 @@ up: $(STAMP)  ## Deploy the quick start into the local AWS emulator and print th
 down: $(STAMP)  ## Destroy the quick start and stop the emulator
 	$(BIN)/finfocus-ecs down $(ARGS)
 
-test: $(STAMP) $(CHECKOV_STAMP)  ## The whole suite: static, plan, e2e, netns, rehearsal, scan, cli, docs
+test: $(STAMP) $(CHECKOV_STAMP) system-packages  ## The whole suite: static, plan, e2e, netns, rehearsal, scan, cli, docs
 	$(BIN)/pytest -n 4 --dist loadfile $(ARGS)
 
 test-fast: $(STAMP)  ## Everything that needs no emulator, namespaces or checkov
@@ -29,13 +29,15 @@ fmt: $(STAMP)
 	$(BIN)/ruff format tools tests bench policies
 	terraform fmt -recursive
 
-bench: $(STAMP) $(CHECKOV_STAMP)  ## Benchmarks: prints a table, writes bench/results/latest.json
+bench: $(STAMP) $(CHECKOV_STAMP) system-packages  ## Benchmarks: prints a table, writes bench/results/latest.json
 	$(BIN)/python -m bench $(ARGS)
 
 proto: $(STAMP)  ## Regenerate the Python code of tools/finfocus_ecs/proto/**/*.proto
 	$(BIN)/python -m finfocus_ecs.proto.generate
 
 venv: $(STAMP)
+system-packages:  ## Debian packages the rehearsal and bridge tests rebuild the images from (installed when root)
+	@sh tools/system-packages.sh
 checkov: $(CHECKOV_STAMP)
 
 $(STAMP): pyproject.toml

@@ -127,7 +127,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             wall = b["price_command_s"]
             table.append(
                 (
-                    f"finfocus-ecs price, {b['price_command_regions']} regions, whole command",
+                    f"`finfocus-ecs price` across {b['price_command_regions']} regions, whole command",
                     Summary(**wall).text(),
                     "met" if wall["median"] < 1 else "missed (target 1 s)",
                 )

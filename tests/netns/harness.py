@@ -28,12 +28,14 @@ REGION_SERVER = "finfocus_ecs.rehearsal.region_server"
 METADATA_ID = "port-bridge-0123456789abcdef"
 
 
-def busybox_shell(directory: Path) -> tuple[tuple[str, ...], dict[str, str]] | None:
+def busybox_shell(directory: Path) -> tuple[tuple[str, ...], dict[str, str]]:
     """(shell command, env) that run a script as the HAProxy Alpine image does: busybox sh
-    with busybox's own applets (wget, sed, tr...) first on PATH; None without busybox."""
+    with busybox's own applets (wget, sed, tr...) first on PATH.
+
+    The module's rehearsal_available fixture has already checked that busybox is installed.
+    """
     busybox = shutil.which("busybox")
-    if busybox is None:
-        return None
+    assert busybox is not None, "busybox is not installed, yet rehearsal_available let the test run"
     directory.mkdir(parents=True, exist_ok=True)
     subprocess.run([busybox, "--install", "-s", str(directory)], check=True)
     haproxy_dir = str(Path(shutil.which("haproxy") or "/usr/sbin/haproxy").parent)

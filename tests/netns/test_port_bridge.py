@@ -56,10 +56,7 @@ def test_bridge_reaches_every_region_on_its_own_port(hosts, scripts, tmp_path, s
     region_ports = default_region_ports()
     hosts.start_plugins(region_ports)
     if shell == "busybox-sh":
-        busybox = busybox_shell(tmp_path / "busybox-bin")
-        if busybox is None:
-            pytest.skip("busybox is not installed (apt-get install busybox)")
-        command, env = busybox
+        command, env = busybox_shell(tmp_path / "busybox-bin")
         bridge = start_bridge(hosts, scripts["defaults"], tmp_path, command, **env)
     else:
         bridge = start_bridge(hosts, scripts["defaults"], tmp_path)
