@@ -7,6 +7,7 @@ declaring them again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from typing import Any
 import hcl2
 from hcl2 import SerializationOptions
 
-from finfocus_ecs.project import MODULE_DIR
+from finfocus_ecs.cache import computed_once
+from finfocus_ecs.project import CACHE_DIR, MODULE_DIR
 
 # Strings unquoted, expressions as "${...}": how the module's .tf files and the docs' HCL are read.
 SERIALIZATION = SerializationOptions(strip_string_quotes=True, with_comments=False)
@@ -122,8 +124,16 @@ def image_tag(reference: str) -> str | None:
 
 
 def default_image_tag() -> str:
-    """The release the module's default `image` pins."""
-    tag = image_tag(str(default("image")))
+    """The release the module's default `image` pins.
+
+    Parsing variables.tf takes about half a second, as long as `price` takes
+    for every region, so the default is kept in .cache, keyed by the file's
+    content: an edited default is never served from an old parse.
+    """
+    source = MODULE_DIR / "variables.tf"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:32]
+    image = computed_once(CACHE_DIR / "module" / f"default-image-{digest}.json", lambda: str(default("image")))
+    tag = image_tag(image)
     if tag is None:
         raise KeyError("the module's default image has no tag")
     return tag

@@ -118,7 +118,10 @@ def deployment_layout(image: str | None, region_ports: str | None) -> tuple[dict
     from finfocus_ecs.evaluate import InputError, parse_region_ports
     from finfocus_ecs.module import default_image_tag, image_layout_for, image_layouts, image_tag
 
-    tag = image_tag(image) if image is not None else default_image_tag()
+    if region_ports is not None and image is None:
+        tag = None
+    else:
+        tag = image_tag(image) if image is not None else default_image_tag()
     layout = image_layout_for(tag) if tag else None
     version = tag[1:] if layout is not None and tag else None
     if region_ports is not None:
@@ -126,8 +129,6 @@ def deployment_layout(image: str | None, region_ports: str | None) -> tuple[dict
             ports = parse_region_ports(region_ports)
         except InputError as error:
             fail(str(error))
-        if image is None:
-            version = None
     elif layout is not None:
         ports = layout
     else:
