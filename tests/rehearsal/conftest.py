@@ -12,7 +12,7 @@ import pytest
 
 from finfocus_ecs.rehearsal.task import TaskRehearsal
 
-# Health check timings at a twentieth: the default 30 s interval becomes 1.5 s.
+# Health-check interval and timeout at a twentieth, within the rehearsal's floors (1 s, 2 s).
 TIME_SCALE = 0.05
 _tags = itertools.count()
 

@@ -12,7 +12,8 @@ from tests.rehearsal.conftest import TIME_SCALE, failure_report
 
 pytestmark = pytest.mark.rehearsal
 
-HEALTHY_WITHIN = 30
+# A limit, not a goal: on a loaded machine ten Python region stand-ins take long to bind.
+HEALTHY_WITHIN = 60
 
 
 def test_dead_haproxy_stops_the_task(module_cases, rehearse):

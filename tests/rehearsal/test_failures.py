@@ -15,7 +15,8 @@ from tests.rehearsal.conftest import TIME_SCALE, failure_report
 
 pytestmark = pytest.mark.rehearsal
 
-HEALTHY_WITHIN = 30
+# A limit, not a goal: on a loaded machine ten Python region stand-ins take long to bind.
+HEALTHY_WITHIN = 60
 
 
 def test_a_dead_region_turns_the_task_unhealthy_within_interval_times_retries(module_cases, rehearse):

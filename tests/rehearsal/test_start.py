@@ -6,6 +6,7 @@ layout's tag, from the same plan the module makes (tests/module_cases.py).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from tests.rehearsal.conftest import failure_report
 pytestmark = pytest.mark.rehearsal
 
 # Start-up here is a few seconds; the first check runs one scaled interval in.
-HEALTHY_WITHIN = 30
+# A limit, not a goal: on a loaded machine ten Python region stand-ins take long to bind.
+HEALTHY_WITHIN = 60
 # The release each call's image tag names: its binaries report it in GetPluginInfo.
 RELEASES = {"defaults": "0.1.8", "twelve_regions": "0.1.2", "nine_regions": "0.1.3"}
 
@@ -57,6 +59,8 @@ def test_task_turns_healthy_and_every_region_answers_through_the_bridge(module_c
 def process_uids(task, name: str) -> set[int]:
     uids = set()
     for pid in task.processes(name):
-        status = Path(f"/proc/{pid}/status").read_text()
-        uids.add(int(status.split("Uid:")[1].split()[0]))
+        # The start script's `sleep 1` and a health check's curl come and go between listing and reading.
+        with contextlib.suppress(FileNotFoundError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            uids.add(int(status.split("Uid:")[1].split()[0]))
     return uids

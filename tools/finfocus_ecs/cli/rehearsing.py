@@ -56,7 +56,7 @@ def rehearse(
         typer.Option(
             "--time-scale",
             callback=_time_scale,
-            help="Shorten health-check interval, timeout and start period by this factor (stop timeouts stay real).",
+            help="Shorten health-check interval and timeout by this factor (start period and stop timeouts stay real).",
         ),
     ] = 1.0,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for HEALTHY.")] = 600,

@@ -23,9 +23,12 @@ fargate-runtime.md gives them:
   `stopTimeout` (default 30 s, at most 120 s), dependents before the
   containers they depend on (ECS reverses start-up dependencies on shutdown).
 
-`time_scale` shortens the health checks' interval, timeout and start period
-(never stopTimeout, nor anything inside the containers), so a test can
-rehearse the planned definition in seconds rather than minutes.
+`time_scale` shortens the health checks' interval and timeout (never the start
+period, stopTimeout, nor anything inside the containers), so a test can
+rehearse the planned definition in seconds rather than minutes. The start
+period stays real because it covers the containers' own start, which runs at
+real speed: scaled to 12 s, the default 240 s let a loaded machine's ten
+Python region stand-ins be judged UNHEALTHY before they could bind.
 
 Not reproduced: image pulls, CPU and memory limits, the ECS agent's
 `startTimeout` for dependencies, Linux capabilities, secrets (their names get
@@ -605,11 +608,12 @@ def health_timings(health_check: Mapping[str, Any], time_scale: float) -> tuple[
     the next check starts one interval after the last one ended, so a task
     whose checks time out turns UNHEALTHY within retries x (interval +
     timeout), and one whose checks fail at once within retries x interval.
+    The start period is never scaled (see the module's docstring).
     """
     settings = {**HEALTH_DEFAULTS, **health_check}
     timeout = max(settings["timeout"] * time_scale, min(settings["timeout"], 2))
     interval = max(settings["interval"] * time_scale, min(settings["interval"], 1))
-    return interval, timeout, settings["startPeriod"] * time_scale
+    return interval, timeout, settings["startPeriod"]
 
 
 def _health_argv(command: list[str]) -> list[str]:
