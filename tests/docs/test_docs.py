@@ -81,7 +81,7 @@ def module_examples() -> dict[str, tuple[str, dict, dict]]:
     """Call name => (where, module inputs, outputs) for each module call in an ```hcl block of the docs."""
     found = {}
     for path, body in blocks("hcl"):
-        parsed = hcl2.load(io.StringIO(body), serialization_options=module.SERIALIZATION)
+        parsed = module.parse_hcl(body)
         for block in parsed.get("module", []):
             for name, arguments in block.items():
                 if not str(arguments.get("source", "")).endswith("finfocus_ecs"):

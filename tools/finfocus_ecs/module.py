@@ -51,14 +51,28 @@ class Output:
 
 
 def load_hcl(path: Path) -> dict[str, Any]:
-    """Parse one .tf file into plain Python values (strings unquoted).
+    """One .tf file as plain Python values (strings unquoted).
+
+    Parsing variables.tf takes about half a second, longer than `price` takes
+    for every region, and most commands read the module's defaults; so parses
+    are kept in .cache/hcl as JSON (which holds them exactly), keyed by the
+    file's content and the parser's version: an edited file is never served
+    from an old parse.
+    """
+    text = path.read_text(encoding="utf-8")
+    digest = hashlib.sha256(f"{hcl2.__version__}\n{text}".encode()).hexdigest()[:32]
+    return computed_once(CACHE_DIR / "hcl" / f"{digest}.json", lambda: parse_hcl(text))
+
+
+def parse_hcl(text: str) -> dict[str, Any]:
+    """Parse HCL text into plain Python values (strings unquoted).
 
     One parse at a time: python-hcl2's parser is shared and not thread-safe
     (two threads parsing at once were seen to return a string with its
     closing quote left on).
     """
-    with _PARSING, open(path, encoding="utf-8") as handle:
-        return hcl2.load(handle, serialization_options=SERIALIZATION)
+    with _PARSING:
+        return hcl2.loads(text, serialization_options=SERIALIZATION)
 
 
 def _type_text(raw: str) -> str:
@@ -124,16 +138,8 @@ def image_tag(reference: str) -> str | None:
 
 
 def default_image_tag() -> str:
-    """The release the module's default `image` pins.
-
-    Parsing variables.tf takes about half a second, as long as `price` takes
-    for every region, so the default is kept in .cache, keyed by the file's
-    content: an edited default is never served from an old parse.
-    """
-    source = MODULE_DIR / "variables.tf"
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:32]
-    image = computed_once(CACHE_DIR / "module" / f"default-image-{digest}.json", lambda: str(default("image")))
-    tag = image_tag(image)
+    """The release the module's default `image` pins."""
+    tag = image_tag(str(default("image")))
     if tag is None:
         raise KeyError("the module's default image has no tag")
     return tag

@@ -118,10 +118,12 @@ def deployment_layout(image: str | None, region_ports: str | None) -> tuple[dict
     from finfocus_ecs.evaluate import InputError, parse_region_ports
     from finfocus_ecs.module import default_image_tag, image_layout_for, image_layouts, image_tag
 
-    if region_ports is not None and image is None:
-        tag = None
+    if image is not None:
+        tag = image_tag(image)
+    elif region_ports is None:
+        tag = default_image_tag()
     else:
-        tag = image_tag(image) if image is not None else default_image_tag()
+        tag = None  # a map without --image: an image the module does not know
     layout = image_layout_for(tag) if tag else None
     version = tag[1:] if layout is not None and tag else None
     if region_ports is not None:
