@@ -8,12 +8,9 @@ import time
 import pytest
 
 from finfocus_ecs.rehearsal.task import health_timings
-from tests.rehearsal.conftest import TIME_SCALE, failure_report
+from tests.rehearsal.conftest import HEALTHY_WITHIN, TIME_SCALE, failure_report
 
 pytestmark = pytest.mark.rehearsal
-
-# A limit, not a goal: on a loaded machine ten Python region stand-ins take long to bind.
-HEALTHY_WITHIN = 60
 
 
 def test_dead_haproxy_stops_the_task(module_cases, rehearse):

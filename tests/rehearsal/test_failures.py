@@ -11,12 +11,9 @@ import pytest
 from finfocus_ecs.rehearsal.network import TASK_IP
 from finfocus_ecs.rehearsal.task import health_timings
 from tests.netns.harness import STANDIN
-from tests.rehearsal.conftest import TIME_SCALE, failure_report
+from tests.rehearsal.conftest import HEALTHY_WITHIN, TIME_SCALE, failure_report
 
 pytestmark = pytest.mark.rehearsal
-
-# A limit, not a goal: on a loaded machine ten Python region stand-ins take long to bind.
-HEALTHY_WITHIN = 60
 
 
 def test_a_dead_region_turns_the_task_unhealthy_within_interval_times_retries(module_cases, rehearse):

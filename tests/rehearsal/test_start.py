@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 
 from finfocus_ecs.rehearsal.region_service import price_table
-from tests.rehearsal.conftest import failure_report
+from tests.rehearsal.conftest import HEALTHY_WITHIN, failure_report
 
 pytestmark = pytest.mark.rehearsal
 
-# Start-up here is a few seconds; the first check runs one scaled interval in.
-# A limit, not a goal: on a loaded machine ten Python region stand-ins take long to bind.
-HEALTHY_WITHIN = 60
 # The release each call's image tag names: its binaries report it in GetPluginInfo.
 RELEASES = {"defaults": "0.1.8", "twelve_regions": "0.1.2", "nine_regions": "0.1.3"}
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.rehearsal.conftest import failure_report
+from tests.rehearsal.conftest import HEALTHY_WITHIN, failure_report
 
 pytestmark = pytest.mark.rehearsal
 
@@ -16,7 +16,7 @@ def test_every_container_exits_within_its_stop_timeout_and_regions_get_sigterm(m
     stop_timeouts = {c["name"]: c.get("stopTimeout", 30) for c in task_definition["containerDefinitions"]}
     regions = module_cases.output("defaults")["region_ports"]
     with rehearse(task_definition) as task:
-        assert task.wait_for_health("HEALTHY", 60), failure_report(task)
+        assert task.wait_for_health("HEALTHY", HEALTHY_WITHIN), failure_report(task)
         report = task.stop()
         assert report.last_status == "STOPPED", failure_report(task)
         bridge, plugin = report.container("port-bridge"), report.container("finfocus-plugin")
