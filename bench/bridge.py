@@ -33,9 +33,10 @@ GRPC_IN_FLIGHT = 32
 PRICE_COMMAND_RUNS = 5
 PRICE_CALLS_ONLY = """
 import json, sys, time
+from finfocus_ecs.evaluate import parse_region_ports
 from finfocus_ecs.price import price
 host, mapping, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-ports = {name: int(port) for name, port in (pair.split("=") for pair in mapping.split(","))}
+ports = parse_region_ports(mapping)
 walls = []
 for _ in range(runs):
     started = time.perf_counter()
