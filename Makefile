@@ -36,8 +36,8 @@ proto: $(STAMP)  ## Regenerate the Python code of tools/finfocus_ecs/proto/**/*.
 	$(BIN)/python -m finfocus_ecs.proto.generate
 
 venv: $(STAMP)
-system-packages:  ## Debian packages the rehearsal and bridge tests rebuild the images from (installed when root)
-	@sh tools/system-packages.sh
+system-packages: $(STAMP)  ## Debian packages the rehearsal and bridge tests rebuild the images from (installed when root)
+	@sh tools/system-packages.sh $(BIN)/python
 checkov: $(CHECKOV_STAMP)
 
 $(STAMP): pyproject.toml

@@ -30,19 +30,38 @@ METADATA_IP = "169.254.170.2"
 IP = shutil.which("ip") or "/usr/sbin/ip"
 
 
+# The host's programs the rehearsal runs, each with the Debian package that
+# brings it: namespaces, then what rebuilds the images (BusyBox is the Alpine
+# images' shell; HAProxy, curl and tini are the images' own programs).
+# tools/system-packages.sh installs from this list.
+HOST_TOOLS = {
+    "ip": "iproute2",
+    "nsenter": "util-linux",
+    "mount": "mount",
+    "busybox": "busybox",
+    "haproxy": "haproxy",
+    "curl": "curl",
+    "tini-static": "tini",
+}
+
+
+def missing_tools() -> dict[str, str]:
+    """Tool => Debian package, for each tool of HOST_TOOLS this machine lacks."""
+    return {
+        tool: package
+        for tool, package in HOST_TOOLS.items()
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists()
+    }
+
+
 def namespaces_unavailable() -> str | None:
     """None when the rehearsal can run here, else why it cannot."""
     if sys.platform != "linux":
         return "the rehearsal needs Linux namespaces"
     if os.geteuid() != 0:
         return "the rehearsal needs root (network, mount and PID namespaces, chroot)"
-    for tool, package in (("ip", "iproute2"), ("nsenter", "util-linux"), ("mount", "mount")):
-        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
-            return f"{tool} is not installed (apt-get install {package})"
-    for tool in ("busybox", "haproxy", "curl", "tini-static"):
-        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
-            package = "tini" if tool == "tini-static" else tool
-            return f"{tool} is not installed (apt-get install {package})"
+    for tool, package in missing_tools().items():
+        return f"{tool} is not installed (apt-get install {package})"
     probe = subprocess.run([IP, "netns", "list"], capture_output=True, text=True)
     if probe.returncode != 0:
         return f"ip netns is unavailable: {probe.stderr.strip()}"
