@@ -1,16 +1,28 @@
 # Every target sets up what it needs: a fresh clone runs `make up` or `make test`.
+# Environments are installed by uv from the committed, hash-pinned lock files in requirements/
+# (what CI tested); uv itself comes from PyPI into .cache/uv. Nothing is written to $HOME.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+UV_VERSION := 0.13.9
+UV     := .cache/uv/bin/uv
+# Only what the main job needs, then everything (the extras, the test tools).
+UP_STAMP := $(VENV)/.up-stamp
+STAMP    := $(VENV)/.installed-stamp
 CHECKOV_STAMP := .cache/checkov-venv/.installed-stamp
 
-.PHONY: up down test test-fast lint fmt bench proto venv checkov system-packages clean
+export UV_CACHE_DIR := $(CURDIR)/.cache/uv-cache
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_CONFIG := 1
+# `finfocus-ecs scan --setup` installs checkov's environment with this uv.
+export FINFOCUS_UV := $(CURDIR)/$(UV)
 
-up: $(STAMP)  ## Deploy the quick start into the local AWS emulator and print the endpoints
+.PHONY: up down test test-fast lint fmt bench proto venv checkov lock system-packages clean
+
+up: $(UP_STAMP)  ## Deploy the quick start into the local AWS emulator and print the endpoints
 	$(BIN)/finfocus-ecs up $(ARGS)
 
-down: $(STAMP)  ## Destroy the quick start and stop the emulator
+down: $(UP_STAMP)  ## Destroy the quick start and stop the emulator
 	$(BIN)/finfocus-ecs down $(ARGS)
 
 test: $(STAMP) $(CHECKOV_STAMP) system-packages  ## The whole suite: static, plan, e2e, netns, rehearsal, scan, cli, docs
@@ -40,12 +52,29 @@ system-packages: $(STAMP)  ## Debian packages the rehearsal and bridge tests reb
 	@sh tools/system-packages.sh $(BIN)/python
 checkov: $(CHECKOV_STAMP)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -qq --disable-pip-version-check -e '.[test]'
+# Re-resolve every lock from pyproject.toml and checkov-requirements.txt (needs the package index).
+lock: $(UV)  ## Update requirements/*.txt and checkov's lock to the newest releases the pins allow
+	$(UV) pip compile -q --universal --generate-hashes --all-extras pyproject.toml -o requirements/dev.txt
+	$(UV) pip compile -q --universal --generate-hashes -c requirements/dev.txt pyproject.toml -o requirements/up.txt
+	$(UV) pip compile -q --universal --generate-hashes --python-version 3.11 \
+	  tools/finfocus_ecs/checkov-requirements.txt -o tools/finfocus_ecs/checkov-lock.txt
+
+$(UV):
+	$(PYTHON) -m pip install -q --disable-pip-version-check --no-cache-dir --target .cache/uv uv==$(UV_VERSION)
+
+$(VENV)/bin/python: | $(UV)
+	$(UV) venv -q --python $(PYTHON) $(VENV)
+
+$(UP_STAMP): requirements/up.txt pyproject.toml | $(VENV)/bin/python
+	$(UV) pip install -q --python $(BIN)/python -r requirements/up.txt
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 
-$(CHECKOV_STAMP): $(STAMP) tools/finfocus_ecs/checkov-requirements.txt
+$(STAMP): requirements/dev.txt $(UP_STAMP)
+	$(UV) pip install -q --python $(BIN)/python -r requirements/dev.txt
+	touch $@
+
+$(CHECKOV_STAMP): $(STAMP) tools/finfocus_ecs/checkov-lock.txt
 	$(BIN)/finfocus-ecs scan --setup
 
 clean:

@@ -250,6 +250,9 @@ def test_down_stops_the_emulator(repo, emulator):
     process = cli(repo, "down")
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
-    assert "Destroyed" in stdout
+    assert "Stopped the emulator: the deployment it held is gone." in stdout
     assert emulator_processes(repo) == []
     assert not emulator.is_alive()
+    assert not (repo / "examples" / "quickstart" / "terraform.tfstate.d" / "emulator").exists()
+    again = cli(repo, "down")
+    assert again.communicate(timeout=60)[0].strip() == "Nothing was running."

@@ -2,8 +2,9 @@
 
 checkov depends on bc-python-hcl2, which installs a module also named `hcl2`
 and silently replaces python-hcl2 in the same environment. So checkov lives
-in `.cache/checkov-venv`, created on first use from the pinned
-checkov-requirements.txt, and runs as a command, offline (--skip-download).
+in `.cache/checkov-venv`, created on first use from checkov-lock.txt (the
+hash-pinned resolution of checkov-requirements.txt, `make lock`), and runs as
+a command, offline (--skip-download).
 
 parliament (iam_audit.py) audits the IAM policies that Terraform plans: of a
 plan JSON, the policies in it; of a directory, the module's, planned in its
@@ -33,7 +34,9 @@ from finfocus_ecs.project import CACHE_DIR, MODULE_DIR, PACKAGE_DIR, POLICIES_DI
 from finfocus_ecs.terraform import TerraformError, planned_resources
 
 CHECKOV_VENV = CACHE_DIR / "checkov-venv"
-REQUIREMENTS = PACKAGE_DIR / "checkov-requirements.txt"
+LOCK = PACKAGE_DIR / "checkov-lock.txt"
+# The uv the Makefile bootstraps; without it, venv and pip install the same lock, only slower.
+UV_ENV = "FINFOCUS_UV"
 STAMP = CHECKOV_VENV / ".installed-stamp"
 PORT_COVERAGE_CHECK = "CKV_FINFOCUS_5"
 
@@ -108,33 +111,47 @@ class ScanResult:
         return len(self.failures)
 
 
-def _requirements_digest() -> str:
-    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+def _lock_digest() -> str:
+    return hashlib.sha256(LOCK.read_bytes()).hexdigest()
 
 
 def checkov_binary() -> Path:
     return CHECKOV_VENV / "bin" / "checkov"
 
 
-def ensure_checkov(progress: Callable[[str], None] = lambda message: None) -> Path:
-    """Create checkov's own environment when missing or when its pin changed."""
-    digest = _requirements_digest()
-    if checkov_binary().exists() and STAMP.exists() and STAMP.read_text() == digest:
-        return checkov_binary()
-    progress("installing checkov into its own environment (once; about a minute)")
-    shutil.rmtree(CHECKOV_VENV, ignore_errors=True)
-    steps = [
+def _install_steps() -> list[list[str]]:
+    """Create checkov's environment and install the lock into it: with uv when there is one, else venv and pip."""
+    uv = os.environ.get(UV_ENV) or shutil.which("uv")
+    if uv and Path(uv).is_file():
+        python = str(CHECKOV_VENV / "bin" / "python")
+        return [
+            [uv, "venv", "--quiet", "--python", sys.executable, str(CHECKOV_VENV)],
+            [uv, "pip", "install", "--quiet", "--python", python, "--require-hashes", "-r", str(LOCK)],
+        ]
+    pip = str(CHECKOV_VENV / "bin" / "pip")
+    return [
         [sys.executable, "-m", "venv", str(CHECKOV_VENV)],
         [
-            str(CHECKOV_VENV / "bin" / "pip"),
+            pip,
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            "--no-cache-dir",
+            "--require-hashes",
             "-r",
-            str(REQUIREMENTS),
+            str(LOCK),
         ],
     ]
-    for step in steps:
+
+
+def ensure_checkov(progress: Callable[[str], None] = lambda message: None) -> Path:
+    """Create checkov's own environment when missing or when its lock changed."""
+    digest = _lock_digest()
+    if checkov_binary().exists() and STAMP.exists() and STAMP.read_text() == digest:
+        return checkov_binary()
+    progress("installing checkov into its own environment (once)")
+    shutil.rmtree(CHECKOV_VENV, ignore_errors=True)
+    for step in _install_steps():
         completed = subprocess.run(step, capture_output=True, text=True)
         if completed.returncode != 0:
             raise ScanError(f"could not install checkov ({' '.join(step[:3])}...):\n{completed.stderr[-2000:]}")

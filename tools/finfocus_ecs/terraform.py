@@ -179,11 +179,21 @@ class Terraform:
         result = self.run("plan", *args, ok_codes=(0, 2))
         return result.retcode == 2, result.out
 
-    def apply(self, var_file: Path | None = None) -> None:
-        args = ["-input=false", "-no-color", "-auto-approve"]
+    def apply(self, var_file: Path | None = None) -> dict[str, Any]:
+        """Apply, and return the output values by name.
+
+        `-json` ends with the outputs, which saves running `terraform output`
+        (a second Terraform process) after every apply.
+        """
+        args = ["-input=false", "-no-color", "-auto-approve", "-json"]
         if var_file is not None:
             args.append(f"-var-file={var_file}")
-        self.run("apply", *args)
+        result = self.run("apply", *args, ok_codes=(0, 1))
+        messages = _json_messages(result.out)
+        if result.retcode != 0:
+            raise TerraformError(_errors_text(messages) or result.err or result.out)
+        outputs = next((message["outputs"] for message in reversed(messages) if message.get("type") == "outputs"), {})
+        return {name: item["value"] for name, item in outputs.items()}
 
     def destroy(self, var_file: Path | None = None) -> None:
         args = ["-input=false", "-no-color", "-auto-approve"]
@@ -213,6 +223,16 @@ def _json_messages(text: str) -> list[dict[str, Any]]:
         except ValueError:
             continue
     return messages
+
+
+def _errors_text(messages: list[dict[str, Any]]) -> str:
+    """The error diagnostics of `-json` output, as Terraform prints them without it."""
+    errors = [
+        message["diagnostic"]
+        for message in messages
+        if message.get("type") == "diagnostic" and message["diagnostic"].get("severity") == "error"
+    ]
+    return "\n\n".join(f"Error: {error['summary']}\n\n{error.get('detail', '')}".strip() for error in errors)
 
 
 def _diagnostics(error: tftest.TerraformTestError) -> str:

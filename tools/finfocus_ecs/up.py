@@ -8,7 +8,6 @@ run never reads or writes a real deployment's state.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -190,14 +189,13 @@ def _up(target: str, destroy_after: bool, progress: Progress, root: Path, guard:
             _init(terraform, root)
     with timed(timings, "terraform apply", progress):
         try:
-            terraform.apply()
+            outputs = terraform.apply()
         except TerraformError:
             if ready is not None and not guard.received:
                 ready.result()  # an emulator that never came up is the real cause
             raise
     if ready is not None:
         timings["start emulator (during init and apply)"] = ready.result()
-    outputs = terraform.outputs()
     with timed(timings, "verify through AWS APIs", progress):
         _test_pause("verify through AWS APIs")
         findings = check_deployment(outputs, session, running.endpoint_url if running else None)
@@ -226,31 +224,26 @@ def _test_pause(step: str) -> None:
 
 
 def down(target: str = "local", root: Path = QUICKSTART_DIR) -> bool:
-    """Destroy the quick start on the target; for local, stop the emulator. True if anything was up."""
+    """Tear the quick start down on the target; for local, stop the emulator. True if anything was up.
+
+    Locally the deployment lives only in the emulator's memory: stopping the
+    emulator removes every resource at once, so no `terraform destroy` runs
+    (it would spend the provider's 10 s waits on a cluster and a NAT gateway
+    about to vanish anyway) and the state that named them goes with it.
+    tests/e2e/test_quickstart.py destroys the quick start with Terraform, as
+    `down --target aws` does.
+    """
     if target == "local":
         running = emulator.recorded()
-        if running is None:
-            shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
-            emulator.forget()
-            return False
         try:
-            if _state_has_resources(_workspace_state(root, "local") / "terraform.tfstate"):
-                terraform_for(target, running.aws_env(), root).destroy()
+            if running is not None:
+                running.stop()
         finally:
-            running.stop()
             emulator.forget()
             shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
-        return True
+        return running is not None
     terraform_for(target, {}, root).destroy()
     return True
-
-
-def _state_has_resources(state_file: Path) -> bool:
-    """Whether a local state file records any resource; destroying nothing takes seconds."""
-    try:
-        return bool(json.loads(state_file.read_text()).get("resources"))
-    except (OSError, ValueError):
-        return False
 
 
 def _stop_terraform(ignore: set[int], timeout: float = 15, kill: bool = False) -> None:

@@ -20,6 +20,7 @@ from finfocus_ecs.cli.common import (
     fail,
     out,
     print_json,
+    require_extra,
 )
 
 
@@ -58,6 +59,7 @@ def verify(
       finfocus-ecs verify aws-public.finfocus.local --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2
       finfocus-ecs verify 10.42.0.17 --region-ports us-east-1=8001,us-west-1=8010 --json
     """
+    require_extra("plugin", "verify")
     from finfocus_ecs.verify import verify as run_verify
 
     ports, version = deployment_layout(image, region_ports)
@@ -135,6 +137,7 @@ def price(
       finfocus-ecs price aws-public.finfocus.local --resource-type ebs --sku gp3 --tag size=100 --json
       finfocus-ecs price 10.42.0.17 --resource-type ec2 --sku m5.large --region us-east-1 --region eu-west-1
     """
+    require_extra("plugin", "price")
     from finfocus_ecs.plugin_api import PROTOCOLS
     from finfocus_ecs.price import price as run_price
 
@@ -235,6 +238,7 @@ def connect(
         return
     if host is None:
         fail("give the deployment's HOST (or --remove)")
+    require_extra("plugin", "connect")
     from finfocus_ecs.plugin_api import PluginClient, PluginError
     from finfocus_ecs.verify import verify as run_verify
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+from importlib import metadata
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from finfocus_ecs import __version__
 
@@ -27,9 +30,37 @@ EXIT_USAGE = 2
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """Print a user-facing error on stderr and exit, without a traceback."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print a user-facing error on stderr and exit, without a traceback; the message is plain text, not markup."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
+
+
+def missing_for_extra(extra: str) -> list[str]:
+    """The distributions of an optional extra (pyproject.toml) that are not installed: `make up` installs none."""
+    requirements = metadata.requires("finfocus-ecs") or []
+    names = [
+        re.match(r"[A-Za-z0-9._-]+", requirement).group(0)  # type: ignore[union-attr]
+        for requirement in requirements
+        if re.search(rf"extra\s*==\s*['\"]{re.escape(extra)}['\"]", requirement)
+    ]
+    missing = []
+    for name in names:
+        try:
+            metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            missing.append(name)
+    return missing
+
+
+def require_extra(extra: str, command: str) -> None:
+    """Stop a command whose optional dependencies are missing, saying what to install."""
+    missing = missing_for_extra(extra)
+    if missing:
+        fail(
+            f"finfocus-ecs {command} needs the optional dependencies of the `{extra}` extra, and {', '.join(missing)} "
+            f"are not installed (`make up` installs only what the main job needs): run `make venv`, or "
+            f"`pip install 'finfocus-ecs[{extra}]'`."
+        )
 
 
 def print_json(value: Any) -> None:

@@ -165,7 +165,7 @@ def down(
     target: Annotated[str, typer.Option("--target", callback=_target, help="local or aws.")] = "local",
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before destroying on real AWS.")] = False,
 ) -> None:
-    """Destroy the quick start and stop the local emulator.
+    """Destroy the quick start: stop the local emulator (which removes everything it held), or destroy it on AWS.
 
     Examples:
 
@@ -182,8 +182,11 @@ def down(
         if not typer.confirm("Destroy the quick start in your AWS account?"):
             fail("cancelled", code=EXIT_CHECK_FAILED)
     try:
-        with err.status("destroying"):
+        with err.status("destroying" if target == "aws" else "stopping the emulator"):
             anything = run_down(target)
     except TerraformError as error:
         fail(f"terraform failed:\n{error}", code=EXIT_CHECK_FAILED)
-    out.print("Destroyed and stopped the emulator." if anything else "Nothing was running.")
+    if target == "aws":
+        out.print("Destroyed.")
+    else:
+        out.print("Stopped the emulator: the deployment it held is gone." if anything else "Nothing was running.")

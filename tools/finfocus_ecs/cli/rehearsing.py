@@ -20,6 +20,7 @@ from finfocus_ecs.cli.common import (
     out,
     plan_or_fail,
     print_json,
+    require_extra,
 )
 
 
@@ -85,6 +86,7 @@ def rehearse(
 
       finfocus-ecs task-definition > td.json && sudo finfocus-ecs rehearse --task-definition td.json --json
     """
+    require_extra("plugin", "rehearse")
     from finfocus_ecs.rehearsal.images import ImageError
     from finfocus_ecs.rehearsal.network import namespaces_unavailable
     from finfocus_ecs.rehearsal.run import rehearse as run_rehearsal

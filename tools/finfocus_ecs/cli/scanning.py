@@ -14,6 +14,7 @@ from finfocus_ecs.cli.common import (
     fail,
     out,
     print_json,
+    require_extra,
 )
 
 
@@ -48,6 +49,7 @@ def scan(
 
       finfocus-ecs scan examples/quickstart --junit checkov.xml
     """
+    require_extra("scan", "scan")
     from finfocus_ecs.project import MODULE_DIR
     from finfocus_ecs.scan import ScanError, ensure_checkov
     from finfocus_ecs.scan import scan as run_scan
