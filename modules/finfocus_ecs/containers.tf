@@ -83,10 +83,12 @@ locals {
     "  exit 137",
     "}",
     "trap 'stop \"SIGTERM received\" 0' TERM INT",
+    # The port through FINFOCUS_PLUGIN_PORT, which every release reads: releases before v0.1.6 never
+    # parse their flags, so `--port N` would leave them on an ephemeral port.
     "for pair in $regions; do",
     "  region=$${pair%%:*}",
     "  port=$${pair##*:}",
-    "  REGION=\"$region\" \"/usr/local/bin/finfocus-plugin-aws-public-$region\" --port \"$port\" &",
+    "  REGION=\"$region\" FINFOCUS_PLUGIN_PORT=\"$port\" \"/usr/local/bin/finfocus-plugin-aws-public-$region\" &",
     "  started=\"$started $pair:$!\"",
     "done",
     "deadline=$(($(date +%s) + ${local.plugin_startup_seconds}))",

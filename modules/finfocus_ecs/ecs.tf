@@ -97,7 +97,7 @@ resource "aws_ecs_task_definition" "this" {
 
     precondition {
       condition     = length(local.region_ports) > 0
-      error_message = "region_ports is null and image = \"${var.image}\" is not a release this module knows (${join(", ", local.known_tags)} of ghcr.io/rshade/finfocus-plugin-aws-public): set region_ports to the region => port layout that image serves."
+      error_message = "region_ports is null and image = \"${var.image}\" is not a release this module knows (${join(", ", local.known_tags)} of ghcr.io/rshade/finfocus-plugin-aws-public): set region_ports to the region => port layout that image serves. Releases after ${local.newest_layout.tags[length(local.newest_layout.tags) - 1]} are expected to keep the newest known layout (${join(", ", local.newest_layout.tags)}), which reads, ready to paste: region_ports = ${local.newest_layout_hcl}. Once deployed, check every port's region live from inside the VPC: finfocus-ecs verify HOST --image ${var.image} --region-ports ${local.newest_layout_arguments}"
     }
 
     precondition {

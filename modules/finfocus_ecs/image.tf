@@ -33,4 +33,10 @@ locals {
   image_layout_text    = join(", ", [for region, port in coalesce(local.image_layout, {}) : "${region} = ${port}"])
   layout_missing_text  = length(local.layout_missing) > 0 ? join(", ", local.layout_missing) : "none"
   layout_unserved_text = length(local.layout_unserved) > 0 ? join(", ", local.layout_unserved) : "none"
+
+  # For a tag the module does not know (a release after the newest it has read): the newest layout, ready
+  # to paste as region_ports and to check with verify once deployed, since later releases likely keep it.
+  newest_layout           = local.image_layouts[length(local.image_layouts) - 1]
+  newest_layout_hcl       = "{ ${join(", ", [for region, port in local.newest_layout.region_ports : "\"${region}\" = ${port}"])} }"
+  newest_layout_arguments = join(",", [for region, port in local.newest_layout.region_ports : "${region}=${port}"])
 }

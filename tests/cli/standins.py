@@ -15,7 +15,6 @@ wrong; what matters is the bytes a client sees:
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import socket
 import ssl
@@ -27,6 +26,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from finfocus_ecs.rehearsal.images import PLUGIN
 from finfocus_ecs.rehearsal.region_server import default_version
 from tests.module_cases import LAYOUTS
 
@@ -34,11 +34,15 @@ from tests.module_cases import LAYOUTS
 REGIONS = list(LAYOUTS["12-region"]["region_ports"])
 
 
+# The image's ENV (web mode and /healthz on), as every deployment runs the binaries; PATH is the container's own.
+IMAGE_ENV = {name: value for name, value in PLUGIN.env.items() if name != "PATH"}
+
+
 def start_region(region: str, version: str | None = None, **env: str) -> tuple[subprocess.Popen, int]:
     """A region stand-in on an ephemeral loopback port, as the binary takes one with no port given.
 
     version: the release it reports, as the image stand-in of that tag builds it (default: the module's,
-    read here once rather than by every stand-in).
+    read here once rather than by every stand-in). env: on top of the image's ENV.
     """
     version = version or default_version()
     clean = {key: value for key, value in os.environ.items() if key not in ("PORT", "FINFOCUS_PLUGIN_PORT")}
@@ -50,9 +54,18 @@ def start_region(region: str, version: str | None = None, **env: str) -> tuple[s
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**clean, **env},
+        env={**clean, **IMAGE_ENV, **env},
     )
-    return process, json.loads(process.stdout.readline())["port"]
+    return process, announced_port(process)
+
+
+def announced_port(process: subprocess.Popen) -> int:
+    """The port from the one stdout line the plugin writes once it listens (`PORT=N`)."""
+    line = process.stdout.readline()
+    if not line.startswith("PORT="):
+        process.kill()
+        raise RuntimeError(f"the region stand-in did not announce its port: {line!r} (exit {process.wait()})")
+    return int(line.removeprefix("PORT="))
 
 
 def stop(process: subprocess.Popen) -> None:

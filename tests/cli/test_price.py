@@ -16,7 +16,7 @@ import pytest
 
 from finfocus_ecs.price import price
 from finfocus_ecs.rehearsal.region_service import price_table
-from tests.cli.standins import REGIONS, listener, refused
+from tests.cli.standins import REGIONS, listener, refused, start_region, stop
 from tests.commands import run_cli
 
 
@@ -49,6 +49,7 @@ def test_every_region_priced_cheapest_first(standins, protocol):
             "unit": "hour",
             "currency": "USD",
             "cost_per_month": pytest.approx(hourly(row["region"], "t3.micro") * 730),
+            "cost_breakdown": None,
             "billing_detail": "On-demand Linux, Shared tenancy, 730 hrs/month",
             "error": None,
         }
@@ -100,6 +101,7 @@ def test_a_swapped_map_fails_both_rows_with_the_regions_they_serve(standins):
     [
         ("t9.mega", "ec2", "unknown-sku", 'EC2 instance type "t9.mega" not found in pricing data'),
         ("standard", "aws:sqs/queue:Queue", "unsupported-type", 'Resource type "aws:sqs/queue:Queue" not supported'),
+        ("cluster", "eks", "no-pricing-data", "EKS pricing data not available for region"),
     ],
 )
 def test_a_zero_answer_is_a_failed_row_never_a_price(standins, sku, resource_type, kind, detail):
@@ -160,3 +162,29 @@ def test_bad_input_is_a_usage_error(arguments, message):
 def test_a_name_that_does_not_resolve_fails_every_row():
     rows = price("aws-public.finfocus.invalid", {"us-east-1": 8001, "us-west-2": 8002}, "ec2", "t3.micro")
     assert [(row.region, row.error.kind) for row in rows] == [("us-east-1", "dns"), ("us-west-2", "dns")]
+
+
+@pytest.mark.parametrize("protocol", ["connect", "grpc"])
+def test_a_later_release_prices_and_fails_the_same_way(protocol):
+    """v0.1.10 (SDK v0.7.2) keeps the real code of its errors and adds cost_breakdown: the rows read the same."""
+    started = {region: start_region(region, "0.1.10") for region in ("us-east-1", "eu-west-1")}
+    try:
+        ports = {region: port for region, (_, port) in started.items()}
+        swapped = {"us-east-1": ports["eu-west-1"], "eu-west-1": ports["us-east-1"]}
+        priced = run_price(ports, "--resource-type", "ec2", "--sku", "t3.micro", "--protocol", protocol, "--json")
+        crossed = run_price(swapped, "--resource-type", "ec2", "--sku", "t3.micro", "--protocol", protocol, "--json")
+    finally:
+        for process, _ in started.values():
+            stop(process)
+    assert priced.returncode == 0, priced.stderr
+    rows = {row["region"]: row for row in json.loads(priced.stdout)["results"]}
+    assert {region: row["cost_per_month"] for region, row in rows.items()} == {
+        region: pytest.approx(hourly(region, "t3.micro") * 730) for region in ports
+    }
+    assert all(sum(row["cost_breakdown"].values()) == pytest.approx(row["cost_per_month"]) for row in rows.values())
+    assert crossed.returncode == 1
+    errors = {row["region"]: row["error"] for row in json.loads(crossed.stdout)["results"]}
+    assert {region: (error["kind"], error["code"]) for region, error in errors.items()} == dict.fromkeys(
+        ports, ("wrong-region", "FAILED_PRECONDITION")
+    )
+    assert errors["us-east-1"]["message"] == f"port {swapped['us-east-1']} serves eu-west-1, not us-east-1"

@@ -5,7 +5,8 @@ HTTP/1-only ones are tests/cli/standins.py's. The other broken servers here:
 - other_grpc: grpcio whose health service knows another service only;
 - not_serving: grpcio whose health service reports the plugin NOT_SERVING;
 - grpc_without_health: grpcio with no health service at all;
-- healthz_off: the stand-in with FINFOCUS_PLUGIN_HEALTH_ENDPOINT=false.
+- healthz_off: the stand-in with FINFOCUS_PLUGIN_HEALTH_ENDPOINT=false;
+- web_mode_off: the stand-in with FINFOCUS_PLUGIN_WEB_ENABLED=false (plain gRPC).
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def grpc_server(statuses: dict[str, int] | None) -> Iterator[int]:
 
 
 @contextmanager
-def healthz_off() -> Iterator[int]:
-    process, port = start_region("us-west-2", FINFOCUS_PLUGIN_HEALTH_ENDPOINT="false")
+def region_standin(region: str, version: str | None = None, **env: str) -> Iterator[int]:
+    process, port = start_region(region, version, **env)
     try:
         yield port
     finally:
@@ -85,7 +86,19 @@ BROKEN = {
     "other_grpc": (lambda tmp: grpc_server({"other.v1.Service": SERVING}), "http", "wrong-service", "another service"),
     "not_serving": (lambda tmp: grpc_server({SERVICE: NOT_SERVING}), "http", "not-serving", "not serving"),
     "grpc_without_health": (lambda tmp: grpc_server(None), "http", "wrong-service", "another service"),
-    "healthz_off": (lambda tmp: healthz_off(), "http", "ok", "FINFOCUS_PLUGIN_HEALTH_ENDPOINT"),
+    "healthz_off": (
+        lambda tmp: region_standin("eu-west-1", FINFOCUS_PLUGIN_HEALTH_ENDPOINT="false"),
+        "http",
+        "ok",
+        "FINFOCUS_PLUGIN_HEALTH_ENDPOINT",
+    ),
+    # Plain gRPC mode: GetPluginInfo answers as the plugin, HTTP/1.1 and gRPC health do not.
+    "web_mode_off": (
+        lambda tmp: region_standin("eu-west-1", FINFOCUS_PLUGIN_WEB_ENABLED="false"),
+        "http",
+        "wrong-service",
+        "web mode off",
+    ),
 }
 
 
@@ -200,3 +213,53 @@ def test_an_image_the_module_does_not_know_needs_a_map():
     completed = run_cli("verify", "localhost", "--image", "ghcr.io/rshade/finfocus-plugin-aws-public:v9.9.9")
     assert completed.returncode == 2
     assert "v9.9.9 is not a release this module knows" in completed.stderr and "--region-ports" in completed.stderr
+
+
+def task_definition(path, image: str, region_ports: dict[str, int]) -> str:
+    """A deployed task definition as `aws ecs describe-task-definition` prints it: the bridge maps the ports."""
+    document = {
+        "taskDefinition": {
+            "family": "finfocus-plugin-aws-public",
+            "containerDefinitions": [
+                {"name": "finfocus-plugin", "image": image, "portMappings": []},
+                {
+                    "name": "port-bridge",
+                    "image": "public.ecr.aws/docker/library/haproxy:3.2-alpine",
+                    "portMappings": [
+                        {"name": region, "containerPort": port, "hostPort": port, "protocol": "tcp"}
+                        for region, port in region_ports.items()
+                    ],
+                },
+            ],
+        }
+    }
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_the_deployments_task_definition_gives_ports_and_release(tmp_path):
+    """A v0.1.5 port where the deployment's task definition runs v0.1.8: the wrong release, named."""
+    with region_standin("us-east-1", "0.1.5") as port:
+        image = "ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.8"
+        described = task_definition(tmp_path / "td.json", image, {"us-east-1": port})
+        completed = run_cli("verify", "127.0.0.1", "--task-definition", described, "--json")
+        readable = run_cli("verify", "127.0.0.1", "--task-definition", described)
+    assert completed.returncode == 1
+    [row] = json.loads(completed.stdout)
+    assert (row["identity"]["kind"], row["identity"]["detail"]) == ("wrong-version", "serves release 0.1.5, not 0.1.8")
+    assert row["release_expected"] == "0.1.8" and image in row["release_source"]
+    assert "Release checked: 0.1.8, the tag of the image of task definition" in " ".join(readable.stdout.split())
+
+
+def test_a_map_alone_says_the_release_was_not_checked(standins):
+    completed = run_cli("verify", "127.0.0.1", "--region-ports", f"us-east-1={standins['us-east-1']}")
+    assert completed.returncode == 0, completed.stderr
+    text = " ".join(completed.stdout.split())
+    assert "Release not checked: --region-ports alone names no image: give --image or --task-definition" in text
+
+
+def test_a_task_definition_without_the_plugin_is_a_usage_error(tmp_path):
+    described = task_definition(tmp_path / "td.json", "nginx:1.27", {"us-east-1": 8001})
+    completed = run_cli("verify", "127.0.0.1", "--task-definition", described)
+    assert completed.returncode == 2
+    assert "does not run the finfocus-plugin-aws-public image" in " ".join(completed.stderr.split())

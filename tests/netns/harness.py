@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from finfocus_ecs.rehearsal.network import IP, METADATA_IP, TASK_IP, TaskNetwork, awsvpc_networks
+from tests.cli.standins import IMAGE_ENV
 
 STANDIN = Path(__file__).with_name("standin.py")
 REGION_SERVER = "finfocus_ecs.rehearsal.region_server"
@@ -63,20 +64,18 @@ class TwoHosts(TaskNetwork):
 
     def spawn_region(self, region: str, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen:
         """The region stand-in (finfocus_ecs.rehearsal.region_server) on the task host, as the image runs it."""
-        return self.spawn(self.task_ns, [sys.executable, "-m", REGION_SERVER, region, *args], env)
+        return self.spawn(
+            self.task_ns, [sys.executable, "-m", REGION_SERVER, region, *args], {**IMAGE_ENV, **(env or {})}
+        )
 
     @staticmethod
-    def await_listening(region: str, process: subprocess.Popen) -> dict[str, Any]:
-        """The region server's first stdout line: its JSON "listening" log, or it failed to start."""
+    def await_listening(region: str, process: subprocess.Popen) -> int:
+        """The port of the region server's one stdout line (`PORT=N`), or it failed to start."""
         line = process.stdout.readline()
-        try:
-            logged = json.loads(line)
-        except ValueError:
-            logged = {}
-        if logged.get("msg") != "listening":
+        if not line.startswith("PORT="):
             process.kill()
             raise RuntimeError(f"stand-in for {region} did not start: {line}{process.stderr.read()}")
-        return logged
+        return int(line.removeprefix("PORT="))
 
     def start_plugin(self, region: str, port: int, env: Mapping[str, str] | None = None) -> subprocess.Popen:
         """One region listening on 127.0.0.1:PORT of the task host."""

@@ -59,7 +59,7 @@ from typing import Any
 
 from finfocus_ecs.plugin_api import PluginClient, PluginError, health_check, messages, resource
 from finfocus_ecs.plugin_api.facts import REGION_KEY
-from finfocus_ecs.rehearsal.region_server import PEER_HEADER
+from finfocus_ecs.rehearsal.region_web import PEER_HEADER
 
 
 def latency(host: str, port: int, count: int) -> list[float]:

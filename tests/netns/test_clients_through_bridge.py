@@ -302,7 +302,7 @@ def test_the_region_standin_takes_its_port_and_health_settings_as_the_binary_doe
         "none": hosts.spawn_region("us-east-1", env={"PORT": "", "FINFOCUS_PLUGIN_PORT": ""}),
         "no-healthz": hosts.spawn_region("us-west-2", "-port=9104", env={"FINFOCUS_PLUGIN_HEALTH_ENDPOINT": "false"}),
     }
-    ports = {name: hosts.await_listening(name, process)["port"] for name, process in starts.items()}
+    ports = {name: hosts.await_listening(name, process) for name, process in starts.items()}
     assert (ports["flag"], ports["env"], ports["legacy"]) == (flag, env_port, legacy)
     assert ports["none"] not in (0, flag, env_port, legacy, 9104)
 

@@ -44,3 +44,20 @@ def test_inconsistent_inputs_fail_plan_naming_them(precondition_errors, call):
 )
 def test_valid_inputs_beside_bad_ones_raise_nothing(precondition_errors, call):
     assert precondition_errors[call] == []
+
+
+def test_an_unknown_tag_is_refused_with_the_newest_layout_ready_to_paste(precondition_errors):
+    """A release after the newest the module knows: the error gives region_ports to paste and the check to run."""
+    import re
+
+    from finfocus_ecs.evaluate import parse_region_ports
+    from finfocus_ecs.module import image_layouts, parse_hcl
+
+    [message] = precondition_errors["unknown_tag_without_map"]
+    newest = {region: int(port) for region, port in image_layouts()[-1]["region_ports"].items()}
+    pasted = re.search(r"ready to paste: (region_ports = \{[^}]*\})", message)
+    assert pasted, message
+    assert parse_hcl(pasted.group(1) + "\n")["region_ports"] == newest
+    command = re.search(r"finfocus-ecs verify HOST --image (\S+) --region-ports (\S+)", message)
+    assert command, message
+    assert parse_region_ports(command.group(2)) == newest

@@ -1,25 +1,32 @@
-"""The stand-in region binary answers as v0.1.8 does, held to the fact sheet (calling-the-plugin.md).
+"""The stand-in region binary answers as the plugin does, held to the fact sheet (calling-the-plugin.md).
 
-The expected texts, codes and status lines here are the fact sheet's,
-written out, not read from the stand-in: these tests are what keeps the
-stand-in honest, so that everything proved against it (price, verify,
-connect, the bridge) is proved against the real plugin's behaviour.
+The expected texts, codes and status lines here are the fact sheet's (its
+section 7 was measured on the plugin built from its source), written out,
+not read from the stand-in: these tests are what keeps the stand-in honest,
+so that everything proved against it (price, verify, connect, the bridge) is
+proved against the real plugin's behaviour. Each item of section 7 has its
+test, named after it.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from finfocus_ecs.plugin_api import METHODS, PluginClient, PluginError, messages, resource
-from tests.cli.standins import start_region, stop
+from finfocus_ecs.plugin_api.releases import releases
+from tests.cli.standins import IMAGE_ENV, announced_port, start_region, stop
 
 PATH = "/finfocus.v1.CostSourceService/"
 
@@ -42,6 +49,46 @@ def ec2(region="us-east-1", sku="t3.micro", **fields) -> dict:
     return {"resource": {"provider": "aws", "resourceType": "ec2", "sku": sku, "region": region, **fields}}
 
 
+@pytest.fixture(scope="module")
+def later_port() -> Iterator[int]:
+    """A us-east-1 stand-in of v0.1.10, whose SDK (v0.7.2) no longer flattens errors or blocks Supports."""
+    process, bound = start_region("us-east-1", "0.1.10")
+    yield bound
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def grpc_mode_port() -> Iterator[int]:
+    """A us-east-1 stand-in with web mode off: plain gRPC only."""
+    process, bound = start_region("us-east-1", FINFOCUS_PLUGIN_WEB_ENABLED="false")
+    yield bound
+    stop(process)
+
+
+def launch(version: str, *argv: str, **env: str) -> subprocess.Popen:
+    """The stand-in binary of a release, started as the image's start script or a user starts it."""
+    clean = {key: value for key, value in os.environ.items() if key not in ("PORT", "FINFOCUS_PLUGIN_PORT")}
+    program = "import sys\nfrom finfocus_ecs.rehearsal.region_server import main\n"
+    program += f"raise SystemExit(main('us-east-1', sys.argv[1:], {version!r}))"
+    return subprocess.Popen(
+        [sys.executable, "-c", program, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**clean, **IMAGE_ENV, **env},
+    )
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
 def test_name_is_the_plugins_on_every_port_and_get_plugin_info_says_the_region(port):
     other, other_port = start_region("sa-east-1")
     try:
@@ -59,7 +106,118 @@ def test_name_is_the_plugins_on_every_port_and_get_plugin_info_says_the_region(p
     }
 
 
-# Worked examples A-C of the fact sheet (3.5), at the stand-in's table's prices (t3.micro 0.0104, gp3 0.08, gp2 0.10).
+def test_item_1_spec_version_is_each_tags_go_mod_sdk():
+    """v0.1.0-v0.1.3 v0.5.1, v0.1.4-v0.1.5 v0.5.2, v0.1.6-v0.1.8 v0.6.0 (each tag's go.mod)."""
+    expected = {
+        **dict.fromkeys(("0.1.0", "0.1.1", "0.1.2", "0.1.3"), "v0.5.1"),
+        **dict.fromkeys(("0.1.4", "0.1.5"), "v0.5.2"),
+        **dict.fromkeys(("0.1.6", "0.1.7", "0.1.8"), "v0.6.0"),
+    }
+    assert {version: facts.spec_version for version, facts in releases().items() if version in expected} == expected
+    reported = {}
+    for version in ("0.1.3", "0.1.5"):
+        process, bound = start_region("us-east-1", version)
+        try:
+            reported[version] = connect_json(bound, "GetPluginInfo", {})[1]["specVersion"]
+        finally:
+            stop(process)
+    assert reported == {"0.1.3": "v0.5.1", "0.1.5": "v0.5.2"}
+
+
+def test_item_2_releases_before_v0_1_6_ignore_the_port_flag():
+    """v0.1.5 takes its port from the environment only; v0.1.8 honours --port=N and -port N."""
+    flag, env_port, flag_dash = free_ports(3)
+    runs = {
+        "0.1.5 --port": launch("0.1.5", f"--port={flag}", FINFOCUS_PLUGIN_PORT=str(env_port)),
+        "0.1.8 --port=": launch("0.1.8", f"--port={flag}", FINFOCUS_PLUGIN_PORT=str(env_port)),
+        "0.1.8 -port": launch("0.1.8", "-port", str(flag_dash)),
+    }
+    try:
+        ports = {name: announced_port(process) for name, process in runs.items()}
+    finally:
+        for process in runs.values():
+            stop(process)
+    assert ports == {"0.1.5 --port": env_port, "0.1.8 --port=": flag, "0.1.8 -port": flag_dash}
+
+
+def test_item_3_stdout_is_one_port_line_and_logs_are_json_on_stderr():
+    """One `PORT=N` line on stdout; JSON logs (level, plugin_name, plugin_version, time, message) on stderr;
+    the PORT deprecation warning at start when PORT gives the port."""
+    (legacy,) = free_ports(1)
+    process = launch("0.1.8", PORT=str(legacy))
+    assert announced_port(process) == legacy
+    process.terminate()
+    stdout, stderr = process.communicate(timeout=10)
+    assert (process.returncode, stdout) == (0, ""), "nothing but the one PORT= line on stdout"
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    assert all({"level", "plugin_name", "plugin_version", "time", "message"} <= set(line) for line in lines), lines
+    assert {(line["plugin_name"], line["plugin_version"]) for line in lines} == {("aws-public", "0.1.8")}
+    [warning] = [line for line in lines if line["level"] == "warn"]
+    assert warning["message"] == (
+        "PORT environment variable is deprecated since v0.0.8 and will be removed in v0.1.0. "
+        "Please use FINFOCUS_PLUGIN_PORT instead."
+    )
+    assert (warning["env_var"], warning["replacement"]) == ("PORT", "FINFOCUS_PLUGIN_PORT")
+
+
+def test_item_4_with_web_mode_off_the_port_serves_plain_grpc_only(grpc_mode_port):
+    """HTTP/1.1 gets non-HTTP bytes; no grpc.health.v1 (UNIMPLEMENTED); reflection on; errors keep their code."""
+    with socket.create_connection(("127.0.0.1", grpc_mode_port), timeout=5) as raw:
+        raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = raw.recv(9)
+    assert not first.startswith(b"HTTP/"), "an HTTP/2 frame, which curl calls HTTP/0.9"
+    assert first[3] == 0x04, "a SETTINGS frame"
+    with grpc.insecure_channel(f"127.0.0.1:{grpc_mode_port}") as channel:
+        with pytest.raises(grpc.RpcError) as raised:
+            health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+        listed = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+        )
+        services = {service.name for service in next(listed).list_services_response.service}
+    assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "finfocus.v1.CostSourceService" in services
+    with PluginClient("127.0.0.1", grpc_mode_port, "grpc") as client, pytest.raises(PluginError) as refused:
+        client.projected_cost(resource("ec2", "t3.micro", "eu-west-1"))
+    assert (refused.value.wire_code, refused.value.kind) == ("FAILED_PRECONDITION", "wrong-region")
+
+
+def test_item_5_health_over_connect_json_reads_serving_status_serving(port):
+    status, answer = connect_json_path(port, "/grpc.health.v1.Health/Check", {})
+    assert (status, answer) == (200, {"status": "SERVING_STATUS_SERVING"})
+
+
+def connect_json_path(port: int, path: str, request: dict) -> tuple[int, dict]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request("POST", path, json.dumps(request), {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    answer = response.status, json.loads(response.read())
+    connection.close()
+    return answer
+
+
+def test_item_6_a_zero_cost_type_answers_its_own_words_and_no_growth_type(port):
+    vpc = {"resource": {"provider": "aws", "resourceType": "aws:ec2/vpc:Vpc", "region": "us-east-1"}}
+    status, answer = connect_json(port, "GetProjectedCost", vpc)
+    assert (status, answer) == (
+        200,
+        {
+            "currency": "USD",
+            "billingDetail": "VPC has no direct hourly or monthly charge. Costs may apply for associated resources "
+            "(NAT Gateway, VPN, etc.)",
+        },
+    )
+
+
+def test_item_7_an_unknown_rds_sku_is_named_as_an_rds_instance_type(port):
+    assert connect_json(port, "GetProjectedCost", ec2(resourceType="rds", sku="db.x9.mega")) == (
+        200,
+        {"currency": "USD", "billingDetail": 'RDS instance type "db.x9.mega" not found in pricing data'},
+    )
+
+
+# Worked examples A-C of the fact sheet (3.5), at the stand-in's table's prices (t3.micro 0.0104, gp3 0.08, gp2 0.10);
+# item 8: every priced answer carries its carbon footprint.
+CARBON = [{"kind": "METRIC_KIND_CARBON_FOOTPRINT", "unit": "gCO2e"}]
 EXAMPLES = {
     "A: EC2 t3.micro": (
         ec2(),
@@ -68,6 +226,7 @@ EXAMPLES = {
             "currency": "USD",
             "costPerMonth": 7.592,
             "billingDetail": "On-demand Linux, Shared tenancy, 730 hrs/month",
+            "impactMetrics": CARBON,
             "growthType": "GROWTH_TYPE_NONE",
         },
     ),
@@ -79,6 +238,7 @@ EXAMPLES = {
             "currency": "USD",
             "costPerMonth": 8,
             "billingDetail": "gp3 volume, 100 GB, $0.0800/GB-month",
+            "impactMetrics": CARBON,
             "growthType": "GROWTH_TYPE_NONE",
         },
     ),
@@ -89,6 +249,7 @@ EXAMPLES = {
             "currency": "USD",
             "costPerMonth": 0.8,
             "billingDetail": "gp2 volume, 8 GB (defaulted), $0.1000/GB-month",
+            "impactMetrics": CARBON,
             "growthType": "GROWTH_TYPE_NONE",
             "metadata": {"defaults_applied": "size=8", "estimate_quality": "medium"},
         },
@@ -111,7 +272,17 @@ def test_worked_examples_answer_200_with_these_fields(port, example):
     assert status == 200
     if example.startswith("A: the Pulumi"):
         answer = {key: answer[key] for key in expected}
+    for metric in answer.get("impactMetrics", []):
+        assert metric.pop("value") > 0, "a carbon figure for every priced answer"
     assert answer == expected, "zero and empty fields are left out, as proto3 JSON does"
+
+
+def test_item_8_carbon_in_us_east_1_is_what_the_plugin_answered(port):
+    """The figure the built plugin gave for a t3.micro in us-east-1 (its carbon tables are real)."""
+    metrics = connect_json(port, "GetProjectedCost", ec2())[1]["impactMetrics"]
+    assert metrics == [
+        {"kind": "METRIC_KIND_CARBON_FOOTPRINT", "value": pytest.approx(3507.6, abs=0.1), "unit": "gCO2e"}
+    ]
 
 
 # GetProjectedCost's validation, in the plugin's order (fact sheet 3.3): the first failing step answers.
@@ -184,25 +355,43 @@ def test_supports_fails_on_the_wire(port):
     assert connect_json(port, "Supports", {})[1]["message"].endswith("desc = resource descriptor is required")
 
 
-def test_pricing_spec_for_each_kind_of_resource(port):
+def test_item_9_pricing_specs_in_the_plugins_words(port):
     def spec(request: dict) -> dict:
         status, answer = connect_json(port, "GetPricingSpec", request)
         assert status == 200
         return answer["spec"]
 
-    instance = spec(ec2())
-    assert (instance["billingMode"], instance["unit"], instance["ratePerUnit"], instance["source"]) == (
-        "per_hour",
-        "hour",
-        0.0104,
-        "aws-public",
-    )
+    assert spec(ec2()) == {
+        "provider": "aws",
+        "resourceType": "ec2",
+        "sku": "t3.micro",
+        "region": "us-east-1",
+        "billingMode": "per_hour",
+        "ratePerUnit": 0.0104,
+        "currency": "USD",
+        "description": "On-demand Linux EC2 instance with Shared tenancy",
+        "source": "aws-public",
+        "unit": "hour",
+        "assumptions": [
+            "Operating System: Linux",
+            "Tenancy: Shared",
+            "Pre-installed software: None",
+            "Capacity Status: Used",
+        ],
+    }
     volume = spec({"resource": {"provider": "aws", "resourceType": "EBS", "sku": "gp3", "region": "us-east-1"}})
     assert (volume["billingMode"], volume["unit"], volume["resourceType"]) == ("per_gb_month", "GB-month", "EBS")
     unknown = spec(ec2(sku="t9.mega"))
-    assert "ratePerUnit" not in unknown and unknown["description"].endswith("not found in pricing data")
-    assert spec(ec2(resourceType="aws:sqs/queue:Queue"))["billingMode"] == "unknown"
-    assert spec({"resource": {"provider": "aws", "resourceType": "subnet"}})["billingMode"] == "zero_cost"
+    assert "ratePerUnit" not in unknown
+    assert unknown["description"] == 'EC2 instance type "t9.mega" not found in pricing data'
+    assert spec(ec2(resourceType="aws:sqs/queue:Queue"))["description"] == (
+        'Resource type "aws:sqs/queue:Queue" not supported for pricing specification'
+    )
+    subnet = spec({"resource": {"provider": "aws", "resourceType": "subnet", "region": "us-east-1"}})
+    assert (subnet["billingMode"], subnet["assumptions"]) == (
+        "zero_cost",
+        ["No direct AWS charges for this resource type"],
+    )
     assert connect_json(port, "GetPricingSpec", ec2(region="eu-west-1"))[1]["message"].endswith("region mismatch")
 
 
@@ -221,10 +410,30 @@ def test_every_protocol_on_the_one_port(port):
     )
 
 
-def test_healthz_and_other_paths(port):
+def raw_exchange(port: int, request: bytes, limit: int = 4096) -> bytes:
+    """Send request bytes; every byte the server answers until it closes or goes quiet."""
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(request)
+        raw.settimeout(1)
+        try:
+            while len(answer) < limit and (chunk := raw.recv(limit)):
+                answer += chunk
+        except TimeoutError:
+            pass
+    return answer
+
+
+def test_healthz_and_item_10_unknown_paths(port):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     answers = {}
-    for method, path in (("GET", "/healthz"), ("HEAD", "/healthz"), ("POST", "/healthz"), ("GET", "/nothing")):
+    for method, path in (
+        ("GET", "/healthz"),
+        ("HEAD", "/healthz"),
+        ("POST", "/healthz"),
+        ("GET", "/nothing"),
+        ("POST", PATH + "NoSuchMethod"),
+    ):
         connection.request(method, path)
         response = connection.getresponse()
         answers[(method, path)] = (response.status, response.getheader("Content-Type"), response.read())
@@ -232,22 +441,113 @@ def test_healthz_and_other_paths(port):
     assert answers == {
         ("GET", "/healthz"): (200, "text/plain; charset=utf-8", b"ok"),
         ("HEAD", "/healthz"): (200, "text/plain; charset=utf-8", b""),
-        ("POST", "/healthz"): (405, "text/plain; charset=utf-8", b"method not allowed\n"),
+        ("POST", "/healthz"): (405, "text/plain; charset=utf-8", b"Method not allowed\n"),
         ("GET", "/nothing"): (404, "text/plain; charset=utf-8", b"404 page not found\n"),
+        ("POST", PATH + "NoSuchMethod"): (404, "text/plain; charset=utf-8", b"404 page not found\n"),
     }
 
 
-def test_a_request_over_one_mib_is_refused_before_it_is_read(port):
-    """By its Content-Length alone: the answer comes before the body is sent."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
-        raw.sendall(
-            f"POST {PATH}GetProjectedCost HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {(1 << 20) + 1}\r\n\r\n".encode()
-        )
-        response = http.client.HTTPResponse(raw)
-        response.begin()
-        answer = (response.status, response.read())
-    assert answer == (413, b"payload too large\n")
+def test_item_11_grpc_over_http_1_1_is_answered_with_its_trailer(port):
+    frame = b"\x00\x00\x00\x00\x00"  # an empty NameRequest
+    request = (
+        f"POST {PATH}Name HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc\r\nTE: trailers\r\n"
+        f"Content-Length: {len(frame)}\r\n\r\n"
+    ).encode() + frame
+    answer = raw_exchange(port, request)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n"), answer
+    assert b"finfocus-plugin-aws-public" in answer
+    assert b"\r\ngrpc-status: 0\r\n" in answer.lower(), "a chunked trailer"
+
+
+def test_item_12_an_h2c_upgrade_switches_protocols(port):
+    request = (
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+        b"HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+    )
+    answer = raw_exchange(port, request)
+    assert answer.startswith(b"HTTP/1.1 101 Switching Protocols\r\n"), answer
+    assert b"\r\nupgrade: h2c\r\n" in answer.lower()
+
+
+def test_item_13_oversized_bodies(port):
+    """By Content-Length: 413 at once, no 100 Continue, Connection: close. Chunked: 429 resource_exhausted."""
+    by_length = raw_exchange(
+        port,
+        f"POST {PATH}GetProjectedCost HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Expect: 100-continue\r\nContent-Length: {(1 << 20) + 1}\r\n\r\n".encode(),
+    )
+    assert by_length.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n"), by_length
+    assert b"\r\nconnection: close\r\n" in by_length.lower()
+    assert by_length.endswith(b"\r\n\r\npayload too large\n")
+    chunk = b"{" + b" " * ((1 << 20) + 10) + b"}"
+    chunked = raw_exchange(
+        port,
+        f"POST {PATH}GetProjectedCost HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Transfer-Encoding: chunked\r\n\r\n{len(chunk):x}\r\n".encode()
+        + chunk
+        + b"\r\n0\r\n\r\n",
+    )
+    head, _, body = chunked.rpartition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 429 Too Many Requests\r\n"), chunked[:300]
+    assert json.loads(body) == {
+        "code": "resource_exhausted",
+        "message": "read first 1048576 bytes of message: exceeded 1048576 byte http.MaxBytesReader limit",
+    }
+
+
+def test_item_14_replies_carry_what_gos_server_puts_on_them(port):
+    """Reason phrases, Content-Length, Accept-Encoding: gzip on Connect, nosniff on text; no Server header."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request("POST", PATH + "Name", "{}", {"Content-Type": "application/json"})
+    named = connection.getresponse()
+    body = named.read()
+    connection.request("GET", "/nothing")
+    missing = connection.getresponse()
+    missing.read()
+    connection.close()
+    assert (named.status, named.reason, named.getheader("Content-Length")) == (200, "OK", str(len(body)))
+    assert named.getheader("Accept-Encoding") == "gzip"
+    assert (missing.reason, missing.getheader("X-Content-Type-Options")) == ("Not Found", "nosniff")
+    assert named.getheader("Server") is None and missing.getheader("Server") is None
+
+
+def test_item_15_web_mode_serves_no_reflection(port):
+    for version in ("v1", "v1alpha"):
+        status, _, body = _reflection_post(port, version)
+        assert (status, body) == (404, b"404 page not found\n")
+
+
+def _reflection_post(port: int, version: str) -> tuple[int, str, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    path = f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo"
+    connection.request("POST", path, b"", {"Content-Type": "application/grpc"})
+    response = connection.getresponse()
+    answer = (response.status, response.getheader("Content-Type"), response.read())
+    connection.close()
+    return answer
+
+
+def test_later_sdks_keep_the_real_code_and_answer_supports(later_port):
+    """From SDK v0.6.2 (v0.1.10): FailedPrecondition arrives as itself (HTTP 400), and Supports answers for real."""
+    assert connect_json(later_port, "GetProjectedCost", ec2(region="eu-west-1")) == (
+        400,
+        {"code": "failed_precondition", "message": "region mismatch"},
+    )
+    declined = connect_json(later_port, "Supports", ec2(region="eu-west-1"))[1]
+    assert "supported" not in declined
+    assert (
+        declined["reason"]
+        == "Region not supported by this binary (plugin region: us-east-1, resource region: eu-west-1)"
+    )
+    served = connect_json(later_port, "Supports", ec2())[1]
+    assert (served["supported"], served["supportedMetrics"]) == (True, ["METRIC_KIND_CARBON_FOOTPRINT"])
+    assert connect_json(later_port, "Supports", ec2(provider="gcp"))[1]["reason"] == (
+        'Provider "gcp" not supported (only "aws" is supported)'
+    )
+    priced = connect_json(later_port, "GetProjectedCost", ec2())[1]
+    assert sum(priced["costBreakdown"].values()) == pytest.approx(priced["costPerMonth"])
+    info = connect_json(later_port, "GetPluginInfo", {})[1]
+    assert "PLUGIN_CAPABILITY_RESOLVE_RESOURCE_TYPES" in info["capabilities"]
 
 
 @pytest.mark.parametrize(
@@ -257,36 +557,17 @@ def test_a_request_over_one_mib_is_refused_before_it_is_read(port):
             {"FINFOCUS_CORS_ALLOWED_ORIGINS": "*", "FINFOCUS_CORS_ALLOW_CREDENTIALS": "true"},
             "cannot enable credentials with wildcard origin (*); security risk",
         ),
-        ({"FINFOCUS_CORS_ALLOWED_ORIGINS": "*,https://app.example.com"}, "wildcard origin (*) cannot be combined"),
+        (
+            {"FINFOCUS_CORS_ALLOWED_ORIGINS": "*,https://app.example.com"},
+            "AllowedOrigins cannot mix wildcard '*' with specific origins",
+        ),
     ],
 )
 def test_cors_settings_the_plugin_refuses_stop_it_at_start(environment, message):
-    program = "from finfocus_ecs.rehearsal.region_server import main; raise SystemExit(main('us-east-1', []))"
-    completed = subprocess.run(
-        [sys.executable, "-c", program], env=environment, capture_output=True, text=True, timeout=30
-    )
-    assert completed.returncode == 1
-    assert message in completed.stdout
-
-
-def test_without_web_mode_errors_keep_their_code():
-    """FINFOCUS_PLUGIN_WEB_ENABLED=false: plain gRPC mode sends the real code (and no /healthz)."""
-    process, bound = start_region("us-east-1", FINFOCUS_PLUGIN_WEB_ENABLED="false")
-    try:
-        with PluginClient("127.0.0.1", bound, "grpc") as client, pytest.raises(PluginError) as raised:
-            client.projected_cost(resource("ec2", "t3.micro", "eu-west-1"))
-        connection = http.client.HTTPConnection("127.0.0.1", bound, timeout=5)
-        connection.request("GET", "/healthz")
-        healthz = connection.getresponse().status
-        connection.close()
-    finally:
-        stop(process)
-    assert (raised.value.wire_code, raised.value.code, raised.value.kind) == (
-        "FAILED_PRECONDITION",
-        "FAILED_PRECONDITION",
-        "wrong-region",
-    )
-    assert healthz == 404
+    process = launch("0.1.8", **environment)
+    stdout, stderr = process.communicate(timeout=30)
+    assert (process.returncode, stdout) == (1, "")
+    assert message in stderr
 
 
 def test_connections_are_closed_as_soon_as_their_clients_close_them(port):
@@ -321,3 +602,33 @@ def test_one_connection_serves_any_number_of_calls(port):
     with PluginClient("127.0.0.1", port, "grpc") as client:
         names = {client.name() for _ in range(1100)}
     assert names == {"finfocus-plugin-aws-public"}
+
+
+def test_the_shipped_protos_call_a_web_mode_port_without_reflection(port, tmp_path):
+    """What `verify --help`'s grpcurl examples do: messages from the shipped .proto files, no reflection."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    from grpc_tools import protoc
+
+    from finfocus_ecs.proto.generate import PROTO_ROOT
+
+    described = tmp_path / "protos.pb"
+    names = ("grpc/health/v1/health.proto", "finfocus/v1/costsource.proto")
+    assert protoc.main(["protoc", f"-I{PROTO_ROOT}", f"--descriptor_set_out={described}", *names]) == 0
+    pool = descriptor_pool.DescriptorPool()
+    for file in descriptor_pb2.FileDescriptorSet.FromString(described.read_bytes()).file:
+        pool.Add(file)
+
+    def call(service: str, method: str, request_fields: dict) -> object:
+        method_descriptor = pool.FindServiceByName(service).FindMethodByName(method)
+        request = message_factory.GetMessageClass(method_descriptor.input_type)(**request_fields)
+        response_class = message_factory.GetMessageClass(method_descriptor.output_type)
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = channel.unary_unary(
+                f"/{service}/{method}", request_serializer=type(request).SerializeToString,
+                response_deserializer=response_class.FromString,
+            )  # fmt: skip
+            return stub(request, timeout=5)
+
+    health = call("grpc.health.v1.Health", "Check", {"service": "finfocus.v1.CostSourceService"})
+    assert health.status == 1, "SERVING"
+    assert call("finfocus.v1.CostSourceService", "GetPluginInfo", {}).metadata["region"] == "us-east-1"

@@ -1,16 +1,24 @@
-"""Checking through the AWS APIs that a deployment is what Terraform says it is.
+"""Checking through the AWS APIs that a deployment is what Terraform says it is, and reading what it runs.
 
 `up` prints endpoints and rules from Terraform's outputs; this asks ECS, Cloud
-Map and EC2 directly, so a printed endpoint is never taken on trust.
+Map and EC2 directly, so a printed endpoint is never taken on trust. `verify`
+and `connect` read a deployed task definition here for the ports and the
+image tag (the release every port must report).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.exceptions
+
+from finfocus_ecs.module import is_plugin_image
 
 
 @dataclass
@@ -136,3 +144,49 @@ def check_deployment(
         )
     )
     return findings
+
+
+# A region name, as the module names the regional port mappings after them (us-east-1, us-gov-west-1).
+_REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+
+
+class TaskDefinitionError(ValueError):
+    """A task definition that cannot be read, or that does not run the plugin."""
+
+
+def deployed_layout(task_definition: str, ecs: Any = None) -> tuple[dict[str, int], str]:
+    """Region => port and the plugin's image, as a deployed task definition says them.
+
+    task_definition is a JSON file (what `finfocus-ecs task-definition`
+    writes, or `aws ecs describe-task-definition` prints), or a family,
+    family:revision or ARN read with ecs:DescribeTaskDefinition. The ports
+    are the port mappings the module names after their regions (on the
+    bridge, or on the plugin with the bridge off).
+    """
+    path = Path(task_definition)
+    if path.is_file():
+        try:
+            document = json.loads(path.read_text())
+        except ValueError as error:
+            raise TaskDefinitionError(f"{task_definition} is not JSON: {error}") from None
+        document = document.get("taskDefinition", document)
+    else:
+        try:
+            client = ecs or boto3.client("ecs")
+            document = client.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+            raise TaskDefinitionError(f"cannot read task definition {task_definition}: {error}") from None
+    containers = document.get("containerDefinitions", [])
+    ports = {
+        mapping["name"]: int(mapping["containerPort"])
+        for container in containers
+        for mapping in container.get("portMappings", [])
+        if _REGION_NAME.match(mapping.get("name", ""))
+    }
+    images = [container["image"] for container in containers if is_plugin_image(container.get("image", ""))]
+    if not images or not ports:
+        raise TaskDefinitionError(
+            f"task definition {task_definition} does not run the finfocus-plugin-aws-public image with port mappings "
+            "named after their regions (as the module writes them)"
+        )
+    return ports, images[0]

@@ -131,6 +131,17 @@ def image_layout_for(tag: str) -> dict[str, int] | None:
     return None
 
 
+def image_repository(reference: str) -> str:
+    """`registry[:port]/name[:tag][@digest]` -> `registry[:port]/name`."""
+    name = reference.split("@")[0]
+    return name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+
+
+def is_plugin_image(reference: str) -> bool:
+    """Whether an image reference names the plugin's image (under any registry: a mirror or pull-through cache)."""
+    return image_repository(reference).rsplit("/", 1)[-1] == "finfocus-plugin-aws-public"
+
+
 def image_tag(reference: str) -> str | None:
     """`registry[:port]/name:tag[@digest]` -> tag; None for a bare repository or a digest alone."""
     last = reference.split("@")[0].rsplit("/", 1)[-1]

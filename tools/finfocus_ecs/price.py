@@ -5,9 +5,11 @@ the same resource is sent to every port at once, each copy naming that
 port's region. A region that fails does not hold the others: each call has
 its own connection and deadline.
 
-The plugin's $0 answers are not prices: an unknown SKU and a type it does
-not price come back as HTTP 200 with a cost of 0 and a billing detail that
-says so. They become failed rows here, as a refused or mis-mapped port does.
+The plugin's $0 answers are not prices: an unknown SKU, a service without
+data in the region and a type it does not price come back as HTTP 200 with
+a cost of 0 and a billing detail that says so. They become failed rows
+here, as a refused or mis-mapped port does. A type that costs nothing (a
+VPC, a subnet) is a real $0 and stays a price.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finfocus_ecs.plugin_api import PluginClient, PluginError, Protocol, resolve, resource
-from finfocus_ecs.plugin_api.facts import NOT_IN_PRICING_DATA, NOT_SUPPORTED, REGION_KEY, unit_of
+from finfocus_ecs.plugin_api.facts import NOT_IN_PRICING_DATA, NOT_SUPPORTED, PRICING_UNAVAILABLE, REGION_KEY, unit_of
 
 
 @dataclass
@@ -31,6 +33,8 @@ class RegionPrice:
     unit: str | None = None
     currency: str | None = None
     cost_per_month: float | None = None
+    # What the month is made of, when the release says (SDK v0.7.0 and later; the keys are the plugin's).
+    cost_breakdown: dict[str, float] | None = None
     billing_detail: str = ""
     error: PluginError | None = None
     seconds: float = 0.0
@@ -55,6 +59,7 @@ class RegionPrice:
             "unit": self.unit,
             "currency": self.currency,
             "cost_per_month": self.cost_per_month,
+            "cost_breakdown": self.cost_breakdown,
             "billing_detail": self.billing_detail,
             "error": error,
         }
@@ -64,6 +69,8 @@ def _zero_answer(billing_detail: str) -> PluginError | None:
     """The failure a $0 answer stands for, read from its billing detail; None for a real price."""
     if billing_detail.endswith(NOT_IN_PRICING_DATA):
         return PluginError("unknown-sku", "OK", billing_detail, "OK")
+    if PRICING_UNAVAILABLE in billing_detail:
+        return PluginError("no-pricing-data", "OK", billing_detail, "OK")
     if billing_detail.endswith(NOT_SUPPORTED):
         return PluginError("unsupported-type", "OK", billing_detail, "OK")
     return None
@@ -106,6 +113,7 @@ def price_region(
                 row.unit = unit_of(resource_type)
                 row.currency = answer.currency
                 row.cost_per_month = answer.cost_per_month
+                row.cost_breakdown = dict(answer.cost_breakdown) or None
     row.seconds = time.perf_counter() - started
     return row
 

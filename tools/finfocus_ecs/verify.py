@@ -30,6 +30,7 @@ from finfocus_ecs.plugin_api.errors import Classified
 from finfocus_ecs.plugin_api.facts import REGION_KEY
 
 Status = Literal["ok", "dns", "refused", "closed", "timeout", "http", "error"]
+NOT_HTTP = "the answer to GET /healthz is not HTTP/1.x"
 
 HEALTHZ_CAUSES: dict[Status, str] = {
     **{status: CAUSES[status] for status in ("ok", "dns", "refused", "closed", "timeout", "error")},  # type: ignore[misc]
@@ -87,14 +88,35 @@ class PortCheck:
         )
 
     @property
+    def web_mode_off(self) -> bool:
+        """The plugin answers GetPluginInfo over gRPC, yet HTTP/1.1 gets no HTTP answer and gRPC health is missing.
+
+        That is the plugin with FINFOCUS_PLUGIN_WEB_ENABLED not `true`: plain
+        gRPC mode serves no HTTP/1.1, no /healthz and no grpc.health.v1. Any
+        of the three alone has other causes; all three with the plugin's own
+        answer have this one.
+        """
+        return (
+            self.identity is not None
+            and self.identity.kind in ("ok", "wrong-region", "wrong-version")
+            and self.grpc is not None
+            and self.grpc.kind == "wrong-service"
+            and self.status == "http"
+            and self.detail.startswith(NOT_HTTP)
+        )
+
+    @property
     def cause(self) -> str:
         """The most specific likely cause.
 
+        Web mode off first, which only the three checks together tell; then
         gRPC's when it classified its failure: it tells more (TLS, HTTP/1
         only, another service) and sees what TCP sees; then the healthz
         check's (/healthz switched off, still starting); then who answered
         (a port that answers everything but as another region).
         """
+        if self.web_mode_off:
+            return CAUSES["web-off"]
         if self.grpc is not None and self.grpc.kind not in ("ok", "error"):
             return self.grpc.cause
         if self.status != "ok":
@@ -116,6 +138,7 @@ class PortCheck:
             "grpc": part(self.grpc),
             "identity": part(self.identity),
             "ok": self.ok,
+            "web_mode_off": self.web_mode_off,
             "cause": self.cause,
         }
 
@@ -140,7 +163,7 @@ def check_healthz(address: str, port: int, timeout: float) -> tuple[Status, str,
         return result("closed", f"{address}:{port} closed the connection unanswered ({type(error).__name__})")
     except http.client.BadStatusLine as error:
         # An HTTP/2-only server (plain gRPC, no web mode) answers with a binary SETTINGS frame.
-        return result("http", f"the answer to GET /healthz is not HTTP/1.x: {error.line[:24]!r}")
+        return result("http", f"{NOT_HTTP}: {error.line[:24]!r}")
     except (OSError, http.client.HTTPException) as error:
         return result("error", f"{type(error).__name__}: {error}")
     finally:

@@ -13,6 +13,7 @@ from finfocus_ecs.cli.common import (
     HostArgument,
     PluginImageOption,
     RegionPortsOption,
+    TaskDefinitionOption,
     TimeoutOption,
     app,
     deployment_layout,
@@ -29,6 +30,7 @@ def verify(
     host: HostArgument,
     image: PluginImageOption = None,
     region_ports: RegionPortsOption = None,
+    task_definition: TaskDefinitionOption = None,
     timeout: TimeoutOption = 3.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
@@ -47,26 +49,38 @@ def verify(
       identity  GetPluginInfo says which region the port serves (metadata.region) and
                 which release: it must be the map's region and the image tag's
                 release. A swapped or shifted map fails here, naming both regions.
+    A port that answers GetPluginInfo over gRPC but neither HTTP/1.1 nor gRPC
+    health is the plugin with web mode off; its likely cause says so.
 
     \b
-    The grpc column by hand, from a host in the VPC:
-      grpcurl -plaintext -d '{"service":"finfocus.v1.CostSourceService"}' \\
+    The release is checked against the tag of --image, else of the plugin image
+    in --task-definition, else of the module's default image; --region-ports alone
+    names no image, and the output says the release was not checked.
+
+    \b
+    The grpc and identity columns by hand, from a host in the VPC (web mode has no
+    gRPC reflection, so grpcurl needs the .proto files this package ships):
+      grpcurl -plaintext -import-path tools/finfocus_ecs/proto \\
+        -proto grpc/health/v1/health.proto -d '{"service":"finfocus.v1.CostSourceService"}' \\
         aws-public.finfocus.local:8001 grpc.health.v1.Health/Check
+      grpcurl -plaintext -import-path tools/finfocus_ecs/proto -proto finfocus/v1/costsource.proto \\
+        -d '{}' aws-public.finfocus.local:8001 finfocus.v1.CostSourceService/GetPluginInfo
 
     \b
     Examples:
       finfocus-ecs verify aws-public.finfocus.local
       finfocus-ecs verify aws-public.finfocus.local --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2
       finfocus-ecs verify 10.42.0.17 --region-ports us-east-1=8001,us-west-1=8010 --json
+      finfocus-ecs verify aws-public.finfocus.local --task-definition finfocus-plugin-aws-public
     """
     require_extra("plugin", "verify")
     from finfocus_ecs.verify import verify as run_verify
 
-    ports, version = deployment_layout(image, region_ports)
-    with err.status(f"checking {len(ports)} ports on {host}"):
-        checks = run_verify(host, ports, timeout, version)
+    layout = deployment_layout(image, region_ports, task_definition)
+    with err.status(f"checking {len(layout.ports)} ports on {host}"):
+        checks = run_verify(host, layout.ports, timeout, layout.release)
     if as_json:
-        print_json([check.to_json() for check in checks])
+        print_json([{**check.to_json(), **layout.to_json()} for check in checks])
     else:
         table = Table(title=f"{host}: {sum(c.ok for c in checks)} of {len(checks)} ports healthy", title_justify="left")
         for column in ("region", "port", "healthz", "grpc", "identity", "detail", "likely cause"):
@@ -81,6 +95,10 @@ def verify(
                 details.append(f"serves {check.identity.detail}" if check.identity.ok else check.identity.detail)
             table.add_row(check.region, str(check.port), check.status, grpc, identity, "; ".join(details), check.cause)
         out.print(table)
+        if layout.release is None:
+            out.print(f"Release not checked: {layout.release_source}.", highlight=False)
+        else:
+            out.print(f"Release checked: {layout.release}, {layout.release_source}.", highlight=False)
     if not all(check.ok for check in checks):
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -143,7 +161,7 @@ def price(
 
     if protocol not in PROTOCOLS:
         fail(f"--protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
-    ports, _ = deployment_layout(image, region_ports)
+    ports = deployment_layout(image, region_ports).ports
     unknown = [name for name in region or [] if name not in ports]
     if unknown:
         fail(f"--region {', '.join(unknown)}: not in this deployment's layout ({', '.join(ports)})")
@@ -200,6 +218,7 @@ def connect(
     ] = None,
     image: PluginImageOption = None,
     region_ports: RegionPortsOption = None,
+    task_definition: TaskDefinitionOption = None,
     remove: Annotated[bool, typer.Option("--remove", help="Remove what connect wrote there, nothing else.")] = False,
     timeout: TimeoutOption = 3.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
@@ -242,9 +261,10 @@ def connect(
     from finfocus_ecs.plugin_api import PluginClient, PluginError
     from finfocus_ecs.verify import verify as run_verify
 
-    ports, version = deployment_layout(image, region_ports)
+    layout = deployment_layout(image, region_ports, task_definition)
+    ports = layout.ports
     with err.status(f"checking {len(ports)} ports on {host}"):
-        checks = run_verify(host, ports, timeout, version)
+        checks = run_verify(host, ports, timeout, layout.release)
     failed = [check for check in checks if not check.ok]
     if failed:
         for check in failed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Annotated, Any, NoReturn
 
@@ -140,29 +141,54 @@ def plan_or_fail(inputs: dict[str, Any], region: str) -> Any:
         fail(str(error))
 
 
-def deployment_layout(image: str | None, region_ports: str | None) -> tuple[dict[str, int], str | None]:
-    """Region => port of a deployment, from --image's tag or --region-ports, and the release its ports report.
+@dataclass(frozen=True)
+class DeploymentLayout:
+    """A deployment's region => port, and the release every port must report (None: unknown, and why)."""
 
-    The release (the tag without its `v`) is None when no known tag says:
-    a map given without --image is an image the module does not know.
+    ports: dict[str, int]
+    release: str | None
+    release_source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"release_expected": self.release, "release_source": self.release_source}
+
+
+def deployment_layout(
+    image: str | None, region_ports: str | None, task_definition: str | None = None
+) -> DeploymentLayout:
+    """Region => port of a deployment and the release its ports must report.
+
+    The ports: --region-ports, else the deployment's task definition, else
+    the layout of the image's tag. The release: the image tag of --image,
+    else of the task definition, else of the module's default image when no
+    map was given; a map alone names no image, and so no release.
     """
+    from finfocus_ecs.deployment import TaskDefinitionError, deployed_layout
     from finfocus_ecs.evaluate import InputError, parse_region_ports
-    from finfocus_ecs.module import default_image_tag, image_layout_for, image_layouts, image_tag
+    from finfocus_ecs.module import default, image_layout_for, image_layouts, image_tag
 
+    deployed_ports: dict[str, int] | None = None
+    source = None
     if image is not None:
-        tag = image_tag(image)
-    elif region_ports is None:
-        tag = default_image_tag()
-    else:
-        tag = None  # a map without --image: an image the module does not know
-    layout = image_layout_for(tag) if tag else None
-    version = tag[1:] if layout is not None and tag else None
+        source = f"--image {image}"
+    if task_definition is not None:
+        try:
+            deployed_ports, deployed_image = deployed_layout(task_definition)
+        except TaskDefinitionError as error:
+            fail(str(error))
+        if image is None:
+            image, source = deployed_image, f"the image of task definition {task_definition} ({deployed_image})"
+    if image is None and region_ports is None:
+        image, source = str(default("image")), "the module's default image"
+    tag = image_tag(image) if image is not None else None
     if region_ports is not None:
         try:
             ports = parse_region_ports(region_ports)
         except InputError as error:
             fail(str(error))
-    elif layout is not None:
+    elif deployed_ports is not None:
+        ports = deployed_ports
+    elif tag is not None and (layout := image_layout_for(tag)) is not None:
         ports = layout
     else:
         known = ", ".join(tag for layout in image_layouts() for tag in layout["tags"])
@@ -170,7 +196,18 @@ def deployment_layout(image: str | None, region_ports: str | None) -> tuple[dict
     bad = {region: port for region, port in ports.items() if not 1 <= port <= 65535}
     if bad:
         fail(f"--region-ports has ports outside 1-65535: {bad}")
-    return ports, version
+    if tag is not None and RELEASE_TAG.match(tag):
+        return DeploymentLayout(ports, tag.removeprefix("v"), f"the tag of {source}")
+    why = (
+        f"{source} names no release tag"
+        if source
+        else "--region-ports alone names no image: give --image or --task-definition to check each port's release"
+    )
+    return DeploymentLayout(ports, None, why)
+
+
+# A release tag of the plugin's image (v0.1.8); `latest` and digests name no release.
+RELEASE_TAG = re.compile(r"^v\d+\.\d+\.\d+$")
 
 
 PluginImageOption = Annotated[
@@ -179,6 +216,14 @@ PluginImageOption = Annotated[
         "--image",
         help="The deployment's image, pinned to a tag: its layout gives the ports, and its ports must report its "
         "release. Default: the module's default image.",
+    ),
+]
+TaskDefinitionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--task-definition",
+        help="The deployment's task definition (family[:revision] or ARN, read with ecs:DescribeTaskDefinition, or a "
+        "JSON file): its port mappings give the ports and its plugin image's tag the release to check.",
     ),
 ]
 HostArgument = Annotated[str, typer.Argument(help="The Cloud Map name (e.g. aws-public.finfocus.local) or an IP.")]

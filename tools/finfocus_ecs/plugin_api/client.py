@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import grpc
 from connectrpc.client import ConnectClientSync
+from connectrpc.code import Code
 from connectrpc.compat import google_protobuf_binary_codec, google_protobuf_json_codec
 from connectrpc.errors import ConnectError
 from connectrpc.protocol import ProtocolType
@@ -27,7 +28,17 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pyqwest import HTTPVersion, SyncClient, SyncHTTPTransport
 
-from finfocus_ecs.plugin_api.errors import Classified, Kind, from_connect, from_grpc
+from finfocus_ecs.plugin_api.errors import (
+    Classified,
+    Kind,
+    PluginError,
+    from_grpc,
+    plugin_kind,
+    speaks_http1,
+    speaks_tls,
+    unflatten,
+)
+from finfocus_ecs.plugin_api.transport import grpc_channel
 from finfocus_ecs.plugin_api.wire import METHODS, SERVICE, messages
 
 Protocol = Literal["connect", "connect-h2c", "grpc-web", "grpc"]
@@ -52,9 +63,35 @@ def resolve(host: str) -> list[str]:
         return []
 
 
-def grpc_channel(host: str, port: int, options: list[tuple[str, Any]] | None = None) -> grpc.Channel:
-    """A plaintext channel to host:port, as FinFocus opens one (no TLS, HTTP/2 prior knowledge)."""
-    return grpc.insecure_channel(f"{host}:{port}", options=options or [])
+def _connect_code(code: Code) -> str:
+    """A Connect code as gRPC names it (Connect spells CANCELED with one L)."""
+    return "CANCELLED" if code is Code.CANCELED else code.name
+
+
+def from_connect(error: ConnectError, host: str, port: int, timeout: float) -> PluginError:
+    """A connectrpc failure, classified like from_grpc; transport failures carry pyqwest's error as cause."""
+    code = _connect_code(error.code)
+    message = error.message or ""
+    transport = error.__cause__
+    if code == "DEADLINE_EXCEEDED":
+        return PluginError("timeout", code, message, code)
+    if transport is None:
+        real_code, real_message = unflatten(code, message)
+        return PluginError(plugin_kind(real_code, real_message), real_code, real_message, code)
+    lowered = str(transport).lower()
+    short = str(transport).rsplit("): ", 1)[-1][:200]
+    if "connection refused" in lowered:
+        return PluginError("refused", code, short, code)
+    if isinstance(transport, TimeoutError):
+        return PluginError("timeout", code, short, code)
+    if speaks_tls(host, port, min(timeout, 0.5)):
+        return PluginError("tls", code, short, code)
+    # An HTTP/2 client's connection closed by an HTTP/1-only server looks like any closed one, so ask it.
+    if "http2" in lowered or "frame" in lowered or speaks_http1(host, port, min(timeout, 0.5)):
+        return PluginError("http1", code, short, code)
+    if "closed" in lowered or "reset" in lowered:
+        return PluginError("closed", code, short, code)
+    return PluginError("error", code, short, code)
 
 
 class PluginClient:

@@ -8,8 +8,11 @@ Two things make a failure hard to read, and both are undone here:
   the real code back out; the stand-in writes that text with `flatten`.
 - A call that never reached the plugin fails with a transport error whose
   likely cause (nothing listening, a bridge whose region is down, a security
-  group, TLS or HTTP/1 on the path) decides the fix. `from_grpc` and
-  `from_connect` classify both clients' errors the same way.
+  group, TLS or HTTP/1 on the path) decides the fix. `from_grpc` here and
+  client.py's `from_connect` classify both clients' errors the same way.
+
+Only grpcio is needed here: the local plugin that `connect` installs uses it
+without connectrpc.
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import grpc
-from connectrpc.code import Code
-from connectrpc.errors import ConnectError
 
 from finfocus_ecs.plugin_api.facts import REGION_MISMATCH
 
@@ -35,10 +36,12 @@ Kind = Literal[
     "tls",
     "http1",
     "wrong-service",
+    "web-off",
     "not-serving",
     "wrong-region",
     "wrong-version",
     "unknown-sku",
+    "no-pricing-data",
     "unsupported-type",
     "plugin",
     "error",
@@ -60,6 +63,9 @@ CAUSES: dict[Kind, str] = {
     "proxy or a load balancer in HTTP mode) does not pass HTTP/2 with prior knowledge; the bridge must forward raw TCP",
     "wrong-service": "a server answers but it is not the FinFocus plugin (it does not know "
     "finfocus.v1.CostSourceService or has no health service): the port maps to another service",
+    "web-off": "web mode off: the plugin answers gRPC (GetPluginInfo) but serves no HTTP/1.1, no /healthz and no gRPC "
+    "health, as when FINFOCUS_PLUGIN_WEB_ENABLED is not `true`: the image sets it and the module refuses to unset it, "
+    "so something else overrides it; ECS's health check fails and the task is replaced",
     "not-serving": "the plugin answers but reports it is not serving",
     "wrong-region": "the port serves another region than the map says: the region map does not match the image "
     "(pin the image tag and use its layout, or fix --region-ports)",
@@ -67,6 +73,8 @@ CAUSES: dict[Kind, str] = {
     "older task still running, or a tag that was moved), or --image names another tag than the deployment's",
     "unknown-sku": "the plugin has no price for this SKU in this region (it answers $0): check the SKU's spelling, "
     "e.g. t3.micro, gp3",
+    "no-pricing-data": "the plugin has no pricing data for this service in this region (it answers $0): the "
+    "release's embedded data lacks it",
     "unsupported-type": "the plugin does not price this resource type (it answers $0): use a type it knows, "
     "e.g. ec2, ebs, rds, s3",
     "plugin": "the plugin refused the request: its message says why",
@@ -130,7 +138,7 @@ class PluginError(Exception):
         return CAUSES[self.kind]
 
 
-def _plugin_kind(code: str, message: str) -> Kind:
+def plugin_kind(code: str, message: str) -> Kind:
     if code == "FAILED_PRECONDITION" and message == REGION_MISMATCH:
         return "wrong-region"
     if code in ("NOT_FOUND", "UNIMPLEMENTED"):
@@ -150,7 +158,7 @@ def from_grpc(error: grpc.RpcError, host: str, port: int, timeout: float) -> Plu
         return PluginError("timeout", code, details, code)
     if code != "UNAVAILABLE":
         real_code, message = unflatten(code, details)
-        return PluginError(_plugin_kind(real_code, message), real_code, message, code)
+        return PluginError(plugin_kind(real_code, message), real_code, message, code)
     lowered = details.lower()
     message = _BOILERPLATE.sub("", details)[:200]
     if "connection refused" in lowered:
@@ -163,37 +171,6 @@ def from_grpc(error: grpc.RpcError, host: str, port: int, timeout: float) -> Plu
     if "socket closed" in lowered or "connection reset" in lowered:
         return PluginError("closed", code, message, code)
     return PluginError("error", code, message, code)
-
-
-def _connect_code(code: Code) -> str:
-    """A Connect code as gRPC names it (Connect spells CANCELED with one L)."""
-    return "CANCELLED" if code is Code.CANCELED else code.name
-
-
-def from_connect(error: ConnectError, host: str, port: int, timeout: float) -> PluginError:
-    """A connectrpc failure, classified like from_grpc; transport failures carry pyqwest's error as cause."""
-    code = _connect_code(error.code)
-    message = error.message or ""
-    transport = error.__cause__
-    if code == "DEADLINE_EXCEEDED":
-        return PluginError("timeout", code, message, code)
-    if transport is None:
-        real_code, real_message = unflatten(code, message)
-        return PluginError(_plugin_kind(real_code, real_message), real_code, real_message, code)
-    lowered = str(transport).lower()
-    short = str(transport).rsplit("): ", 1)[-1][:200]
-    if "connection refused" in lowered:
-        return PluginError("refused", code, short, code)
-    if isinstance(transport, TimeoutError):
-        return PluginError("timeout", code, short, code)
-    if speaks_tls(host, port, min(timeout, 0.5)):
-        return PluginError("tls", code, short, code)
-    # An HTTP/2 client's connection closed by an HTTP/1-only server looks like any closed one, so ask it.
-    if "http2" in lowered or "frame" in lowered or speaks_http1(host, port, min(timeout, 0.5)):
-        return PluginError("http1", code, short, code)
-    if "closed" in lowered or "reset" in lowered:
-        return PluginError("closed", code, short, code)
-    return PluginError("error", code, short, code)
 
 
 def speaks_http1(host: str, port: int, timeout: float) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from connectrpc.method import IdempotencyLevel, MethodInfo, StreamType
 from google.protobuf import json_format, message_factory
 from google.protobuf.message import Message
 
@@ -39,7 +38,10 @@ class Method:
         return path(self.name)
 
     @property
-    def info(self) -> MethodInfo:
+    def info(self) -> Any:
+        """connectrpc's description of the method (imported here: the local plugin has no connectrpc)."""
+        from connectrpc.method import IdempotencyLevel, MethodInfo, StreamType
+
         return MethodInfo(
             name=self.name,
             service_name=SERVICE,

@@ -24,9 +24,14 @@ class GeneratorMissing(RuntimeError):
     """grpcio-tools or protoc-gen-connectrpc is not installed (pip install -e '.[test]')."""
 
 
+# The .proto files code is generated from: ours. grpc/health/v1/health.proto is shipped for grpcurl only
+# (grpcio-health-checking brings the Python code, and a second copy would clash in protobuf's pool).
+GENERATED_FROM = "finfocus"
+
+
 def proto_files(root: Path = PROTO_ROOT) -> list[Path]:
-    """Every .proto under root, relative to it: protoc names them so in the descriptors."""
-    return sorted(path.relative_to(root) for path in root.rglob("*.proto"))
+    """Every .proto code is generated from, relative to root: protoc names them so in the descriptors."""
+    return sorted(path.relative_to(root) for path in (root / GENERATED_FROM).rglob("*.proto"))
 
 
 def generated_files(root: Path = PROTO_ROOT) -> list[Path]:

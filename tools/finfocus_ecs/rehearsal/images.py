@@ -9,8 +9,9 @@ and stop signal the image declares, and which region binaries it ships.
 Facts come from ../shared/reference/finfocus-image.md and fargate-runtime.md:
 - plugin (`ghcr.io/rshade/finfocus-plugin-aws-public`): Alpine with BusyBox,
   curl and tini; `USER 65532:65532`; `ENTRYPOINT ["/sbin/tini", "--",
-  "/entrypoint.sh"]`; `/entrypoint.sh` and `/healthcheck.sh` are bash
-  scripts; one `/usr/local/bin/finfocus-plugin-aws-public-REGION` per region
+  "/entrypoint.sh"]`; ENV FINFOCUS_PLUGIN_WEB_ENABLED and
+  FINFOCUS_PLUGIN_HEALTH_ENDPOINT true; `/entrypoint.sh` and
+  `/healthcheck.sh` are bash scripts; one `/usr/local/bin/finfocus-plugin-aws-public-REGION` per region
   of the tag's layout, plus `/usr/local/bin/metrics-aggregator`; no STOPSIGNAL
   (SIGTERM); no VOLUME.
 - HAProxy (docker-library Alpine): BusyBox and `/usr/local/sbin/haproxy`;
@@ -42,7 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finfocus_ecs.module import image_layout_for, image_layouts, image_tag
+from finfocus_ecs.module import image_layout_for, image_layouts, image_repository, image_tag, is_plugin_image
 
 ALPINE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 REGION_BINARY = "/usr/local/bin/finfocus-plugin-aws-public-{region}"
@@ -77,6 +78,8 @@ PLUGIN = Image(
     cmd=(),
     workdir="/",
     stop_signal=signal.SIGTERM,
+    # The Dockerfile's ENV: the binaries serve web mode and /healthz only when these say true.
+    env={"PATH": ALPINE_PATH, "FINFOCUS_PLUGIN_WEB_ENABLED": "true", "FINFOCUS_PLUGIN_HEALTH_ENDPOINT": "true"},
     users={"root": (0, 0), "plugin": (65532, 65532)},
 )
 
@@ -91,18 +94,11 @@ HAPROXY = Image(
 )
 
 
-def image_repository(reference: str) -> str:
-    """`registry[:port]/name[:tag][@digest]` -> `registry[:port]/name`."""
-    name = reference.split("@")[0]
-    return name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
-
-
 def image_facts(reference: str) -> Image:
     """The stand-in for an image reference: the plugin's repository or an HAProxy image."""
-    repository = image_repository(reference)
-    if repository.rsplit("/", 1)[-1] == "finfocus-plugin-aws-public":
+    if is_plugin_image(reference):
         return PLUGIN
-    if repository.rsplit("/", 1)[-1] == "haproxy":
+    if image_repository(reference).rsplit("/", 1)[-1] == "haproxy":
         return HAPROXY
     raise ImageError(f"no stand-in for image {reference!r}: the rehearsal knows the plugin image and HAProxy images")
 

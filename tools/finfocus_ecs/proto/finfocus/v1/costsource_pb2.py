@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x66infocus/v1/costsource.proto\x12\x0b\x66infocus.v1\"\xcc\x01\n\x12ResourceDescriptor\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x15\n\rresource_type\x18\x02 \x01(\t\x12\x0b\n\x03sku\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x37\n\x04tags\x18\x05 \x03(\x0b\x32).finfocus.v1.ResourceDescriptor.TagsEntry\x12\n\n\x02id\x18\x07 \x01(\t\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\r\n\x0bNameRequest\"\x1c\n\x0cNameResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\"D\n\x0fSupportsRequest\x12\x31\n\x08resource\x18\x01 \x01(\x0b\x32\x1f.finfocus.v1.ResourceDescriptor\"5\n\x10SupportsResponse\x12\x11\n\tsupported\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\"l\n\x17GetProjectedCostRequest\x12\x31\n\x08resource\x18\x01 \x01(\x0b\x32\x1f.finfocus.v1.ResourceDescriptor\x12\x1e\n\x16utilization_percentage\x18\x02 \x01(\x01\"\x96\x02\n\x18GetProjectedCostResponse\x12\x12\n\nunit_price\x18\x01 \x01(\x01\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\x16\n\x0e\x63ost_per_month\x18\x03 \x01(\x01\x12\x16\n\x0e\x62illing_detail\x18\x04 \x01(\t\x12,\n\x0bgrowth_type\x18\x06 \x01(\x0e\x32\x17.finfocus.v1.GrowthType\x12\x45\n\x08metadata\x18\x0e \x03(\x0b\x32\x33.finfocus.v1.GetProjectedCostResponse.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x15GetPricingSpecRequest\x12\x31\n\x08resource\x18\x01 \x01(\x0b\x32\x1f.finfocus.v1.ResourceDescriptor\"@\n\x16GetPricingSpecResponse\x12&\n\x04spec\x18\x01 \x01(\x0b\x32\x18.finfocus.v1.PricingSpec\"\xc5\x01\n\x0bPricingSpec\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x15\n\rresource_type\x18\x02 \x01(\t\x12\x0b\n\x03sku\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x14\n\x0c\x62illing_mode\x18\x05 \x01(\t\x12\x15\n\rrate_per_unit\x18\x06 \x01(\x01\x12\x10\n\x08\x63urrency\x18\x07 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12\x0e\n\x06source\x18\x0b \x01(\t\x12\x0c\n\x04unit\x18\x0c \x01(\t\"\x16\n\x14GetPluginInfoRequest\"\xd4\x01\n\x15GetPluginInfoResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0cspec_version\x18\x03 \x01(\t\x12\x11\n\tproviders\x18\x04 \x03(\t\x12\x42\n\x08metadata\x18\x05 \x03(\x0b\x32\x30.finfocus.v1.GetPluginInfoResponse.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*t\n\nGrowthType\x12\x1b\n\x17GROWTH_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10GROWTH_TYPE_NONE\x10\x01\x12\x16\n\x12GROWTH_TYPE_LINEAR\x10\x02\x12\x1b\n\x17GROWTH_TYPE_EXPONENTIAL\x10\x03\x32\xad\x03\n\x11\x43ostSourceService\x12;\n\x04Name\x12\x18.finfocus.v1.NameRequest\x1a\x19.finfocus.v1.NameResponse\x12G\n\x08Supports\x12\x1c.finfocus.v1.SupportsRequest\x1a\x1d.finfocus.v1.SupportsResponse\x12_\n\x10GetProjectedCost\x12$.finfocus.v1.GetProjectedCostRequest\x1a%.finfocus.v1.GetProjectedCostResponse\x12Y\n\x0eGetPricingSpec\x12\".finfocus.v1.GetPricingSpecRequest\x1a#.finfocus.v1.GetPricingSpecResponse\x12V\n\rGetPluginInfo\x12!.finfocus.v1.GetPluginInfoRequest\x1a\".finfocus.v1.GetPluginInfoResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x66infocus/v1/costsource.proto\x12\x0b\x66infocus.v1\"\xcc\x01\n\x12ResourceDescriptor\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x15\n\rresource_type\x18\x02 \x01(\t\x12\x0b\n\x03sku\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x37\n\x04tags\x18\x05 \x03(\x0b\x32).finfocus.v1.ResourceDescriptor.TagsEntry\x12\n\n\x02id\x18\x07 \x01(\t\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\r\n\x0bNameRequest\"\x1c\n\x0cNameResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\"D\n\x0fSupportsRequest\x12\x31\n\x08resource\x18\x01 \x01(\x0b\x32\x1f.finfocus.v1.ResourceDescriptor\"\x9f\x02\n\x10SupportsResponse\x12\x11\n\tsupported\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x45\n\x0c\x63\x61pabilities\x18\x03 \x03(\x0b\x32/.finfocus.v1.SupportsResponse.CapabilitiesEntry\x12\x32\n\x11supported_metrics\x18\x04 \x03(\x0e\x32\x17.finfocus.v1.MetricKind\x12\x38\n\x11\x63\x61pabilities_enum\x18\x05 \x03(\x0e\x32\x1d.finfocus.v1.PluginCapability\x1a\x33\n\x11\x43\x61pabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x08:\x02\x38\x01\"l\n\x17GetProjectedCostRequest\x12\x31\n\x08resource\x18\x01 \x01(\x0b\x32\x1f.finfocus.v1.ResourceDescriptor\x12\x1e\n\x16utilization_percentage\x18\x02 \x01(\x01\"R\n\x0cImpactMetric\x12%\n\x04kind\x18\x01 \x01(\x0e\x32\x17.finfocus.v1.MetricKind\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0c\n\x04unit\x18\x03 \x01(\t\"\xd1\x03\n\x18GetProjectedCostResponse\x12\x12\n\nunit_price\x18\x01 \x01(\x01\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\x16\n\x0e\x63ost_per_month\x18\x03 \x01(\x01\x12\x16\n\x0e\x62illing_detail\x18\x04 \x01(\t\x12\x31\n\x0eimpact_metrics\x18\x05 \x03(\x0b\x32\x19.finfocus.v1.ImpactMetric\x12,\n\x0bgrowth_type\x18\x06 \x01(\x0e\x32\x17.finfocus.v1.GrowthType\x12\x45\n\x08metadata\x18\x0e \x03(\x0b\x32\x33.finfocus.v1.GetProjectedCostResponse.MetadataEntry\x12P\n\x0e\x63ost_breakdown\x18\x0f \x03(\x0b\x32\x38.finfocus.v1.GetProjectedCostResponse.CostBreakdownEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x34\n\x12\x43ostBreakdownEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"J\n\x15GetPricingSpecRequest\x12\x31\n\x08resource\x18\x01 \x01(\x0b\x32\x1f.finfocus.v1.ResourceDescriptor\"@\n\x16GetPricingSpecResponse\x12&\n\x04spec\x18\x01 \x01(\x0b\x32\x18.finfocus.v1.PricingSpec\"\xda\x01\n\x0bPricingSpec\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x15\n\rresource_type\x18\x02 \x01(\t\x12\x0b\n\x03sku\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x14\n\x0c\x62illing_mode\x18\x05 \x01(\t\x12\x15\n\rrate_per_unit\x18\x06 \x01(\x01\x12\x10\n\x08\x63urrency\x18\x07 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12\x0e\n\x06source\x18\x0b \x01(\t\x12\x0c\n\x04unit\x18\x0c \x01(\t\x12\x13\n\x0b\x61ssumptions\x18\r \x03(\t\"\x16\n\x14GetPluginInfoRequest\"\x89\x02\n\x15GetPluginInfoResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0cspec_version\x18\x03 \x01(\t\x12\x11\n\tproviders\x18\x04 \x03(\t\x12\x42\n\x08metadata\x18\x05 \x03(\x0b\x32\x30.finfocus.v1.GetPluginInfoResponse.MetadataEntry\x12\x33\n\x0c\x63\x61pabilities\x18\x06 \x03(\x0e\x32\x1d.finfocus.v1.PluginCapability\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\x8c\x01\n\nMetricKind\x12\x1b\n\x17METRIC_KIND_UNSPECIFIED\x10\x00\x12 \n\x1cMETRIC_KIND_CARBON_FOOTPRINT\x10\x01\x12\"\n\x1eMETRIC_KIND_ENERGY_CONSUMPTION\x10\x02\x12\x1b\n\x17METRIC_KIND_WATER_USAGE\x10\x03*\xa9\x04\n\x10PluginCapability\x12!\n\x1dPLUGIN_CAPABILITY_UNSPECIFIED\x10\x00\x12%\n!PLUGIN_CAPABILITY_PROJECTED_COSTS\x10\x01\x12\"\n\x1ePLUGIN_CAPABILITY_ACTUAL_COSTS\x10\x02\x12\x1c\n\x18PLUGIN_CAPABILITY_CARBON\x10\x03\x12%\n!PLUGIN_CAPABILITY_RECOMMENDATIONS\x10\x04\x12\x1d\n\x19PLUGIN_CAPABILITY_DRY_RUN\x10\x05\x12\x1d\n\x19PLUGIN_CAPABILITY_BUDGETS\x10\x06\x12\x1c\n\x18PLUGIN_CAPABILITY_ENERGY\x10\x07\x12\x1b\n\x17PLUGIN_CAPABILITY_WATER\x10\x08\x12\"\n\x1ePLUGIN_CAPABILITY_PRICING_SPEC\x10\t\x12#\n\x1fPLUGIN_CAPABILITY_ESTIMATE_COST\x10\n\x12-\n)PLUGIN_CAPABILITY_DISMISS_RECOMMENDATIONS\x10\x0b\x12 \n\x1cPLUGIN_CAPABILITY_BATCH_COST\x10\x0c\x12,\n(PLUGIN_CAPABILITY_RESOLVE_RESOURCE_TYPES\x10\r\x12!\n\x1dPLUGIN_CAPABILITY_USAGE_STATS\x10\x0e*t\n\nGrowthType\x12\x1b\n\x17GROWTH_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10GROWTH_TYPE_NONE\x10\x01\x12\x16\n\x12GROWTH_TYPE_LINEAR\x10\x02\x12\x1b\n\x17GROWTH_TYPE_EXPONENTIAL\x10\x03\x32\xad\x03\n\x11\x43ostSourceService\x12;\n\x04Name\x12\x18.finfocus.v1.NameRequest\x1a\x19.finfocus.v1.NameResponse\x12G\n\x08Supports\x12\x1c.finfocus.v1.SupportsRequest\x1a\x1d.finfocus.v1.SupportsResponse\x12_\n\x10GetProjectedCost\x12$.finfocus.v1.GetProjectedCostRequest\x1a%.finfocus.v1.GetProjectedCostResponse\x12Y\n\x0eGetPricingSpec\x12\".finfocus.v1.GetPricingSpecRequest\x1a#.finfocus.v1.GetPricingSpecResponse\x12V\n\rGetPluginInfo\x12!.finfocus.v1.GetPluginInfoRequest\x1a\".finfocus.v1.GetPluginInfoResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,12 +33,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_RESOURCEDESCRIPTOR_TAGSENTRY']._loaded_options = None
   _globals['_RESOURCEDESCRIPTOR_TAGSENTRY']._serialized_options = b'8\001'
+  _globals['_SUPPORTSRESPONSE_CAPABILITIESENTRY']._loaded_options = None
+  _globals['_SUPPORTSRESPONSE_CAPABILITIESENTRY']._serialized_options = b'8\001'
   _globals['_GETPROJECTEDCOSTRESPONSE_METADATAENTRY']._loaded_options = None
   _globals['_GETPROJECTEDCOSTRESPONSE_METADATAENTRY']._serialized_options = b'8\001'
+  _globals['_GETPROJECTEDCOSTRESPONSE_COSTBREAKDOWNENTRY']._loaded_options = None
+  _globals['_GETPROJECTEDCOSTRESPONSE_COSTBREAKDOWNENTRY']._serialized_options = b'8\001'
   _globals['_GETPLUGININFORESPONSE_METADATAENTRY']._loaded_options = None
   _globals['_GETPLUGININFORESPONSE_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_GROWTHTYPE']._serialized_start=1394
-  _globals['_GROWTHTYPE']._serialized_end=1510
+  _globals['_METRICKIND']._serialized_start=1975
+  _globals['_METRICKIND']._serialized_end=2115
+  _globals['_PLUGINCAPABILITY']._serialized_start=2118
+  _globals['_PLUGINCAPABILITY']._serialized_end=2671
+  _globals['_GROWTHTYPE']._serialized_start=2673
+  _globals['_GROWTHTYPE']._serialized_end=2789
   _globals['_RESOURCEDESCRIPTOR']._serialized_start=46
   _globals['_RESOURCEDESCRIPTOR']._serialized_end=250
   _globals['_RESOURCEDESCRIPTOR_TAGSENTRY']._serialized_start=207
@@ -49,26 +57,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NAMERESPONSE']._serialized_end=295
   _globals['_SUPPORTSREQUEST']._serialized_start=297
   _globals['_SUPPORTSREQUEST']._serialized_end=365
-  _globals['_SUPPORTSRESPONSE']._serialized_start=367
-  _globals['_SUPPORTSRESPONSE']._serialized_end=420
-  _globals['_GETPROJECTEDCOSTREQUEST']._serialized_start=422
-  _globals['_GETPROJECTEDCOSTREQUEST']._serialized_end=530
-  _globals['_GETPROJECTEDCOSTRESPONSE']._serialized_start=533
-  _globals['_GETPROJECTEDCOSTRESPONSE']._serialized_end=811
-  _globals['_GETPROJECTEDCOSTRESPONSE_METADATAENTRY']._serialized_start=764
-  _globals['_GETPROJECTEDCOSTRESPONSE_METADATAENTRY']._serialized_end=811
-  _globals['_GETPRICINGSPECREQUEST']._serialized_start=813
-  _globals['_GETPRICINGSPECREQUEST']._serialized_end=887
-  _globals['_GETPRICINGSPECRESPONSE']._serialized_start=889
-  _globals['_GETPRICINGSPECRESPONSE']._serialized_end=953
-  _globals['_PRICINGSPEC']._serialized_start=956
-  _globals['_PRICINGSPEC']._serialized_end=1153
-  _globals['_GETPLUGININFOREQUEST']._serialized_start=1155
-  _globals['_GETPLUGININFOREQUEST']._serialized_end=1177
-  _globals['_GETPLUGININFORESPONSE']._serialized_start=1180
-  _globals['_GETPLUGININFORESPONSE']._serialized_end=1392
-  _globals['_GETPLUGININFORESPONSE_METADATAENTRY']._serialized_start=764
-  _globals['_GETPLUGININFORESPONSE_METADATAENTRY']._serialized_end=811
-  _globals['_COSTSOURCESERVICE']._serialized_start=1513
-  _globals['_COSTSOURCESERVICE']._serialized_end=1942
+  _globals['_SUPPORTSRESPONSE']._serialized_start=368
+  _globals['_SUPPORTSRESPONSE']._serialized_end=655
+  _globals['_SUPPORTSRESPONSE_CAPABILITIESENTRY']._serialized_start=604
+  _globals['_SUPPORTSRESPONSE_CAPABILITIESENTRY']._serialized_end=655
+  _globals['_GETPROJECTEDCOSTREQUEST']._serialized_start=657
+  _globals['_GETPROJECTEDCOSTREQUEST']._serialized_end=765
+  _globals['_IMPACTMETRIC']._serialized_start=767
+  _globals['_IMPACTMETRIC']._serialized_end=849
+  _globals['_GETPROJECTEDCOSTRESPONSE']._serialized_start=852
+  _globals['_GETPROJECTEDCOSTRESPONSE']._serialized_end=1317
+  _globals['_GETPROJECTEDCOSTRESPONSE_METADATAENTRY']._serialized_start=1216
+  _globals['_GETPROJECTEDCOSTRESPONSE_METADATAENTRY']._serialized_end=1263
+  _globals['_GETPROJECTEDCOSTRESPONSE_COSTBREAKDOWNENTRY']._serialized_start=1265
+  _globals['_GETPROJECTEDCOSTRESPONSE_COSTBREAKDOWNENTRY']._serialized_end=1317
+  _globals['_GETPRICINGSPECREQUEST']._serialized_start=1319
+  _globals['_GETPRICINGSPECREQUEST']._serialized_end=1393
+  _globals['_GETPRICINGSPECRESPONSE']._serialized_start=1395
+  _globals['_GETPRICINGSPECRESPONSE']._serialized_end=1459
+  _globals['_PRICINGSPEC']._serialized_start=1462
+  _globals['_PRICINGSPEC']._serialized_end=1680
+  _globals['_GETPLUGININFOREQUEST']._serialized_start=1682
+  _globals['_GETPLUGININFOREQUEST']._serialized_end=1704
+  _globals['_GETPLUGININFORESPONSE']._serialized_start=1707
+  _globals['_GETPLUGININFORESPONSE']._serialized_end=1972
+  _globals['_GETPLUGININFORESPONSE_METADATAENTRY']._serialized_start=1216
+  _globals['_GETPLUGININFORESPONSE_METADATAENTRY']._serialized_end=1263
+  _globals['_COSTSOURCESERVICE']._serialized_start=2792
+  _globals['_COSTSOURCESERVICE']._serialized_end=3221
 # @@protoc_insertion_point(module_scope)
