@@ -30,7 +30,6 @@ from finfocus_ecs.plugin_api.errors import Classified
 from finfocus_ecs.plugin_api.facts import REGION_KEY
 
 Status = Literal["ok", "dns", "refused", "closed", "timeout", "http", "error"]
-NOT_HTTP = "the answer to GET /healthz is not HTTP/1.x"
 
 HEALTHZ_CAUSES: dict[Status, str] = {
     **{status: CAUSES[status] for status in ("ok", "dns", "refused", "closed", "timeout", "error")},  # type: ignore[misc]
@@ -89,20 +88,20 @@ class PortCheck:
 
     @property
     def web_mode_off(self) -> bool:
-        """The plugin answers GetPluginInfo over gRPC, yet HTTP/1.1 gets no HTTP answer and gRPC health is missing.
+        """The plugin answers GetPluginInfo over gRPC, yet gRPC health is missing and HTTP/1.1 gets no answer.
 
         That is the plugin with FINFOCUS_PLUGIN_WEB_ENABLED not `true`: plain
-        gRPC mode serves no HTTP/1.1, no /healthz and no grpc.health.v1. Any
-        of the three alone has other causes; all three with the plugin's own
-        answer have this one.
+        gRPC mode serves no grpc.health.v1 (UNIMPLEMENTED) and no HTTP/1.1 (a
+        GET gets HTTP/2 bytes, then the connection reset as the server drops
+        the unread request). A health service missing beside the plugin's own
+        answer has no other cause.
         """
         return (
             self.identity is not None
             and self.identity.kind in ("ok", "wrong-region", "wrong-version")
             and self.grpc is not None
             and self.grpc.kind == "wrong-service"
-            and self.status == "http"
-            and self.detail.startswith(NOT_HTTP)
+            and self.status in ("http", "closed")
         )
 
     @property
@@ -163,7 +162,7 @@ def check_healthz(address: str, port: int, timeout: float) -> tuple[Status, str,
         return result("closed", f"{address}:{port} closed the connection unanswered ({type(error).__name__})")
     except http.client.BadStatusLine as error:
         # An HTTP/2-only server (plain gRPC, no web mode) answers with a binary SETTINGS frame.
-        return result("http", f"{NOT_HTTP}: {error.line[:24]!r}")
+        return result("http", f"the answer to GET /healthz is not HTTP/1.x: {error.line[:24]!r}")
     except (OSError, http.client.HTTPException) as error:
         return result("error", f"{type(error).__name__}: {error}")
     finally:
