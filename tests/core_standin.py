@@ -1,49 +1,76 @@
-"""Stand-in for the FinFocus core's plugin host: find, launch, call and kill plugins as `finfocus` does.
+"""Stand-in for the FinFocus core's plugin host: find, launch, call and kill plugins as `finfocus cost projected` does.
 
-From ../shared/reference/finfocus-core-plugins.md (rshade/finfocus v0.2.6 and
-main, internal/registry and internal/pluginhost):
+Two modes, from ../shared/reference/finfocus-core-plugins.md:
 
-- discovery: the plugin directory is HOME/plugins, HOME being FINFOCUS_HOME,
-  then PULUMI_HOME/finfocus, then ~/.finfocus, then ./.finfocus; each
-  sub-directory is a plugin name, each of its sub-directories a version;
-  entries that are not directories, or are symlinks, are skipped; only the
-  highest semver version of each name is used; the binary is
-  `finfocus-plugin-NAME`, then `NAME`, else the first executable regular
-  file by name;
-- launch: a free port from binding 127.0.0.1:0 and closing it; argv exactly
-  `[binary, "--port=N"]`; the core's environment plus FINFOCUS_PLUGIN_PORT=N;
-  stdin the null device, stdout and stderr to the core's stderr; then a TCP
-  dial to 127.0.0.1:N every 100 ms (100 ms dial timeout) until one connects,
-  that probe connection closed at once, for up to 60 s;
-- connect: a plaintext gRPC channel to 127.0.0.1:N (grpcio here, grpc-go
-  there), with `x-finfocus-trace-id` metadata on every call;
-- calls: Name with no deadline, GetPluginInfo with 5 s (a failure only
-  logs), the spec version's major compared (a mismatch only logs); then per
-  resource GetProjectedCost with its own 5 s deadline, built as the core
+v0.2.6 (measured on the real core, section 7; sections 1-3):
+- plugin directory HOME/plugins, HOME being FINFOCUS_HOME, then
+  PULUMI_HOME/finfocus, then ~/.finfocus, then ./.finfocus; each real
+  (not symlinked) sub-directory a plugin name, each of its sub-directories
+  a version; a version directory with no executable file is dropped, then
+  the highest semver version is used (the parser also takes `1.2`, `v1`);
+  the binary is `finfocus-plugin-NAME`, then `NAME`, else the first
+  executable regular file by name;
+- launch, one plugin after another: a free port from binding 127.0.0.1:0
+  and closing it; argv exactly `[binary, "--port=N"]`; the core's environment
+  plus FINFOCUS_PLUGIN_PORT=N; stdin the null device, stdout and stderr to
+  the core's stderr; a TCP dial to 127.0.0.1:N every 100 ms (100 ms dial
+  timeout) until one connects, that probe closed at once, for up to 60 s
+  (120 s when CI=true). It does not notice a plugin that exits: after the
+  wait it kills it and relaunches it, 5 times (10 when CI=true), with backoff
+  from 0.1 to 2 s, then goes on without it;
+- then Name with no deadline (an error drops the plugin), GetPluginInfo with
+  5 s (a failure only logs), the spec version's major compared (only logs);
+- resources priced in parallel (2 x CPUs workers), each built as the core
   builds it from a Pulumi resource (id = URN, provider = the type's prefix,
-  resourceType = the full type, sku, region, every property as a tag); the
-  plugins asked are those whose metadata.region is empty or the resource's
-  (main's router; v0.2.6 asks every plugin, the same here with one
-  region-less plugin); the first answer wins, an error falls through to the
-  next plugin, then to "No pricing information available";
-- stop: SIGKILL, no SIGTERM, no grace.
+  resourceType = the full type, sku from instanceType, instanceClass,
+  dbInstanceClass, ..., region from region or availabilityZone, else
+  AWS_REGION / AWS_DEFAULT_REGION, every property a plain-string tag);
+  every plugin is asked, with no deadline on GetProjectedCost, and every
+  answer is kept and added up; an error reaches the user only as "no cost
+  data available", its code and message only the core's log (stderr); no
+  x-finfocus-trace-id on this path;
+- SIGKILL at the end, no SIGTERM, no grace; exit code 0 even when nothing
+  was priced.
 
-`python tests/core_standin.py RESOURCES_JSON` prints, as JSON, the plugins
-it launched (name, version directory, binary, seconds until bound, Name,
-GetPluginInfo) and one result per resource (the plugin that priced it, its
-cost, or the gRPC code of each failure, and seconds), then whether each
-plugin's process was gone after the SIGKILL.
+v0.4 (today's core, v0.3 to v0.4.6, read from its source, section 8), as
+v0.2.6 but:
+- plugin directory FINFOCUS_PLUGIN_DIR, then `plugin_dir` of
+  HOME/config.hujson, then HOME/plugins; a region from plugin.metadata.json
+  (then the binary `finfocus-plugin-NAME-REGION` is tried first) or from a
+  binary name ending in a region;
+- plugins launched concurrently, each in its own process group; after 5 s
+  without a bind on N, a `PORT=P` (or bare number) line on the plugin's
+  stdout sends the wait to P; FINFOCUS_TRACE_ID passed to plugins; their
+  stdout and stderr shown only when the core's stderr is a terminal (here:
+  FINFOCUS_CORE_STANDIN_TERMINAL=1), else discarded;
+- a resource goes to the plugins whose region (GetPluginInfo's
+  metadata.region, else the one discovery found) is empty or the
+  resource's, all of them when none matches; Supports first (provider,
+  type, region, SKU): only a real decline drops a plugin for the resource,
+  any error counts as supported (fail open); GetProjectedCost with 5 s;
+  x-finfocus-trace-id on every call.
 
-Not reproduced: relaunching a plugin that never binds (5 times with
-backoff), main's fallback to a `PORT=` line on stdout, strict spec-version
-mode, routing configuration (`routing:` features, patterns, priorities),
-plugin.metadata.json and file-name regions, the engine's 60 s overall
-deadline, actual and estimate costs, spec files as a fallback, Windows, and
-everything outside the plugin host (Pulumi plans, output formatting).
+`python tests/core_standin.py [--mode v0.2.6|v0.4] RESOURCES_JSON` prints,
+as JSON, the plugins it launched (name, version directory, binary, launches,
+seconds until bound, Name, GetPluginInfo), one result per resource (the
+answers it added up and their total, or "No pricing information available"
+with "no cost data available" as the user sees it, and the errors as its
+log has them) and whether each plugin's process was gone after the
+SIGKILL; what a plugin wrote goes to stderr as the mode passes it.
+FINFOCUS_CORE_STANDIN_BIND_SECONDS shortens the bind wait (a test
+affordance: the relaunch count and the rest stay).
+
+Not reproduced: strict spec-version mode; `routing:` configuration
+(features, patterns, priorities) and the same-Name skip of main's router;
+whether v0.4 adds up several plugins' answers as v0.2.6 does (assumed here);
+BatchCost, ResolveResourceTypes, actual and estimate costs, spec files as a
+fallback; Pdeathsig; Windows; everything outside the plugin host (Pulumi
+plans, output formatting).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -53,6 +80,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,13 +90,17 @@ import grpc
 from finfocus_ecs.plugin_api import messages
 from finfocus_ecs.plugin_api.wire import METHODS
 
-BIND_WAIT_SECONDS = 60
+MODES = ("v0.2.6", "v0.4")
 CALL_SECONDS = 5
-SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+TRACE_HEADER = "x-finfocus-trace-id"
+SEMVER = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+# A region at the end of a binary's name (main's metadata.go): us-gov-* and cn-* do not match.
+NAME_REGION = re.compile(r"-((?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d)$")
+SKU_PROPERTIES = ("instanceType", "instanceClass", "dbInstanceClass", "type", "volumeType", "sku", "tier")
 
 
 def home(environ: dict[str, str]) -> Path:
-    """config.ResolveConfigDir, written again from the fact sheet: finfocus_ecs.connect's must be held to it."""
+    """config.ResolveConfigDir, written again from the fact sheet: finfocus_ecs's must be held to it."""
     if environ.get("FINFOCUS_HOME"):
         return Path(environ["FINFOCUS_HOME"])
     if environ.get("PULUMI_HOME"):
@@ -78,38 +110,72 @@ def home(environ: dict[str, str]) -> Path:
     return Path(".finfocus")
 
 
+def plugin_dir(mode: str, environ: dict[str, str]) -> Path:
+    """Where the core of this mode reads plugins."""
+    if mode == "v0.4":
+        if environ.get("FINFOCUS_PLUGIN_DIR"):
+            return Path(environ["FINFOCUS_PLUGIN_DIR"])
+        config = home(environ) / "config.hujson"
+        if config.is_file():
+            text = re.sub(r"//[^\n]*|/\*.*?\*/", "", config.read_text(), flags=re.DOTALL)
+            configured = json.loads(re.sub(r",(\s*[}\]])", r"\1", text)).get("plugin_dir")
+            if configured:
+                return Path(configured)
+    return home(environ) / "plugins"
+
+
 def _semver_key(name: str) -> tuple | None:
     match = SEMVER.match(name)
     if match is None:
         return None
     major, minor, patch, pre = match.groups()
     # A pre-release sorts before its release.
-    return int(major), int(minor), int(patch), pre is None, pre or ""
+    return int(major), int(minor or 0), int(patch or 0), pre is None, pre or ""
+
+
+def _executables(directory: Path) -> list[Path]:
+    return sorted(path for path in directory.iterdir() if path.is_file() and os.stat(path).st_mode & 0o111)
 
 
 def _real_directories(directory: Path) -> list[Path]:
     return sorted(entry for entry in directory.iterdir() if entry.is_dir() and not entry.is_symlink())
 
 
-def latest_plugins(plugins: Path) -> dict[str, Path]:
-    """ListLatestPlugins: name => its highest-semver version directory."""
-    found = {}
+@dataclass
+class Found:
+    """A plugin discovery chose: name, version directory, binary and (v0.4) the region discovery read."""
+
+    name: str
+    version: Path
+    binary: Path
+    region: str = ""
+
+
+def discover(mode: str, plugins: Path) -> list[Found]:
+    """ListLatestPlugins and findBinary."""
+    found = []
     if not plugins.is_dir():
         return found
     for name in _real_directories(plugins):
         versions = [(key, version) for version in _real_directories(name) if (key := _semver_key(version.name))]
-        if versions:
-            found[name.name] = max(versions)[1]
+        versions = [(key, version) for key, version in versions if _executables(version)]
+        if not versions:
+            continue
+        version = max(versions)[1]
+        region = ""
+        metadata = version / "plugin.metadata.json"
+        if mode == "v0.4" and metadata.is_file():
+            region = json.loads(metadata.read_text()).get("region", "")
+        patterns = [f"finfocus-plugin-{name.name}-{region}"] if region else []
+        patterns += [f"finfocus-plugin-{name.name}", name.name]
+        binary = next(
+            (version / p for p in patterns if (version / p).is_file() and os.access(version / p, os.X_OK)), None
+        )
+        binary = binary or _executables(version)[0]
+        if mode == "v0.4" and not region and (match := NAME_REGION.search(binary.name)):
+            region = match.group(1)
+        found.append(Found(name.name, version, binary, region))
     return found
-
-
-def find_binary(name: str, version: Path) -> Path | None:
-    """findBinary: the named patterns first, then the first executable regular file."""
-    for candidate in (f"finfocus-plugin-{name}", name):
-        path = version / candidate
-        if path.is_file() and os.access(path, os.X_OK):
-            return path
-    return next((path for path in sorted(version.iterdir()) if path.is_file() and os.stat(path).st_mode & 0o111), None)
 
 
 def free_port() -> int:
@@ -119,18 +185,12 @@ def free_port() -> int:
         return listener.getsockname()[1]
 
 
-def wait_for_bind(port: int, process: subprocess.Popen, limit: float = BIND_WAIT_SECONDS) -> float:
-    """waitForPluginBind: dial every 100 ms; the first connection that succeeds is closed at once."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < limit:
-        if process.poll() is not None:
-            raise RuntimeError(f"plugin exited with {process.returncode} before binding")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return time.perf_counter() - started
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"plugin failed to bind to port: {port}")
+def _dial(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+        return True
+    except OSError:
+        return False
 
 
 class TraceInterceptor(grpc.UnaryUnaryClientInterceptor):
@@ -140,7 +200,7 @@ class TraceInterceptor(grpc.UnaryUnaryClientInterceptor):
         self.trace_id = trace_id
 
     def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        metadata = [*(details.metadata or ()), ("x-finfocus-trace-id", self.trace_id)]
+        metadata = [*(details.metadata or ()), (TRACE_HEADER, self.trace_id)]
         return continuation(details._replace(metadata=metadata), request)
 
 
@@ -148,12 +208,11 @@ class TraceInterceptor(grpc.UnaryUnaryClientInterceptor):
 class Plugin:
     """One launched plugin: its process, channel and what it said about itself."""
 
-    name: str
-    version: str
-    binary: Path
+    found: Found
     process: subprocess.Popen
     port: int
     bind_seconds: float
+    launches: int
     channel: grpc.Channel
     plugin_name: str = ""
     info: dict[str, Any] = field(default_factory=dict)
@@ -169,108 +228,230 @@ class Plugin:
 
     @property
     def region(self) -> str:
-        return self.info.get("metadata", {}).get("region", "")
+        return self.info.get("metadata", {}).get("region", "") or self.found.region
 
 
-def launch(name: str, version: Path, trace_id: str) -> Plugin:
-    binary = find_binary(name, version)
-    if binary is None:
-        raise RuntimeError(f"no plugin binary in {version}")
-    port = free_port()
-    process = subprocess.Popen(
-        [str(binary), f"--port={port}"],
-        env={**os.environ, "FINFOCUS_PLUGIN_PORT": str(port)},
-        stdin=subprocess.DEVNULL,
-        stdout=sys.stderr,
-        stderr=sys.stderr,
-    )
-    bind_seconds = wait_for_bind(port, process)
-    channel = grpc.intercept_channel(grpc.insecure_channel(f"127.0.0.1:{port}"), TraceInterceptor(trace_id))
-    plugin = Plugin(name, version.name, binary, process, port, bind_seconds, channel)
-    plugin.plugin_name = plugin.call("Name", messages.NameRequest(), None).name
-    try:
-        info = plugin.call("GetPluginInfo", messages.GetPluginInfoRequest(), CALL_SECONDS)
-        plugin.info = {"version": info.version, "spec_version": info.spec_version, "metadata": dict(info.metadata)}
-    except grpc.RpcError as error:
-        print(f"core: GetPluginInfo failed: {error.code().name}", file=sys.stderr)
-    return plugin
+class Core:
+    """One `finfocus cost projected` run's plugin host, in one of the two modes."""
 
+    def __init__(self, mode: str, environ: dict[str, str]) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode {mode!r}: use one of {', '.join(MODES)}")
+        self.mode, self.environ = mode, environ
+        in_ci = environ.get("CI") == "true"
+        self.bind_seconds = float(environ.get("FINFOCUS_CORE_STANDIN_BIND_SECONDS") or (120 if in_ci else 60))
+        self.relaunches = 10 if in_ci else 5
+        self.trace_id = str(uuid.uuid4())
+        self.log: list[str] = []
+        self.shows_plugin_output = mode == "v0.2.6" or environ.get("FINFOCUS_CORE_STANDIN_TERMINAL") == "1"
 
-def request_for(resource: dict[str, Any]) -> Any:
-    """adapter.go: one GetProjectedCostRequest per Pulumi resource."""
-    properties = resource["properties"]
-    resource_type = resource["type"]
-    return messages.GetProjectedCostRequest(
-        resource=messages.ResourceDescriptor(
-            id=resource["urn"],
-            provider=resource_type.split(":", 1)[0],
-            resource_type=resource_type,
-            sku=str(properties.get("instanceType") or properties.get("volumeType") or properties.get("type") or ""),
-            region=str(properties.get("region") or properties.get("availabilityZone", "")[:-1]),
-            tags={key: str(value) for key, value in properties.items()},
+    def _start(self, found: Found, port: int) -> subprocess.Popen:
+        env = {**self.environ, "FINFOCUS_PLUGIN_PORT": str(port)}
+        if self.mode == "v0.4":
+            env["FINFOCUS_TRACE_ID"] = self.trace_id
+        shown = sys.stderr if self.shows_plugin_output else subprocess.DEVNULL
+        return subprocess.Popen(
+            [str(found.binary), f"--port={port}"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            # v0.4 keeps stdout for its PORT= fallback (and copies it on when it shows plugin output).
+            stdout=subprocess.PIPE if self.mode == "v0.4" else shown,
+            stderr=shown,
+            start_new_session=self.mode == "v0.4",
+            text=True,
         )
-    )
 
+    def _wait_for_bind(self, process: subprocess.Popen, port: int) -> tuple[int, float] | None:
+        """(the port bound, seconds), or None after the wait; a plugin that exits is not noticed."""
+        started = time.perf_counter()
+        lines: list[str] = []
+        if self.mode == "v0.4":
+            import threading
 
-def price(plugins: list[Plugin], resource: dict[str, Any]) -> dict[str, Any]:
-    request = request_for(resource)
-    region = request.resource.region
-    started = time.perf_counter()
-    failures = []
-    for plugin in plugins:
-        if plugin.region and plugin.region.lower() != region.lower():
-            continue
+            def read() -> None:
+                for line in process.stdout:  # type: ignore[union-attr]
+                    lines.append(line)
+                    if self.shows_plugin_output:
+                        sys.stderr.write(line)
+
+            threading.Thread(target=read, daemon=True).start()
+        while time.perf_counter() - started < self.bind_seconds:
+            if _dial(port):
+                return port, time.perf_counter() - started
+            if self.mode == "v0.4" and time.perf_counter() - started > 5:
+                for line in lines:
+                    match = re.match(r"^(?:PORT=)?(\d+)\s*$", line.strip(), re.IGNORECASE)
+                    if match and int(match.group(1)) != port and _dial(int(match.group(1))):
+                        return int(match.group(1)), time.perf_counter() - started
+            time.sleep(0.1)
+        return None
+
+    def launch(self, found: Found) -> Plugin | None:
+        """Launch, wait for the bind (relaunching), connect, Name and GetPluginInfo; None when the plugin is dropped."""
+        launches, backoff = 0, 0.1
+        while True:
+            launches += 1
+            port = free_port()
+            process = self._start(found, port)
+            bound = self._wait_for_bind(process, port)
+            if bound is not None:
+                break
+            self.log.append(f"plugin {found.name}: plugin failed to bind to port: {port}")
+            self._kill(process)
+            if launches > self.relaunches:
+                self.log.append(f"plugin {found.name}: giving up after {launches} launches")
+                return None
+            time.sleep(backoff)
+            backoff = min(2.0, backoff * 2)
+        port, seconds = bound
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        if self.mode == "v0.4":
+            channel = grpc.intercept_channel(channel, TraceInterceptor(self.trace_id))
+        plugin = Plugin(found, process, port, seconds, launches, channel)
         try:
-            answer = plugin.call("GetProjectedCost", request, CALL_SECONDS)
+            plugin.plugin_name = plugin.call("Name", messages.NameRequest(), None).name
         except grpc.RpcError as error:
-            failures.append({"plugin": plugin.name, "code": error.code().name, "message": error.details()})
-            continue
-        return {
-            "urn": resource["urn"],
-            "plugin": plugin.name,
-            "cost_per_month": answer.cost_per_month,
-            "seconds": time.perf_counter() - started,
-        }
+            self.log.append(f"plugin {found.name}: Name failed: {error.code().name}: {error.details()}")
+            self._kill(process)
+            return None
+        try:
+            info = plugin.call("GetPluginInfo", messages.GetPluginInfoRequest(), CALL_SECONDS)
+            plugin.info = {"version": info.version, "spec_version": info.spec_version, "metadata": dict(info.metadata)}
+        except grpc.RpcError as error:
+            self.log.append(f"plugin {found.name}: GetPluginInfo failed: {error.code().name}")
+        return plugin
+
+    def open(self) -> list[Plugin]:
+        """registry.Open: every plugin discovered; one after another in v0.2.6, at once in v0.4."""
+        found = discover(self.mode, plugin_dir(self.mode, self.environ))
+        if self.mode == "v0.4":
+            with ThreadPoolExecutor(max_workers=max(1, len(found))) as pool:
+                launched = list(pool.map(self.launch, found))
+        else:
+            launched = [self.launch(each) for each in found]
+        return [plugin for plugin in launched if plugin is not None]
+
+    def request_for(self, resource: dict[str, Any]) -> Any:
+        """adapter.go: one GetProjectedCostRequest per Pulumi resource."""
+        properties = resource["properties"]
+        resource_type = resource["type"]
+        sku = next((str(properties[name]) for name in SKU_PROPERTIES if properties.get(name)), "")
+        zone = str(properties.get("availabilityZone", ""))
+        region = str(properties.get("region") or (zone[:-1] if zone else ""))
+        region = region or self.environ.get("AWS_REGION") or self.environ.get("AWS_DEFAULT_REGION", "")
+        return messages.GetProjectedCostRequest(
+            resource=messages.ResourceDescriptor(
+                id=resource["urn"],
+                provider=resource_type.split(":", 1)[0],
+                resource_type=resource_type,
+                sku=sku,
+                region=region,
+                tags={key: str(value) for key, value in properties.items()},
+            )
+        )
+
+    def _asked(self, plugins: list[Plugin], resource: Any) -> list[Plugin]:
+        """Which plugins a resource goes to: all (v0.2.6); by region, then Supports (v0.4)."""
+        if self.mode == "v0.2.6":
+            return plugins
+        matching = [p for p in plugins if not p.region or p.region.lower() == resource.region.lower()]
+        asked = []
+        for plugin in matching or plugins:
+            try:
+                answer = plugin.call("Supports", messages.SupportsRequest(resource=resource), CALL_SECONDS)
+            except grpc.RpcError as error:  # fail open
+                self.log.append(f"plugin {plugin.found.name}: Supports failed ({error.code().name}): asked anyway")
+                asked.append(plugin)
+                continue
+            if answer.supported:
+                asked.append(plugin)
+            else:
+                self.log.append(f"plugin {plugin.found.name} declines {resource.region}: {answer.reason}")
+        return asked
+
+    def price(self, plugins: list[Plugin], resource: dict[str, Any]) -> dict[str, Any]:
+        request = self.request_for(resource)
+        started = time.perf_counter()
+        answers, errors = [], []
+        deadline = CALL_SECONDS if self.mode == "v0.4" else None
+        for plugin in self._asked(plugins, request.resource):
+            try:
+                answer = plugin.call("GetProjectedCost", request, deadline)
+            except grpc.RpcError as error:
+                errors.append({"plugin": plugin.found.name, "code": error.code().name, "message": error.details()})
+                self.log.append(f"plugin {plugin.found.name}: {error.code().name}: {error.details()}")
+                continue
+            answers.append({"plugin": plugin.found.name, "cost_per_month": answer.cost_per_month})
+        result = {"urn": resource["urn"], "answers": answers, "errors": errors}
+        if answers:
+            result["cost_per_month"] = sum(answer["cost_per_month"] for answer in answers)
+        else:
+            result |= {
+                "result": "No pricing information available",
+                "shown": "plugin call failed: no cost data available",
+            }
+        return {**result, "seconds": time.perf_counter() - started}
+
+    def close(self, plugins: list[Plugin]) -> dict[str, bool]:
+        gone = {}
+        for plugin in plugins:
+            plugin.channel.close()
+            self._kill(plugin.process)
+            gone[plugin.found.name] = not Path(f"/proc/{plugin.process.pid}").exists()
+        return gone
+
+    def _kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL, no grace; v0.4 kills the plugin's whole process group."""
+        try:
+            if self.mode == "v0.4":
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.send_signal(signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+
+
+def run(mode: str, resources: list[dict[str, Any]], environ: dict[str, str]) -> dict[str, Any]:
+    core = Core(mode, environ)
+    started = time.perf_counter()
+    plugins = core.open()
+    with ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 1)) as pool:
+        results = list(pool.map(lambda resource: core.price(plugins, resource), resources))
+    gone = core.close(plugins)
     return {
-        "urn": resource["urn"],
-        "failures": failures,
-        "result": "No pricing information available",
+        "mode": mode,
+        "plugins": [
+            {
+                "name": plugin.found.name,
+                "version": plugin.found.version.name,
+                "binary": str(plugin.found.binary),
+                "port": plugin.port,
+                "launches": plugin.launches,
+                "bind_seconds": plugin.bind_seconds,
+                "plugin_name": plugin.plugin_name,
+                "info": plugin.info,
+            }
+            for plugin in plugins
+        ],
+        "results": results,
+        "log": core.log,
+        "gone_after_sigkill": gone,
         "seconds": time.perf_counter() - started,
     }
 
 
-def main(argv: list[str]) -> None:
-    resources = json.loads(Path(argv[0]).read_text())
-    trace_id = str(uuid.uuid4())
-    found = latest_plugins(home(dict(os.environ)) / "plugins")
-    plugins = [launch(name, version, trace_id) for name, version in found.items()]
-    results = [price(plugins, resource) for resource in resources]
-    gone = {}
-    for plugin in plugins:
-        plugin.channel.close()
-        plugin.process.send_signal(signal.SIGKILL)
-        plugin.process.wait()
-        gone[plugin.name] = not Path(f"/proc/{plugin.process.pid}").exists()
-    json.dump(
-        {
-            "plugins": [
-                {
-                    "name": plugin.name,
-                    "version": plugin.version,
-                    "binary": str(plugin.binary),
-                    "port": plugin.port,
-                    "bind_seconds": plugin.bind_seconds,
-                    "plugin_name": plugin.plugin_name,
-                    "info": plugin.info,
-                }
-                for plugin in plugins
-            ],
-            "results": results,
-            "gone_after_sigkill": gone,
-        },
-        sys.stdout,
-    )
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="core_standin")
+    parser.add_argument("--mode", choices=MODES, default="v0.2.6")
+    parser.add_argument("resources")
+    arguments = parser.parse_args(argv)
+    report = run(arguments.mode, json.loads(Path(arguments.resources).read_text()), dict(os.environ))
+    for line in report["log"]:
+        print(f"core: {line}", file=sys.stderr)
+    json.dump(report, sys.stdout)
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

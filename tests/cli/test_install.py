@@ -6,41 +6,20 @@ requirements/up.txt with uv, and the commands are run from it.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from finfocus_ecs.project import CACHE_DIR, REPO_ROOT
-
-
-def uv() -> str:
-    """The uv the Makefile bootstrapped (FINFOCUS_UV under make), else one on the PATH."""
-    found = os.environ.get("FINFOCUS_UV") or (
-        str(CACHE_DIR / "uv" / "bin" / "uv") if (CACHE_DIR / "uv" / "bin" / "uv").exists() else shutil.which("uv")
-    )
-    if not found:
-        pytest.fail("no uv: run the tests through `make test`, which bootstraps it")
-    return found
+from finfocus_ecs.project import REPO_ROOT
+from tests.checkouts import environment, uv
 
 
 @pytest.fixture(scope="module")
 def up_environment(tmp_path_factory) -> Path:
     """A virtual environment with exactly what `make up` installs."""
-    venv = tmp_path_factory.mktemp("up-only") / "venv"
-    environment = {**os.environ, "UV_CACHE_DIR": str(CACHE_DIR / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never"}
-    python = str(venv / "bin" / "python")
-    for step in (
-        [uv(), "venv", "-q", "--python", sys.executable, str(venv)],
-        [uv(), "pip", "install", "-q", "--python", python, "-r", str(REPO_ROOT / "requirements" / "up.txt")],
-        [uv(), "pip", "install", "-q", "--python", python, "--no-deps", "-e", str(REPO_ROOT)],
-    ):
-        subprocess.run(step, check=True, env=environment, capture_output=True)
-    return venv
+    return environment(tmp_path_factory.mktemp("up-only") / "venv", "up.txt").parent.parent
 
 
 def installed(venv: Path) -> set[str]:

@@ -234,18 +234,18 @@ def local_plugin(home: str, host: str, port: int, region: str, count: int, launc
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parents[2]))  # run as a script: the repository, for tests.core_standin
-    from tests import core_standin
+    from tests.core_standin import Core, discover
 
-    os.environ["FINFOCUS_HOME"] = home
-    [(name, version)] = core_standin.latest_plugins(Path(home) / "plugins").items()
+    core = Core("v0.2.6", {**os.environ, "FINFOCUS_HOME": home})
+    [found] = discover(core.mode, Path(home) / "plugins")
     started = []
     for _ in range(launches):
-        plugin = core_standin.launch(name, version, "bench")
-        started.append(plugin.bind_seconds)
-        plugin.process.send_signal(signal.SIGKILL)
-        plugin.process.wait()
-        plugin.channel.close()
-    plugin = core_standin.launch(name, version, "bench")
+        launched = core.launch(found)
+        started.append(launched.bind_seconds)
+        launched.process.send_signal(signal.SIGKILL)
+        launched.process.wait()
+        launched.channel.close()
+    plugin = core.launch(found)
     request = messages.GetProjectedCostRequest(resource=resource("ec2", "t3.micro", region))
     paths = {"local_plugin": PluginClient("127.0.0.1", plugin.port, "grpc"), "bridge": PluginClient(host, port, "grpc")}
     samples: dict[str, list[float]] = {name: [] for name in paths}

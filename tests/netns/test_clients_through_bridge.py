@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from finfocus_ecs.rehearsal.region_service import price_table
+from tests.core_standin import MODES
 from tests.netns.harness import TASK_IP, TwoHosts
 
 # Skipped where namespaces cannot be built, never in CI (tests/conftest.py).
@@ -168,25 +169,28 @@ def test_browsers_get_cors_headers_only_for_the_allowed_origin(task):
     assert other_post["status"] == 200, "the request itself still passes: CORS is the browser's to enforce"
 
 
-def test_the_finfocus_core_prices_through_connect_and_the_bridge(task, tmp_path):
+@pytest.mark.parametrize("mode", MODES)
+def test_the_finfocus_core_prices_through_connect_and_the_bridge(task, tmp_path, mode):
     """`finfocus-ecs connect` on a client host, then the core stand-in there: every region priced through the bridge.
 
     A region the deployment lacks and a region whose process is down each fail
-    with a code of their own, inside the core's 5 s per call, so the core falls back.
+    at once (v0.2.6 sets no deadline on this path: the plugin's 3 s is the
+    bound), so the core goes on without a price for them.
     """
-    home = tmp_path / "finfocus"
+    plugins = tmp_path / "finfocus" / "plugins"
     mapping = ",".join(f"{region}={port}" for region, port in task.region_ports.items())
     connect = [sys.executable, "-m", "finfocus_ecs.cli", "connect", TASK_IP, "--region-ports", mapping]
-    completed = task.hosts.on_client([*connect, "--finfocus-home", str(home)], timeout=60)
+    completed = task.hosts.on_client([*connect, "--plugin-dir", str(plugins)], timeout=60)
     assert completed.returncode == 0, completed.stderr
     priced, down = ["us-east-1", "eu-west-1", "sa-east-1"], "ap-south-1"
     resources = tmp_path / "resources.json"
     resources.write_text(json.dumps([core_instance(region) for region in (*priced, "eu-central-1", down)]))
     task.plugins[down].send_signal(signal.SIGTERM)
     task.plugins[down].wait(timeout=5)
+    where = f"FINFOCUS_PLUGIN_DIR={plugins}" if mode == "v0.4" else f"FINFOCUS_HOME={plugins.parent}"
     try:
         core = task.hosts.on_client(
-            ["env", f"FINFOCUS_HOME={home}", sys.executable, str(CORE), str(resources)], timeout=120
+            ["env", where, sys.executable, str(CORE), "--mode", mode, str(resources)], timeout=120
         )
     finally:
         task.plugins[down] = task.hosts.start_plugin(down, task.region_ports[down], task.environment)
@@ -196,8 +200,13 @@ def test_the_finfocus_core_prices_through_connect_and_the_bridge(task, tmp_path)
     assert {region: results[region]["cost_per_month"] for region in priced} == {
         region: pytest.approx(monthly(region, "ec2", "t3.micro")) for region in priced
     }
-    assert [failure["code"] for failure in results["eu-central-1"]["failures"]] == ["FAILED_PRECONDITION"]
-    assert [failure["code"] for failure in results[down]["failures"]] == ["UNAVAILABLE"], "not the core's deadline"
+    missing = results["eu-central-1"]
+    if mode == "v0.4":
+        assert missing["errors"] == [] and "declines eu-central-1" in core.stderr, "Supports declined it"
+    else:
+        assert [error["code"] for error in missing["errors"]] == ["FAILED_PRECONDITION"]
+    assert [error["code"] for error in results[down]["errors"]] == ["UNAVAILABLE"]
+    assert max(result["seconds"] for result in results.values()) < 4
     assert report["gone_after_sigkill"] == {"aws-public": True}
 
 

@@ -3,31 +3,37 @@
 The FinFocus core launches each plugin as a local process with `--port=N`
 (and FINFOCUS_PLUGIN_PORT=N), waits until 127.0.0.1:N accepts a TCP
 connection, then speaks plain gRPC (h2c) to it: Name, GetPluginInfo, then
-GetProjectedCost per resource, 5 s each, and SIGKILL at the end
-(../shared/reference/finfocus-core-plugins.md). It cannot dial a remote
-plugin. This process is the plugin it launches: a gRPC server on
+(v0.3.8 and later) Supports and GetProjectedCost per resource, and SIGKILL
+at the end (../shared/reference/finfocus-core-plugins.md). It cannot dial a
+remote plugin. This process is the plugin it launches: a gRPC server on
 127.0.0.1:N that sends each request to the deployment's port of the
 request's `resource.region`, as upstream's router binary sends it to its
 local regional binaries.
 
 - Name and GetPluginInfo are answered here, at once: the plugin's name, the
   deployment's release, providers ["aws"] and metadata without a region (type
-  multi-region-router), so the core asks this plugin for every AWS resource.
-- Supports, GetProjectedCost and GetPricingSpec go to the region's port over
-  gRPC, as raw bytes both ways (fields this project's .proto leaves out pass
+  multi-region-router, the deployment and the regions it serves), so the
+  core asks this plugin for every AWS resource.
+- Supports is answered here too: supported for provider aws, a type the
+  plugin prices and a region the deployment serves; otherwise declined with
+  the reason, so that today's core (which fails open on errors) asks this
+  plugin for exactly the resources it can price. The deployment's own
+  Supports fails over the wire up to v0.1.8, so it is not asked.
+- GetProjectedCost and GetPricingSpec go to the region's port over gRPC, as
+  raw bytes both ways (fields this project's .proto leaves out pass
   through), on one kept channel per port, within the caller's deadline and at
-  most FORWARD_SECONDS.
+  most FORWARD_SECONDS, with the core's x-finfocus-trace-id when it sends one.
 - A region the deployment does not serve: FAILED_PRECONDITION at once. A port
   that refuses, closes or does not answer: UNAVAILABLE, within
-  FORWARD_SECONDS, well inside the core's 5 s, so the core falls back as it
-  does for any plugin.
+  FORWARD_SECONDS (the core v0.2.6 sets no deadline on GetProjectedCost: this
+  is the bound), so the core falls back as it does for any plugin.
 - The deployment's errors come in web mode as UNKNOWN with the real code in
-  the text; they go to the core with that real code.
+  the text (up to v0.1.8); they go to the core with that real code.
 - Other methods: UNIMPLEMENTED (the core does not ask them when it prices).
 
 It writes no file and starts no process, so the core's SIGKILL leaves nothing
-behind. `finfocus-ecs connect` writes the script that runs it and the JSON
-settings it reads (--config).
+behind. `finfocus-ecs connect` installs it with the packages it needs, and
+the JSON settings it reads (--config); it imports grpcio and protobuf only.
 """
 
 from __future__ import annotations
@@ -45,14 +51,14 @@ from typing import Any
 
 import grpc
 
-from finfocus_ecs.plugin_api import SERVICE, grpc_channel, messages, unflatten
+from finfocus_ecs.plugin_api import SERVICE, facts, grpc_channel, messages, unflatten
 from finfocus_ecs.plugin_api.errors import CAUSES
-from finfocus_ecs.plugin_api.facts import PLUGIN_NAME, PROVIDER
 from finfocus_ecs.plugin_api.wire import METHODS
 
 ROUTER_TYPE = "multi-region-router"
-FORWARDED = ("Supports", "GetProjectedCost", "GetPricingSpec")
+FORWARDED = ("GetProjectedCost", "GetPricingSpec")
 FORWARD_SECONDS = 3.0
+TRACE_HEADER = "x-finfocus-trace-id"
 
 
 class Forwarder:
@@ -73,16 +79,37 @@ class Forwarder:
             return self._channels[port]
 
     def name(self, request: bytes, context: grpc.ServicerContext) -> bytes:
-        return messages.NameResponse(name=PLUGIN_NAME).SerializeToString()
+        return messages.NameResponse(name=facts.PLUGIN_NAME).SerializeToString()
 
     def plugin_info(self, request: bytes, context: grpc.ServicerContext) -> bytes:
         return messages.GetPluginInfoResponse(
-            name=PLUGIN_NAME,
+            name=facts.PLUGIN_NAME,
             version=self.version,
             spec_version=self.spec_version,
-            providers=[PROVIDER],
-            metadata={"type": ROUTER_TYPE, "deployment": self.host},
+            providers=[facts.PROVIDER],
+            metadata={"type": ROUTER_TYPE, "deployment": self.host, "regions": ",".join(sorted(self.region_ports))},
         ).SerializeToString()
+
+    def supports(self, request: bytes, context: grpc.ServicerContext) -> bytes:
+        """Supported exactly when a forward could price it: aws, a type the plugin prices, a region served."""
+        resource = messages.SupportsRequest.FromString(request).resource
+        answer = messages.SupportsResponse()
+        service = facts.service_of(resource.resource_type)
+        if resource.provider != facts.PROVIDER:
+            answer.reason = facts.provider_not_supported(resource.provider)
+        elif resource.region not in self.region_ports:
+            answer.reason = self._not_served(resource.region)
+        elif service is None:
+            answer.reason = facts.type_not_supported(resource.resource_type)
+        else:
+            answer.supported = True
+            if service in facts.CARBON_REPORTED:
+                answer.supported_metrics.append(messages.METRIC_KIND_CARBON_FOOTPRINT)
+        return answer.SerializeToString()
+
+    def _not_served(self, region: str) -> str:
+        served = ", ".join(sorted(self.region_ports))
+        return f"region {region or '(none)'} is not served by the deployment at {self.host} (it serves {served})"
 
     def forward(self, method: str) -> Callable[[bytes, grpc.ServicerContext], bytes]:
         request_class = METHODS[method].request
@@ -91,16 +118,13 @@ class Forwarder:
             region = request_class.FromString(request).resource.region
             port = self.region_ports.get(region)
             if port is None:
-                served = ", ".join(sorted(self.region_ports))
-                context.abort(
-                    grpc.StatusCode.FAILED_PRECONDITION,
-                    f"region {region or '(none)'} is not served by the deployment at {self.host} (it serves {served})",
-                )
+                context.abort(grpc.StatusCode.FAILED_PRECONDITION, self._not_served(region))
             remaining = context.time_remaining()
             timeout = FORWARD_SECONDS if remaining is None else max(0.05, min(FORWARD_SECONDS, remaining - 0.1))
+            trace = [(key, value) for key, value in context.invocation_metadata() if key == TRACE_HEADER]
             stub = self.channel(port).unary_unary(METHODS[method].path)
             try:
-                return stub(request, timeout=timeout)
+                return stub(request, timeout=timeout, metadata=trace or None)
             except grpc.RpcError as error:
                 context.abort(*self._status(error, port, timeout))
 
@@ -120,6 +144,7 @@ class Forwarder:
         handlers = {
             "Name": self.name,
             "GetPluginInfo": self.plugin_info,
+            "Supports": self.supports,
             **{method: self.forward(method) for method in FORWARDED},
         }
         return grpc.method_handlers_generic_handler(
@@ -152,6 +177,8 @@ def main(argv: list[str]) -> int:
     config, port = arguments(argv, dict(os.environ))
     settings = json.loads(config.read_text())
     server = serve(settings, port)
+    # As the SDK announces its port once it listens (today's core reads it when the bind probe is slow).
+    print(f"PORT={port}", flush=True)
     # The core prints a plugin's stderr: say where prices come from.
     print(f"finfocus-ecs local plugin: forwarding to {settings['host']}", file=sys.stderr, flush=True)
     stop = threading.Event()

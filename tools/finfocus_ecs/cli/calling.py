@@ -212,14 +212,32 @@ def connect(
         Path | None,
         typer.Option(
             "--finfocus-home",
-            help="FinFocus's home, where its plugins are. Default: as FinFocus finds it (FINFOCUS_HOME, then "
-            "PULUMI_HOME/finfocus, then ~/.finfocus).",
+            help="FinFocus's home. Default: as FinFocus finds it (FINFOCUS_HOME, then PULUMI_HOME/finfocus, then "
+            "~/.finfocus).",
+        ),
+    ] = None,
+    plugin_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--plugin-dir",
+            help="FinFocus's plugin directory. Default: as FinFocus finds it (FINFOCUS_PLUGIN_DIR, then plugin_dir in "
+            "HOME/config.hujson, then HOME/plugins).",
         ),
     ] = None,
     image: PluginImageOption = None,
     region_ports: RegionPortsOption = None,
     task_definition: TaskDefinitionOption = None,
-    remove: Annotated[bool, typer.Option("--remove", help="Remove what connect wrote there, nothing else.")] = False,
+    set_aside: Annotated[
+        bool,
+        typer.Option(
+            "--set-aside",
+            help="Move other plugins that price AWS (they would count every price twice) out of the plugin directory, "
+            "until --remove puts them back.",
+        ),
+    ] = False,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Remove what connect wrote, nothing else, and put back what it set aside.")
+    ] = False,
     timeout: TimeoutOption = 3.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
@@ -227,33 +245,49 @@ def connect(
 
     The FinFocus CLI only launches plugins from its plugin directory and talks
     to them on 127.0.0.1. connect checks HOST as `verify` does (every port must
-    answer as its region), then writes the `aws-public` plugin there: a script
-    running this package's Python, which serves gRPC on the port FinFocus gives
-    it and sends each resource to the deployment's port of its region. It
-    refuses to overwrite an aws-public plugin it did not write.
+    answer as its region), then writes the `aws-public` plugin there, as
+    PLUGINS/aws-public/vRELEASE/: a script and the packages it needs, which serve
+    gRPC on the port FinFocus gives and send each resource to the deployment's
+    port of its region. It keeps working when this checkout moves.
+
+    It refuses while another plugin that prices AWS is there (upstream's
+    aws-public router from `finfocus plugin install aws-public`, a regional
+    aws-public-REGION plugin): FinFocus would ask both and add their answers.
+    --set-aside moves them out of the way until --remove. It never overwrites a
+    plugin it did not write.
 
     Exit codes: 0 written (or removed); 1 HOST did not pass the checks, or a
-    plugin it did not write is in the way; 2 bad input.
+    plugin is in the way; 2 bad input.
 
     \b
     Examples:
       finfocus-ecs connect aws-public.finfocus.local
-      finfocus-ecs connect aws-public.finfocus.local --finfocus-home ~/.finfocus --json
+      finfocus-ecs connect aws-public.finfocus.local --set-aside --json
       finfocus-ecs connect --remove
     """
     import os
 
     from finfocus_ecs.connect import ConnectError, install
-    from finfocus_ecs.connect import finfocus_home as resolve_home
     from finfocus_ecs.connect import remove as remove_plugin
+    from finfocus_ecs.finfocus_plugins import finfocus_home as resolve_home
+    from finfocus_ecs.finfocus_plugins import plugin_directory
 
-    home = resolve_home(os.environ, finfocus_home)
+    plugins = plugin_dir or plugin_directory(os.environ, resolve_home(os.environ, finfocus_home))
     if remove:
-        removed = remove_plugin(home)
+        removal = remove_plugin(plugins)
         if as_json:
-            print_json({"finfocus_home": str(home), "removed": [str(path) for path in removed]})
-        else:
-            out.print("\n".join(f"removed {path}" for path in removed) or f"nothing finfocus-ecs wrote is in {home}")
+            print_json(
+                {
+                    "plugin_dir": str(plugins),
+                    "removed": [str(path) for path in removal.removed],
+                    "restored": [str(path) for path in removal.restored],
+                    "not_restored": removal.not_restored,
+                }
+            )
+            return
+        lines = [f"removed {path}" for path in removal.removed] + [f"put back {path}" for path in removal.restored]
+        lines += [f"could not put back {entry}" for entry in removal.not_restored]
+        out.print("\n".join(lines) or f"nothing finfocus-ecs wrote is in {plugins}", highlight=False)
         return
     if host is None:
         fail("give the deployment's HOST (or --remove)")
@@ -274,15 +308,25 @@ def connect(
     try:
         with PluginClient(host, min(ports.values()), "grpc", timeout) as client:
             info = client.plugin_info()
-        installed = install(home, host, ports, info.version, info.spec_version)
+        installed = install(plugins, host, ports, info.version, info.spec_version, move_aside=set_aside)
     except (PluginError, ConnectError) as error:
         fail(str(error), code=EXIT_CHECK_FAILED)
     if as_json:
         print_json(installed.to_json())
         return
-    out.print(f"FinFocus in {home} now prices AWS resources through {host} ({len(ports)} regions, release "
-              f"{installed.version}). Wrote:", highlight=False)  # fmt: skip
+    out.print(f"FinFocus prices AWS resources through {host} ({len(ports)} regions, release {installed.version}) "
+              f"with the plugin in {installed.directory}:", highlight=False)  # fmt: skip
     for path in installed.files:
         out.print(f"  {path}", highlight=False)
-    undo = "finfocus-ecs connect --remove" + ("" if finfocus_home is None else f" --finfocus-home {finfocus_home}")
+    for entry in installed.set_aside:
+        out.print(f"Set aside {entry['from']} (in {entry['to']} until --remove)", highlight=False)
+    out.print(
+        "Routing: the plugin reports no region, so FinFocus asks it for every AWS resource; it declines, through "
+        "Supports, the regions the deployment does not serve. A routing: section needs nothing for it.",
+        highlight=False,
+    )
+    where = (
+        f" --plugin-dir {plugin_dir}" if plugin_dir else f" --finfocus-home {finfocus_home}" if finfocus_home else ""
+    )
+    undo = "finfocus-ecs connect --remove" + where
     out.print(f"Remove with: {undo}", highlight=False)
