@@ -11,6 +11,7 @@ docs/emulator.md.
 from __future__ import annotations
 
 import argparse
+import datetime
 import functools
 import io
 import json
@@ -18,6 +19,7 @@ import os
 import re
 import signal
 import threading
+import time
 import urllib.parse
 from typing import Any
 
@@ -119,6 +121,138 @@ def report_desired_tasks_running() -> None:
             )
 
     Service.__init__ = init
+
+
+# How long a deleted service stays DRAINING before it turns INACTIVE: on AWS, until its tasks have
+# stopped (their stopTimeout at most); here long enough that an apply which deletes a service and
+# creates one of the same name at once meets the rule below.
+DRAINING_SECONDS = 2.0
+
+
+def enforce_service_names() -> None:
+    """ECS's rule on service names: a service cannot be created while one of its name is ACTIVE or DRAINING.
+
+    AWS answers InvalidParameterException "Creation of service was not
+    idempotent." and the provider does not retry it; moto 5.2.5 replaces the
+    service instead, and marks a deleted one INACTIVE at once. Here
+    DeleteService leaves the service DRAINING for DRAINING_SECONDS, as its
+    tasks stop, then INACTIVE, and a service may take the name of an
+    INACTIVE one only. As on AWS, a CreateService repeated with the first
+    one's clientToken (the provider sets one; the SDK keeps it when it retries
+    a request whose answer was lost) answers with the service it created.
+    """
+    from moto.core.responses import ActionResult
+    from moto.ecs.exceptions import InvalidParameterException
+    from moto.ecs.models import Service
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    original_create = EC2ContainerServiceResponse.create_service
+
+    def status(self: Service) -> str:
+        if self._status == "DRAINING" and time.monotonic() - self.drained_from >= DRAINING_SECONDS:
+            self._status = "INACTIVE"
+        return self._status
+
+    def set_status(self: Service, value: str) -> None:
+        self._status = value
+        if value == "INACTIVE":  # what moto's DeleteService sets: the service drains first
+            self._status, self.drained_from = "DRAINING", time.monotonic()
+
+    Service.status = property(status, set_status)
+
+    @functools.wraps(original_create)
+    def create_service(self: EC2ContainerServiceResponse) -> Any:
+        cluster = self.ecs_backend._get_cluster(self._get_param("cluster", "default"))
+        token = self._get_param("clientToken")
+        existing = self.ecs_backend.services.get(f"{cluster.name}:{self._get_param('serviceName')}")
+        if existing is not None and existing.status in ("ACTIVE", "DRAINING"):
+            if token and existing.status == "ACTIVE" and getattr(existing, "client_token", None) == token:
+                return ActionResult({"service": existing})
+            raise InvalidParameterException("Creation of service was not idempotent.")
+        result = original_create(self)
+        self.ecs_backend.services[f"{cluster.name}:{self._get_param('serviceName')}"].client_token = token
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service
+
+
+def add_service_deployments() -> None:
+    """ECS's ListServiceDeployments and DescribeServiceDeployments, which moto 5.2.5 answers with HTTP 500.
+
+    AWS provider 6.4 and later wait on them for wait_for_steady_state
+    (statusServiceWaitForStable): the PRIMARY deployment's service
+    deployment, found by its revision ARN holding the deployment's number,
+    must turn SUCCESSFUL. Every deployment moto makes (CreateService, and
+    UpdateService with a new deployment) is recorded as a service deployment
+    of one revision, SUCCESSFUL at once, as the emulator reports every
+    desired task running (report_desired_tasks_running). ListServiceDeployments
+    honours cluster, service, status and createdAt; no paging is needed at
+    these sizes.
+    """
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def seconds(moment: Any, default: float) -> float:
+        """Epoch seconds of a request's timestamp (moto parses them into naive UTC datetimes)."""
+        if moment is None:
+            return default
+        if isinstance(moment, datetime.datetime):
+            return (moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)).timestamp()
+        return float(moment)
+
+    def deployments(response: EC2ContainerServiceResponse, service: Any) -> list[dict[str, Any]]:
+        cluster_arn = response.ecs_backend._get_cluster(service.cluster_name).arn
+        partition_region_account = service.arn.split(":service/")[0]
+        found = []
+        for deployment in service.deployments:
+            number = deployment["id"].split("/")[-1]
+            stamp = deployment["createdAt"].replace(tzinfo=datetime.UTC).timestamp()
+            found.append(
+                {
+                    "serviceDeploymentArn": f"{partition_region_account}:service-deployment/{service.cluster_name}/"
+                    f"{service.name}/{number}",
+                    "serviceArn": service.arn,
+                    "clusterArn": cluster_arn,
+                    "createdAt": stamp,
+                    "startedAt": stamp,
+                    "finishedAt": stamp,
+                    "targetServiceRevisionArn": f"{partition_region_account}:service-revision/{service.cluster_name}/"
+                    f"{service.name}/{number}",
+                    "status": "SUCCESSFUL",
+                }
+            )
+        return found
+
+    def all_deployments(response: EC2ContainerServiceResponse) -> list[dict[str, Any]]:
+        return [found for service in response.ecs_backend.services.values() for found in deployments(response, service)]
+
+    def list_service_deployments(self: EC2ContainerServiceResponse) -> str:
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("service"))
+        created = self._get_param("createdAt") or {}
+        after, before = seconds(created.get("after"), 0.0), seconds(created.get("before"), float("inf"))
+        statuses = self._get_param("status") or []
+        found = [
+            brief
+            for brief in deployments(self, service)
+            if (not statuses or brief["status"] in statuses) and after <= brief["createdAt"] <= before
+        ]
+        return json.dumps({"serviceDeployments": found})
+
+    def describe_service_deployments(self: EC2ContainerServiceResponse) -> str:
+        wanted = self._get_param("serviceDeploymentArns") or []
+        known = {brief["serviceDeploymentArn"]: brief for brief in all_deployments(self)}
+        described = [
+            {
+                **{key: value for key, value in known[arn].items() if key != "targetServiceRevisionArn"},
+                "targetServiceRevision": {"arn": known[arn]["targetServiceRevisionArn"]},
+            }
+            for arn in wanted
+            if arn in known
+        ]
+        failures = [{"arn": arn, "reason": "MISSING"} for arn in wanted if arn not in known]
+        return json.dumps({"serviceDeployments": described, "failures": failures})
+
+    EC2ContainerServiceResponse.list_service_deployments = list_service_deployments
+    EC2ContainerServiceResponse.describe_service_deployments = describe_service_deployments
 
 
 def add_autoscaling_tagging() -> None:
@@ -324,6 +458,8 @@ def main() -> None:
     apply_response_fixes()
     describe_every_rule_description()
     report_desired_tasks_running()
+    enforce_service_names()
+    add_service_deployments()
     add_autoscaling_tagging()
     honour_client_tokens()
     warm_backends(args.warm_region)
