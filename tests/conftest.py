@@ -122,20 +122,26 @@ def plan_diagnostics(tmp_path_factory: pytest.TempPathFactory):
     """Plan a root expected to fail; return its error diagnostics by module call."""
 
     def build(
-        name: str, modules: Mapping[str, Mapping[str, Any]], extra: Mapping[str, Any] | None = None
+        name: str,
+        modules: Mapping[str, Mapping[str, Any]],
+        extra: Mapping[str, Any] | None = None,
+        provider: Mapping[str, Any] | None = None,
     ) -> dict[str, list[str]]:
         """One plan per root and test run, shared between workers like plan_root's.
 
         `extra` adds top-level blocks; an output of it whose name starts with
-        `CALL__` counts as that call's.
+        `CALL__` counts as that call's. `provider` replaces the offline provider block.
         """
-        return computed_once(_shared_dir() / f"{name}.errors.json", lambda: diagnose(name, modules, extra))
+        return computed_once(_shared_dir() / f"{name}.errors.json", lambda: diagnose(name, modules, extra, provider))
 
     def diagnose(
-        name: str, modules: Mapping[str, Mapping[str, Any]], extra: Mapping[str, Any] | None
+        name: str,
+        modules: Mapping[str, Mapping[str, Any]],
+        extra: Mapping[str, Any] | None,
+        provider: Mapping[str, Any] | None,
     ) -> dict[str, list[str]]:
         directory = tmp_path_factory.mktemp(name)
-        write_root(directory, modules, extra=extra, copy_module=True)
+        write_root(directory, modules, provider=provider, extra=extra, copy_module=True)
         terraform = Terraform(directory)
         terraform.init()
         found: dict[str, list[str]] = {call: [] for call in modules}

@@ -1,5 +1,3 @@
-data "aws_region" "current" {}
-
 module "finfocus" {
   source = "../../modules/finfocus_ecs"
 

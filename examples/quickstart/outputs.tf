@@ -20,7 +20,7 @@ output "metrics_endpoint" {
 
 output "region" {
   description = "Region deployed to."
-  value       = data.aws_region.current.name
+  value       = module.finfocus.region
 }
 
 output "vpc_id" {

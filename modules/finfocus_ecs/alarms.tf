@@ -12,64 +12,42 @@
 #   it; for a cluster_arn of yours, turn it on, or the two alarms that use
 #   these stay INSUFFICIENT_DATA and never fire.
 # No metric counts task replacements: a healthy steady service has no
-# PENDING task, so pending tasks again and again, outside deployments, are
-# tasks replaced again and again.
+# PENDING task outside its deployments and scale-outs, so pending tasks again
+# and again, with one deployment and a steady desired count, are tasks
+# replaced again and again.
 
 locals {
   alarms_enabled   = length(var.alarm_actions) > 0
   alarm_dimensions = { ClusterName = local.cluster_name, ServiceName = var.name }
 
-  # CPU and memory alarm alike: an average above 80% of the task for 10 minutes.
-  utilization_alarm = {
-    namespace  = "AWS/ECS"
-    statistic  = "Average"
-    comparison = "GreaterThanThreshold"
-    threshold  = 80
-    period     = 60
-    periods    = 10
-    datapoints = 10
-    missing    = "missing"
-  }
-
-  single_metric_alarms = local.alarms_enabled ? {
-    cpu-high = merge(local.utilization_alarm, {
+  # CPU and memory alike: an average above 80% of the task for 10 minutes.
+  utilization_alarms = local.alarms_enabled ? {
+    cpu-high = {
       metric      = "CPUUtilization"
       description = "FinFocus pricing plugin ${var.name}: average CPU above 80% for 10 minutes. Pricing calls slow down. Raise cpu, or the tasks (desired_count, or autoscaling.max_capacity if it is at its maximum)."
-    })
-    memory-high = merge(local.utilization_alarm, {
+    }
+    memory-high = {
       metric      = "MemoryUtilization"
       description = "FinFocus pricing plugin ${var.name}: average memory above 80% of the task for 10 minutes. A region process that runs out of memory dies and the task is replaced. Raise memory."
-    })
-    tasks-replaced-repeatedly = {
-      namespace   = "ECS/ContainerInsights"
-      metric      = "PendingTaskCount"
-      statistic   = "Maximum"
-      comparison  = "GreaterThanOrEqualToThreshold"
-      threshold   = 1
-      period      = 300
-      periods     = 6
-      datapoints  = 3
-      missing     = "notBreaching"
-      description = "FinFocus pricing plugin ${var.name}: tasks were starting in 3 of the last 6 five-minute periods, so ECS keeps replacing tasks (a region that dies, a failing health check). Read the stopped tasks' reasons (aws ecs list-tasks --desired-status STOPPED) and the plugin log stream."
     }
   } : {}
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {
-  for_each = local.single_metric_alarms
+  for_each = local.utilization_alarms
 
   alarm_name          = "${var.name}-${each.key}"
   alarm_description   = each.value.description
-  namespace           = each.value.namespace
+  namespace           = "AWS/ECS"
   metric_name         = each.value.metric
   dimensions          = local.alarm_dimensions
-  statistic           = each.value.statistic
-  comparison_operator = each.value.comparison
-  threshold           = each.value.threshold
-  period              = each.value.period
-  evaluation_periods  = each.value.periods
-  datapoints_to_alarm = each.value.datapoints
-  treat_missing_data  = each.value.missing
+  statistic           = "Average"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 80
+  period              = 60
+  evaluation_periods  = 10
+  datapoints_to_alarm = 10
+  treat_missing_data  = "missing"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions
 
@@ -79,22 +57,27 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 # Fewer tasks RUNNING than desired, minute after minute: tasks cannot start
 # (no route to ghcr.io, a role ECS cannot assume) or keep failing their
 # health check. Five minutes is longer than a task takes to be replaced.
+# With no task running, Container Insights may publish no running count (a
+# missing point is 0 here) or no count at all: missing data is breaching, so
+# a total outage alarms instead of resting in INSUFFICIENT_DATA, which has no
+# actions. A cluster without Container Insights therefore alarms too, and its
+# description says to turn it on.
 resource "aws_cloudwatch_metric_alarm" "tasks_not_running" {
   count = local.alarms_enabled ? 1 : 0
 
   alarm_name          = "${var.name}-tasks-not-running"
-  alarm_description   = "FinFocus pricing plugin ${var.name}: fewer tasks running than desired for 5 minutes, so some or all regions do not answer. Read the service's events (aws ecs describe-services) and the stopped tasks' reasons."
+  alarm_description   = "FinFocus pricing plugin ${var.name}: fewer tasks running than desired for 5 minutes, or no task counts at all, so some or all regions do not answer. Read the service's events (aws ecs describe-services) and the stopped tasks' reasons. With no task counts at all and the service running, turn Container Insights on for the cluster."
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   evaluation_periods  = 5
   datapoints_to_alarm = 5
-  treat_missing_data  = "missing"
+  treat_missing_data  = "breaching"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions
 
   metric_query {
     id          = "missing_tasks"
-    expression  = "desired - running"
+    expression  = "desired - FILL(running, 0)"
     label       = "Tasks desired but not running"
     return_data = true
   }
@@ -115,4 +98,57 @@ resource "aws_cloudwatch_metric_alarm" "tasks_not_running" {
   }
 
   tags = var.tags
+}
+
+# PENDING tasks in 3 of the last 6 five-minute periods, counted only in
+# periods with one deployment and a steady desired count: a rollout (two
+# deployments) or a scale-out (the desired count moved) starts tasks too,
+# and is not a replacement.
+resource "aws_cloudwatch_metric_alarm" "tasks_replaced_repeatedly" {
+  count = local.alarms_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-tasks-replaced-repeatedly"
+  alarm_description   = "FinFocus pricing plugin ${var.name}: tasks were starting in 3 of the last 6 five-minute periods without a deployment or a scale-out, so ECS keeps replacing tasks (a region that dies, a failing health check). Read the stopped tasks' reasons (aws ecs list-tasks --desired-status STOPPED) and the plugin log stream."
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  evaluation_periods  = 6
+  datapoints_to_alarm = 3
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+
+  metric_query {
+    id          = "replaced"
+    expression  = "IF(deployments > 1 OR desired_most > desired_least, 0, pending)"
+    label       = "Tasks starting outside deployments and scaling"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = {
+      pending       = { metric = "PendingTaskCount", stat = "Maximum" }
+      deployments   = { metric = "DeploymentCount", stat = "Maximum" }
+      desired_most  = { metric = "DesiredTaskCount", stat = "Maximum" }
+      desired_least = { metric = "DesiredTaskCount", stat = "Minimum" }
+    }
+    content {
+      id = metric_query.key
+
+      metric {
+        namespace   = "ECS/ContainerInsights"
+        metric_name = metric_query.value.metric
+        dimensions  = local.alarm_dimensions
+        stat        = metric_query.value.stat
+        period      = 300
+      }
+    }
+  }
+
+  tags = var.tags
+}
+
+# Releases before the alarm above counted every pending task, in a single metric.
+moved {
+  from = aws_cloudwatch_metric_alarm.this["tasks-replaced-repeatedly"]
+  to   = aws_cloudwatch_metric_alarm.tasks_replaced_repeatedly[0]
 }

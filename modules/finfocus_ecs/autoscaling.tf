@@ -8,6 +8,7 @@
 
 locals {
   autoscaling_enabled = var.autoscaling != null
+  free_task_addresses = sum(concat([0], data.aws_subnet.tasks[*].available_ip_address_count))
   cluster_name        = element(split("/", local.cluster_arn), length(split("/", local.cluster_arn)) - 1)
 
   # One target-tracking policy per metric that has a target.
@@ -19,13 +20,22 @@ locals {
   } : {}
 }
 
-# Every task has its own network interface, so the subnets must have a free
-# address for each task autoscaling may start. Read when the subnet ids are
-# known at plan; for subnets created in the same run, at apply.
+# Every task has its own network interface, so the subnets need a free
+# address for each task autoscaling may still start. That changes as the
+# service runs (its tasks take addresses), so it is a check, a warning at
+# plan, never a precondition: one would fail every plan of the whole root
+# after a scale-out, blocking unrelated changes.
 data "aws_subnet" "tasks" {
   count = local.autoscaling_enabled ? length(var.subnet_ids) : 0
 
   id = var.subnet_ids[count.index]
+}
+
+check "room_for_autoscaled_tasks" {
+  assert {
+    condition     = !local.autoscaling_enabled || local.free_task_addresses + try(aws_ecs_service.autoscaled[0].desired_count, var.desired_count) >= try(var.autoscaling.max_capacity, 0)
+    error_message = "autoscaling.max_capacity = ${try(var.autoscaling.max_capacity, 0)} tasks need a network interface each, and subnet_ids have ${local.free_task_addresses} free addresses beside the tasks running now: autoscaling cannot reach its maximum. Lower max_capacity, or give larger subnets."
+  }
 }
 
 resource "aws_appautoscaling_target" "this" {
@@ -38,13 +48,6 @@ resource "aws_appautoscaling_target" "this" {
   max_capacity       = var.autoscaling.max_capacity
 
   tags = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = sum(concat([0], data.aws_subnet.tasks[*].available_ip_address_count)) >= var.autoscaling.max_capacity
-      error_message = "autoscaling.max_capacity = ${var.autoscaling.max_capacity} needs a free address for each task (one network interface each), and subnet_ids have ${sum(concat([0], data.aws_subnet.tasks[*].available_ip_address_count))} free: lower max_capacity, or give larger subnets."
-    }
-  }
 }
 
 resource "aws_appautoscaling_policy" "this" {

@@ -54,9 +54,10 @@ resource "aws_service_discovery_service" "this" {
     }
   }
 
-  # AWS always uses 1 and the argument is deprecated, but an empty block is
-  # not stored in state and replaces the service on every plan
-  # (terraform-provider-aws #44285).
+  # AWS always uses 1, and provider 6.x deprecates the argument (a warning on
+  # every plan: "failure_threshold is deprecated ... always set to 1"), but an
+  # empty block is not stored in state and replaces the service on every plan
+  # (terraform-provider-aws #44285): keep it until the provider drops it.
   health_check_custom_config {
     failure_threshold = 1
   }

@@ -31,7 +31,7 @@ data "aws_iam_policy_document" "ecs_tasks_assume_role" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = ["arn:${data.aws_partition.current.partition}:ecs:${data.aws_region.current.name}:${local.account_id}:*"]
+      values   = ["arn:${data.aws_partition.current.partition}:ecs:${local.region}:${local.account_id}:*"]
     }
 
     condition {

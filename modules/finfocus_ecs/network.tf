@@ -44,6 +44,21 @@ resource "aws_security_group" "this" {
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    # The provider sends its default_tags with every resource: all of them count toward AWS's 50.
+    precondition {
+      condition     = local.security_group_tag_count <= 50
+      error_message = "tags (${length(var.tags)}) and the provider's default_tags (${length(data.aws_default_tags.current.tags)}) make ${local.security_group_tag_count} tags on the security group, with the Name the module adds: AWS takes at most 50 on a resource. Give fewer in tags or in default_tags."
+    }
+  }
+}
+
+data "aws_default_tags" "current" {}
+
+locals {
+  # Spelled out here: checkov's HCL parser fails on braces inside an error message.
+  security_group_tag_count = length(merge(data.aws_default_tags.current.tags, var.tags, { Name = var.name }))
 }
 
 resource "aws_vpc_security_group_ingress_rule" "this" {

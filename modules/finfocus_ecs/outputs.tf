@@ -90,10 +90,21 @@ output "task_role_arn" {
 
 output "alarm_arns" {
   description = "Alarm name => ARN of the CloudWatch alarms, empty when `alarm_actions` is empty."
-  value       = merge({ for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name => alarm.arn }, { for alarm in aws_cloudwatch_metric_alarm.tasks_not_running : alarm.alarm_name => alarm.arn })
+  value = {
+    for alarm in concat(
+      values(aws_cloudwatch_metric_alarm.this),
+      aws_cloudwatch_metric_alarm.tasks_not_running,
+      aws_cloudwatch_metric_alarm.tasks_replaced_repeatedly,
+    ) : alarm.alarm_name => alarm.arn
+  }
 }
 
 output "autoscaling_resource_id" {
   description = "Application Auto Scaling's id of the service (`service/CLUSTER/SERVICE`), or null without `autoscaling`."
   value       = one(aws_appautoscaling_target.this[*].resource_id)
+}
+
+output "region" {
+  description = "AWS region of the deployment: the provider's."
+  value       = local.region
 }

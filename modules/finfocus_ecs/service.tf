@@ -6,6 +6,16 @@
 # Switching autoscaling on or off therefore replaces the service, an outage
 # while the new one's tasks start, unless the user first moves it
 # (docs/ecs-deployment.md, Operating it; tests/e2e/test_changes_in_place.py).
+
+# Which of the two holds the service. A switch replaces this, and both depend
+# on it, so Terraform deletes the old service, waiting until ECS reports it
+# INACTIVE, before it creates the new one. Created at once, the new service
+# fails: ECS refuses a name that an ACTIVE or DRAINING service holds
+# ("Creation of service was not idempotent"), and the provider does not retry.
+resource "terraform_data" "service_variant" {
+  triggers_replace = local.autoscaling_enabled ? "autoscaled" : "fixed"
+}
+
 resource "aws_ecs_service" "this" {
   count = local.autoscaling_enabled ? 0 : 1
 
@@ -24,10 +34,11 @@ resource "aws_ecs_service" "this" {
   #   strategy means launch_type, whose change forces a new service too. So the
   #   strategy is never empty: FARGATE alone by default, which places tasks as
   #   the FARGATE launch type does.
-  # - 6.x refuses the plan ("force_new_deployment should be true when
-  #   capacity_provider_strategy is being updated") unless it is true, and
-  #   otherwise updates in place (UpdateService takes a new strategy since
-  #   June 2025, a launch-type service's too).
+  # - 6.0-6.14 do the same as 5.x; 6.15 and later refuse the plan
+  #   ("force_new_deployment should be true when capacity_provider_strategy
+  #   is being updated") unless it is true, and otherwise update in place
+  #   (UpdateService takes a new strategy since June 2025, a launch-type
+  #   service's too).
   # Replacing the service is an outage and removes its Cloud Map records.
   # Only 5.100.0 runs here: tests/e2e/test_changes_in_place.py applies and
   # changes it; 6.x's behaviour is from its source.
@@ -66,14 +77,19 @@ resource "aws_ecs_service" "this" {
   enable_ecs_managed_tags            = true
   propagate_tags                     = "SERVICE"
 
-  # Apply returns once ECS reports one deployment with every desired task
-  # RUNNING (provider 5.x compares runningCount with desiredCount; RUNNING
-  # does not mean healthy). A task that cannot start (no route to ghcr.io, an
-  # execution role ECS cannot assume) never gets there: the circuit breaker
-  # marks the deployment FAILED, ECS launches no more tasks, and apply fails
-  # when the wait below runs out, instead of printing endpoints that do not
-  # answer. The emulator runs no containers; it reports every desired task
-  # running (emulator_server.py), so it cannot show this failure.
+  # Apply returns once the deployment is done. Provider 5.x (and 6.0-6.3)
+  # compares runningCount with desiredCount in one deployment; RUNNING does not
+  # mean healthy. 6.4 and later wait for the new deployment's own status
+  # (ecs:ListServiceDeployments, DescribeServiceDeployments) to be
+  # SUCCESSFUL, which needs healthy tasks. A task that cannot start (no route
+  # to ghcr.io, an execution role ECS cannot assume) never gets there: the
+  # circuit breaker fails the deployment and rolls it back. 5.x then fails
+  # when the wait below runs out, or (an update) reads the rolled-back service
+  # and the postcondition below says so; 6.4+ fails the wait at once, with
+  # the deployment's reason, before the postcondition runs. Either way apply
+  # fails instead of printing endpoints that do not answer. The emulator runs
+  # no containers; it reports every desired task running and every
+  # deployment SUCCESSFUL (emulator_server.py), so it cannot show this failure.
   wait_for_steady_state = var.wait_for_steady_state
 
   # How long that wait may take. A Fargate task runs 1-3 minutes after the
@@ -96,6 +112,7 @@ resource "aws_ecs_service" "this" {
   # its image (the group is created without egress), nor be reached before the
   # ingress rules exist.
   depends_on = [
+    terraform_data.service_variant,
     aws_ecs_cluster_capacity_providers.this,
     aws_vpc_security_group_egress_rule.https,
     aws_vpc_security_group_egress_rule.dns_udp,
@@ -166,6 +183,7 @@ resource "aws_ecs_service" "autoscaled" {
   tags = var.tags
 
   depends_on = [
+    terraform_data.service_variant,
     aws_ecs_cluster_capacity_providers.this,
     aws_vpc_security_group_egress_rule.https,
     aws_vpc_security_group_egress_rule.dns_udp,

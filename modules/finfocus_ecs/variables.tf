@@ -34,6 +34,13 @@ variable "tags" {
     condition     = alltrue([for key, value in var.tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{0,256}$", value))])
     error_message = "tags has values AWS refuses: ${join(", ", [for key, value in var.tags : "${key} = \"${value}\"" if !can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{0,256}$", value))])}. A value is up to 256 letters, digits, spaces or _ . : / = + - @."
   }
+
+  # 50 tags a resource (ECS, IAM and CloudWatch Logs models; EC2's documentation), and the module adds
+  # Name to the security group. The provider's default_tags count too (network.tf).
+  validation {
+    condition     = length(var.tags) <= 49
+    error_message = "tags has ${length(var.tags)} tags: AWS takes at most 50 on a resource, and the module adds Name to the security group, so give at most 49."
+  }
 }
 
 ################################################################################
@@ -440,7 +447,7 @@ variable "enable_execute_command" {
 }
 
 variable "wait_for_steady_state" {
-  description = "Make apply wait (up to 15 minutes) until ECS reports every desired task RUNNING in a single deployment. On by default so that an apply whose tasks cannot start (no NAT route to ghcr.io, an execution role ECS cannot assume, a wrong subnet) fails instead of printing endpoints that do not answer; it adds the task start time, 1-3 minutes on Fargate, to every apply that changes the service. RUNNING is not healthy: with AWS provider 5.x a task that starts and then fails its health check can still pass the wait; the circuit breaker then rolls the deployment back, which apply reports when the rollback is done before the wait ends, and the next plan shows otherwise (the service's task definition changes again). `false` returns as soon as ECS accepts the service."
+  description = "Make apply wait (up to 15 minutes) until ECS reports every desired task RUNNING in a single deployment. On by default so that an apply whose tasks cannot start (no NAT route to ghcr.io, an execution role ECS cannot assume, a wrong subnet) fails instead of printing endpoints that do not answer; it adds the task start time, 1-3 minutes on Fargate, to every apply that changes the service. With AWS provider 5.x RUNNING is not healthy: a task that starts and then fails its health check can pass the wait; the circuit breaker then rolls the deployment back, which apply reports when the rollback is done before the wait ends, and the next plan shows otherwise. Provider 6.4 and later wait for the deployment itself, and fail the apply with its reason when the circuit breaker rolls it back. `false` returns as soon as ECS accepts the service."
   type        = bool
   default     = true
   nullable    = false
@@ -474,6 +481,12 @@ variable "subnet_ids" {
   validation {
     condition     = alltrue([for id in var.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))])
     error_message = "subnet_ids has values that are not subnet ids: ${join(", ", [for id in var.subnet_ids : "\"${id}\"" if !can(regex("^subnet-[0-9a-f]{8,17}$", id))])}."
+  }
+
+  # ECS API reference, AwsVpcConfiguration: "There's a limit of 16 subnets that can be specified."
+  validation {
+    condition     = length(var.subnet_ids) <= 16
+    error_message = "subnet_ids has ${length(var.subnet_ids)} subnets: an ECS service takes at most 16."
   }
 }
 
@@ -754,6 +767,12 @@ variable "alarm_actions" {
   type        = list(string)
   default     = []
   nullable    = false
+
+  # PutMetricAlarm takes at most 5 AlarmActions and 5 OKActions (CloudWatch API reference, ResourceList).
+  validation {
+    condition     = length(var.alarm_actions) <= 5
+    error_message = "alarm_actions has ${length(var.alarm_actions)} ARNs: a CloudWatch alarm takes at most 5 actions per state. Send the alarms to one SNS topic and subscribe the rest to it."
+  }
 
   validation {
     condition     = alltrue([for arn in var.alarm_actions : can(regex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:.+$", arn))])

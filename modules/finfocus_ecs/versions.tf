@@ -6,7 +6,11 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # Only 5.100.0 is tested here; 6.x keeps every resource argument used.
+      # Tested: 5.100.0 (plans, applies against the emulator, the quick start). Reviewed from
+      # source, not run: 5.0-5.99 (the log group's tag calls, docs/ecs-deployment.md section 2)
+      # and 6.0-6.47 (the deployment wait of 6.4+, the strategy rule of 6.15+, aws_region's
+      # attributes, failure_threshold's deprecation): the same configuration works on both
+      # majors. docs/ecs-deployment.md section 2 lists what each needs beyond 5.100.0.
       version = ">= 5.0, < 7.0"
     }
   }

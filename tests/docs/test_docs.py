@@ -263,3 +263,15 @@ def test_execution_role_trust_failure_is_diagnosed_with_its_exact_message_and_ov
     variable = next(block["execution_role_arn"] for block in declared if "execution_role_arn" in block)
     pattern = re.search(r'regex\("([^"]+)"', variable["validation"][0]["condition"]).group(1)
     assert re.match(pattern.replace("\\\\", "\\"), override.group(1)), pattern
+
+
+def test_the_actions_other_provider_versions_call_are_granted():
+    """The guide's table of what AWS provider versions other than 5.100.0 call: each action is in its policy."""
+    from tests.e2e.permissions import guide_iam_policy
+
+    section = (DOCS_DIR / "ecs-deployment.md").read_text().split("## 2. Prerequisites", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\s*\| `([a-z0-9-]+:[A-Za-z]+)` \| ([^|]+) \| ([^|]+) \|$", section, re.MULTILINE)
+    actions = {action for action, _, _ in rows}
+    assert {"ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments", "logs:ListTagsLogGroup"} <= actions
+    assert all(versions.strip() and "(" in source for _, versions, source in rows), "each with its versions and source"
+    assert actions <= set(guide_iam_policy()), sorted(actions - set(guide_iam_policy()))

@@ -1,4 +1,4 @@
-"""What a user changes on a live deployment updates it in place: one apply, then one plan of the changes.
+"""What a user changes on a live deployment updates it in place: one apply, one plan of the changes, their apply.
 
 Replacing the ECS service is an outage and removes its Cloud Map records;
 replacing the namespace or the Cloud Map service renames nothing but breaks
@@ -6,13 +6,16 @@ every client's DNS for a while. One root holds one module call per input a
 user is expected to change (each its own name and namespace), applied once
 against the emulator; one plan then changes each call's one input. Per call,
 the plan must change what the input is about, and must neither replace nor
-delete the service, the namespace or the Cloud Map service.
+delete the service, the namespace or the Cloud Map service. Then the changes
+are applied, switches of autoscaling without the `moved` block included, and
+every AWS call the update paths made must be granted by the guide's IAM
+prerequisites (retention back to "never expire", a rename).
 
 Where moto differs from AWS here (see tools/finfocus_ecs/emulator_server.py and
 docs/emulator.md): moto drops the capacity-provider strategy and reports launch
 type EC2, which alone would force a new service; the emulator echoes the
-strategy as AWS does. moto ignores force_new_deployment and runs no tasks, so
-the deployments the updates start are not exercised, only the plan. Only AWS
+strategy as AWS does. moto runs no tasks: the deployment an update starts is
+complete at once, so a deployment that fails is not exercised here. Only AWS
 provider 5.100.0 runs here; what 6.x does is read from its source (ecs.tf).
 """
 
@@ -23,6 +26,7 @@ import pytest
 from finfocus_ecs.deployment import IngressRule, ingress_rules
 from finfocus_ecs.roots import write_root
 from finfocus_ecs.terraform import Terraform
+from tests.e2e.permissions import lacking_from_guide, terraform_calls
 
 pytestmark = pytest.mark.e2e
 
@@ -68,6 +72,12 @@ CHANGES = {
         },
     ),
     "retention": ({}, {"log_retention_in_days": 30}, {"aws_cloudwatch_log_group.this": "update"}),
+    # Back to "never expire": logs:DeleteRetentionPolicy.
+    "retention_forever": (
+        {"log_retention_in_days": 30},
+        {"log_retention_in_days": 0},
+        {"aws_cloudwatch_log_group.this": "update"},
+    ),
     "environment": (
         {},
         {"environment": {"EXTRA_SETTING": "1"}},
@@ -75,25 +85,32 @@ CHANGES = {
     ),
     # Switching autoscaling moves the service between two resources (service.tf); with the
     # `moved` block the guide gives, the switch updates in place.
+    # `terraform_data.service_variant` marks which resource holds the service (service.tf).
     "autoscaling_on": (
         {},
         {"autoscaling": {"max_capacity": 4}},
-        {"aws_appautoscaling_target.this[0]": "create", 'aws_appautoscaling_policy.this["cpu"]': "create"},
+        {
+            "terraform_data.service_variant": "delete-first",
+            "aws_appautoscaling_target.this[0]": "create",
+            'aws_appautoscaling_policy.this["cpu"]': "create",
+        },
     ),
     "autoscaling_off": (
         {"autoscaling": {"max_capacity": 4}},
         {"desired_count": 2},
         {
+            "terraform_data.service_variant": "delete-first",
             "aws_ecs_service.this[0]": "update",
             "aws_appautoscaling_target.this[0]": "delete",
             'aws_appautoscaling_policy.this["cpu"]': "delete",
         },
     ),
-    # The same switch without the state move: what the guide warns of.
+    # The same switch without the state move: what the guide warns of (an outage, not an error).
     "autoscaling_unmoved": (
         {},
         {"autoscaling": {"max_capacity": 4}},
         {
+            "terraform_data.service_variant": "delete-first",
             "aws_ecs_service.this[0]": "delete",
             "aws_ecs_service.autoscaled[0]": "create",
             "aws_appautoscaling_target.this[0]": "create",
@@ -101,6 +118,9 @@ CHANGES = {
         },
     ),
 }
+# Not a change the guide calls live (nearly everything is named after `name`), but its update path must be
+# granted: the namespace keeps its name and takes the new description in place.
+RENAME = "rename"
 # call => (from, to): how the guide moves the service before the switch. Switching on, a `moved`
 # block in the root; switching off, `terraform state mv`, as a `moved` block to this[0] clashes with
 # the module's own (from the service's address before it had a count, service.tf).
@@ -134,7 +154,7 @@ def applied(emulator, tmp_path_factory):
     ec2 = emulator.client("ec2")
     # A VPC per call: moto allows one private namespace per VPC (AWS one per name).
     networks = {}
-    for call in CHANGES:
+    for call in (*CHANGES, RENAME):
         vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
         subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.62.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]
         group = ec2.create_security_group(GroupName="client", Description="client", VpcId=vpc_id)["GroupId"]
@@ -144,7 +164,7 @@ def applied(emulator, tmp_path_factory):
 
     def calls(version: int) -> dict:
         inputs = {}
-        for call, steps in CHANGES.items():
+        for call, steps in {**CHANGES, RENAME: ({}, {"name": "change-renamed"}, {})}.items():
             vpc_id, subnet_id, client_group = networks[call]
             changed = {
                 key: [client_group if item == "CLIENT_GROUP" else item for item in value]
@@ -181,7 +201,7 @@ def changes(applied):
     write_root(terraform.directory, calls(1), provider={"region": "us-east-1"})
     # Without refresh: the plan shows what the changed inputs do, not what moto reads back.
     plan = terraform.plan_json(extra_args=("-refresh=false",))
-    found: dict[str, dict[str, str]] = {call: {} for call in CHANGES}
+    found: dict[str, dict[str, str]] = {call: {} for call in (*CHANGES, RENAME)}
     for change in plan["resource_changes"]:
         if change["mode"] == "managed" and change.get("module_address", "").startswith("module."):
             call = change["module_address"].split(".")[1]
@@ -206,3 +226,55 @@ def test_change_updates_in_place(changes, call):
     moved = dict([SERVICE_MOVES[call]]) if call in SERVICE_MOVES else {}
     for address in (moved.get(address, address) for address in MUST_STAY):
         assert changes[call].get(address) in ("no-op", "update"), f"{call} would {changes[call].get(address)} {address}"
+
+
+@pytest.fixture(scope="module")
+def applied_changes(emulator, emulator_call_log, applied, changes):
+    """The planned changes applied: the AWS calls the update paths made."""
+    terraform, _ = applied
+    calls_from = emulator_call_log.stat().st_size
+    terraform.apply()
+    return terraform, terraform_calls(emulator_call_log, start=calls_from)
+
+
+def test_the_changes_apply_and_the_switches_without_a_move_too(emulator, applied_changes):
+    """Switching autoscaling without the `moved` block deletes the service, then creates it: an outage, no error.
+
+    ECS refuses a service whose name an ACTIVE or DRAINING one holds, and the
+    emulator refuses it as ECS does (docs/emulator.md): created while the old
+    one drains, the new service would fail the apply.
+    """
+    terraform, _ = applied_changes
+    ecs = emulator.client("ecs")
+    for call in ("autoscaling_unmoved", "autoscaling_on", "autoscaling_off"):
+        name = f"change-{call.replace('_', '-')}"
+        [service] = ecs.describe_services(cluster=name, services=[name])["services"]
+        assert service["status"] == "ACTIVE", call
+    scaled = emulator.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
+    assert {target["ResourceId"] for target in scaled["ScalableTargets"]} >= {
+        "service/change-autoscaling-unmoved/change-autoscaling-unmoved",
+        "service/change-autoscaling-on/change-autoscaling-on",
+    }
+    [group] = emulator.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/change-retention-forever")[
+        "logGroups"
+    ]
+    assert "retentionInDays" not in group, "back to never expire"
+    assert terraform.planned_actions() == {}, "a plan after the apply changes no resource"
+
+
+def test_a_rename_updates_the_namespace_in_place(changes, applied_changes, emulator):
+    assert changes[RENAME]["aws_service_discovery_private_dns_namespace.this[0]"] == "update"
+    assert changes[RENAME]["aws_service_discovery_service.this"] in ("no-op", "update")
+    discovery = emulator.client("servicediscovery")
+    descriptions = [
+        discovery.get_namespace(Id=namespace["Id"])["Namespace"].get("Description", "")
+        for namespace in discovery.list_namespaces()["Namespaces"]
+    ]
+    assert "Private DNS for the FinFocus pricing plugin (change-renamed)" in descriptions
+
+
+def test_guide_iam_prerequisites_cover_every_update_path(applied_changes):
+    _, calls = applied_changes
+    assert {"logs:DeleteRetentionPolicy", "servicediscovery:UpdatePrivateDnsNamespace", "ecs:UpdateService"} <= calls
+    lacking = lacking_from_guide(calls)
+    assert not lacking, f"the guide's IAM policy lacks:\n{lacking}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from finfocus_ecs.roots import offline_inputs
 from tests.module_cases import CUSTOM_IMAGE, PLUGIN_REPOSITORY
+from tests.plan.api_limits import INPUT_COLLECTIONS, allowed, items
 
 VARIABLE_CASES = {
     "cpu_not_fargate": ({"cpu": 3000}, "cpu", "3000"),
@@ -250,6 +251,16 @@ SCALING_VARIABLE_CASES = {
 }
 
 
+# One item more than AWS's API model allows, per input that flows into an API list or map (api_limits.py).
+SIZE_VARIABLE_CASES = {
+    f"{name}_over_the_api_model": (
+        {name: items(name, allowed(name) + 1)},
+        f"{name} has {allowed(name) + 1}",
+        "at most",
+    )
+    for name in INPUT_COLLECTIONS
+}
+
 VARIABLE_CALLS = {
     call: offline_inputs(**inputs)
     for cases in (
@@ -258,9 +269,13 @@ VARIABLE_CALLS = {
         IMAGE_VARIABLE_CASES,
         REVIEW_VARIABLE_CASES,
         SCALING_VARIABLE_CASES,
+        SIZE_VARIABLE_CASES,
     )
     for call, (inputs, _, _) in cases.items()
 }
+# As many items as the model allows: they must raise nothing.
+for name in INPUT_COLLECTIONS:
+    VARIABLE_CALLS[f"control_{name}_at_the_api_model"] = offline_inputs(**{name: items(name, allowed(name))})
 PRECONDITION_CALLS = {
     call: offline_inputs(**inputs)
     for cases in (PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES, REVIEW_PRECONDITION_CASES)
@@ -268,6 +283,10 @@ PRECONDITION_CALLS = {
 }
 # Valid inputs beside the bad ones: they must raise nothing.
 PRECONDITION_CALLS["control"] = offline_inputs()
+# The precondition root's provider sends DEFAULT_TAGS: with them, as many tags as the variable allows are too many.
+DEFAULT_TAGS = {f"org-{index}": "finfocus" for index in range(10)}
+PRECONDITION_CALLS["tags_with_default_tags"] = offline_inputs(tags=items("tags", allowed("tags")))
+PRECONDITION_CALLS["control_tags_with_default_tags"] = offline_inputs(tags=items("tags", 50 - 1 - len(DEFAULT_TAGS)))
 PRECONDITION_CALLS["control_16_vcpu"] = offline_inputs(cpu=16384, memory=122880, platform_version="1.4.0")
 PRECONDITION_CALLS["control_digest_with_map"] = offline_inputs(
     image=f"{PLUGIN_REPOSITORY}@sha256:{'a' * 64}", region_ports={"us-east-1": 8001}

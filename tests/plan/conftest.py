@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plan.cases import PRECONDITION_CALLS, VARIABLE_CALLS
+from finfocus_ecs.roots import offline_provider
+from tests.plan.cases import DEFAULT_TAGS, PRECONDITION_CALLS, VARIABLE_CALLS
 
 
 @pytest.fixture(scope="module")
@@ -14,4 +15,5 @@ def variable_errors(plan_diagnostics):
 
 @pytest.fixture(scope="module")
 def precondition_errors(plan_diagnostics):
-    return plan_diagnostics("precondition-cases", PRECONDITION_CALLS)
+    provider = {**offline_provider(), "default_tags": {"tags": DEFAULT_TAGS}}
+    return plan_diagnostics("precondition-cases", PRECONDITION_CALLS, provider=provider)

@@ -165,8 +165,13 @@ TAG_RULES = {
     "aws_service_discovery_private_dns_namespace": CLOUD_MAP_TAGS,
     "aws_service_discovery_service": CLOUD_MAP_TAGS,
 }
-# Types that take no names, descriptions or tags of their own.
-UNTAGGED = {"aws_ecs_cluster_capacity_providers", "aws_iam_role_policy", "aws_iam_role_policy_attachment"}
+# Types that take no names, descriptions or tags of their own (terraform_data never reaches AWS).
+UNTAGGED = {
+    "aws_ecs_cluster_capacity_providers",
+    "aws_iam_role_policy",
+    "aws_iam_role_policy_attachment",
+    "terraform_data",
+}
 NAMED_ATTRIBUTES = ("name", "name_prefix", "description", "family", "cluster_name", "alarm_name", "alarm_description")
 
 

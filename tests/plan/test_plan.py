@@ -339,11 +339,24 @@ def test_alarms_only_when_asked_and_on_the_service_s_metrics(planned):
     assert (cpu["namespace"], cpu["metric_name"], cpu["threshold"]) == ("AWS/ECS", "CPUUtilization", 80)
     # The cluster's name comes from the end of its ARN.
     assert cpu["dimensions"] == {"ClusterName": "shared", "ServiceName": service["name"]}
-    missing = by_name[f"{service['name']}-tasks-not-running"]["metric_query"]
-    queries = {query["id"]: query for query in missing}
-    assert queries["missing_tasks"]["expression"] == "desired - running"
+    not_running = by_name[f"{service['name']}-tasks-not-running"]
+    queries = {query["id"]: query for query in not_running["metric_query"]}
+    # A missing running count is 0, and no count at all is breaching: a total outage alarms.
+    assert queries["missing_tasks"]["expression"] == "desired - FILL(running, 0)"
+    assert not_running["treat_missing_data"] == "breaching"
     assert {queries[id]["metric"][0]["metric_name"] for id in ("desired", "running")} == {
         "DesiredTaskCount",
         "RunningTaskCount",
     }
     assert {queries[id]["metric"][0]["namespace"] for id in ("desired", "running")} == {"ECS/ContainerInsights"}
+    replaced = {query["id"]: query for query in by_name[f"{service['name']}-tasks-replaced-repeatedly"]["metric_query"]}
+    # Pending tasks count only with one deployment and a steady desired count: rollouts and scale-outs start tasks too.
+    assert replaced["replaced"]["expression"] == "IF(deployments > 1 OR desired_most > desired_least, 0, pending)"
+    assert {
+        id: (q["metric"][0]["metric_name"], q["metric"][0]["stat"]) for id, q in replaced.items() if q["metric"]
+    } == {
+        "pending": ("PendingTaskCount", "Maximum"),
+        "deployments": ("DeploymentCount", "Maximum"),
+        "desired_most": ("DesiredTaskCount", "Maximum"),
+        "desired_least": ("DesiredTaskCount", "Minimum"),
+    }

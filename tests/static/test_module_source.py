@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -234,3 +235,102 @@ def test_the_module_reads_the_same_from_many_threads_at_once():
         parsed = list(pool.map(lambda _: parse_hcl(text), range(16)))
     assert all(result == serial for result in parsed)
     assert load_hcl(MODULE_DIR / "variables.tf") == serial
+
+
+# What changes as a deployment runs: free addresses as tasks start, task counts as ECS and autoscaling act.
+LIVE_ATTRIBUTES = (
+    r"\.available_ip_address_count\b",
+    r"\.running_count\b",
+    r"\.pending_count\b",
+    r"aws_ecs_service\.\w+(\[\d+\])?\.desired_count\b",
+)
+
+
+def conditions_reading_live_values(parsed_files: list[dict]) -> list[str]:
+    """Every precondition, postcondition and validation whose condition reads a live value, through locals too.
+
+    A check block may (a warning); these may not: they are evaluated at every
+    plan, so a value that moves as the service runs would fail plans of the
+    whole root, unrelated changes included.
+    """
+    locals_text = {
+        name: str(value)
+        for parsed in parsed_files
+        for block in parsed.get("locals", [])
+        for name, value in block.items()
+    }
+    live = [re.compile(pattern) for pattern in LIVE_ATTRIBUTES]
+    changed = True
+    while changed:  # locals reading live values, directly or through other locals
+        found = [
+            re.compile(rf"\blocal\.{name}\b") for name, text in locals_text.items() if any(p.search(text) for p in live)
+        ]
+        changed = len({p.pattern for p in found} - {p.pattern for p in live}) > 0
+        live = list({p.pattern: p for p in [*live, *found]}.values())
+
+    offending = []
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("precondition", "postcondition", "validation"):
+                    for block in value:
+                        condition = str(block.get("condition", ""))
+                        if any(pattern.search(condition) for pattern in live):
+                            offending.append(f"{path}/{key}: {condition}")
+                elif key != "check":
+                    walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, path)
+
+    for parsed in parsed_files:
+        walk(parsed, "")
+    return offending
+
+
+def test_no_plan_time_condition_reads_a_value_that_changes_as_the_service_runs():
+    parsed = [module.load_hcl(path) for path in sorted(MODULE_DIR.glob("*.tf"))]
+    assert conditions_reading_live_values(parsed) == []
+    checks = [name for file in parsed for block in file.get("check", []) for name in block]
+    assert "room_for_autoscaled_tasks" in checks, "free addresses are checked, as a warning"
+
+
+def test_the_live_value_finder_catches_a_precondition_on_free_addresses():
+    """The precondition the module had, which failed every plan after a scale-out, is found, also through a local."""
+    old = module.parse_hcl(
+        """
+locals {
+  free = sum(data.aws_subnet.tasks[*].available_ip_address_count)
+}
+resource "aws_appautoscaling_target" "this" {
+  lifecycle {
+    precondition {
+      condition     = local.free >= var.autoscaling.max_capacity
+      error_message = "too few"
+    }
+  }
+}
+"""
+    )
+    assert len(conditions_reading_live_values([old])) == 1
+
+
+def aws_provider_constraint(directory) -> str:
+    [terraform] = module.load_hcl(directory / "versions.tf")["terraform"]
+    return terraform["required_providers"][0]["aws"]["version"]
+
+
+def test_the_quick_start_runs_the_provider_tested_here_and_the_module_takes_both_majors():
+    """A new root's `terraform init` takes the newest 6.x; the main job must not, as nothing here runs 6.x."""
+    from finfocus_ecs.project import QUICKSTART_DIR
+    from finfocus_ecs.terraform import REQUIRED_PROVIDER, find_provider_mirror
+
+    pinned = aws_provider_constraint(QUICKSTART_DIR)
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pinned), f"the quick start's provider must be one exact version: {pinned}"
+    mirror = find_provider_mirror()
+    assert mirror is not None, "no provider mirror on this machine"
+    assert any((host / Path(*REQUIRED_PROVIDER) / pinned).is_dir() for host in mirror.iterdir()), (
+        f"the quick start pins {pinned}, which is not the provider the tests run"
+    )
+    assert aws_provider_constraint(MODULE_DIR) == ">= 5.0, < 7.0"

@@ -11,6 +11,7 @@ fail with 'Too many command line arguments').
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Mapping
@@ -20,6 +21,10 @@ from typing import Any
 import tftest
 
 from finfocus_ecs.project import CACHE_DIR
+
+# tftest logs a failed command's whole output as CRITICAL, which Python prints to stderr when nothing
+# handles it: errors here carry Terraform's own diagnostics instead.
+logging.getLogger("tftest").addHandler(logging.NullHandler())
 
 MIRROR_ENV = "FINFOCUS_TF_PROVIDER_MIRROR"
 REQUIRED_PROVIDER = ("hashicorp", "aws")
