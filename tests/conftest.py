@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from finfocus_ecs import emulator as emulator_control
+from finfocus_ecs import shared_provider
 from finfocus_ecs.cache import computed_once
 from finfocus_ecs.emulator_server import CALL_LOG_ENV
 from finfocus_ecs.evaluate import PlannedModule
@@ -27,6 +28,16 @@ LONGEST_FIRST = (
     "tests/e2e/test_changes_in_place.py",
     "tests/e2e/",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Terraform commands attach to one AWS provider per worker and environment (shared_provider.py).
+
+    What each test proves is unchanged: the same Terraform, the same provider
+    release, the same plans; the provider is started once instead of per walk.
+    tests/plan/test_shared_provider.py shows both ways plan alike.
+    """
+    shared_provider.enable()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import boto3
 
+from finfocus_ecs import shared_provider
 from finfocus_ecs.project import RUN_DIR
 
 STATE_FILE = RUN_DIR / "emulator.json"
@@ -92,6 +93,7 @@ class Emulator:
         urllib.request.urlopen(request, timeout=10).close()
 
     def stop(self) -> None:
+        shared_provider.forget(self.aws_env())  # a provider attached to this emulator would outlive it
         try:
             os.killpg(self.pid, signal.SIGTERM)
         except OSError:

@@ -20,6 +20,7 @@ from typing import Any
 
 import tftest
 
+from finfocus_ecs import shared_provider
 from finfocus_ecs.project import CACHE_DIR
 
 # tftest logs a failed command's whole output as CRITICAL, which Python prints to stderr when nothing
@@ -124,10 +125,19 @@ class Terraform:
 
     def __init__(self, directory: Path, env: Mapping[str, str] | None = None) -> None:
         self.directory = Path(directory)
+        self._env = dict(env or {})
         self._runner = tftest.TerraformTest(str(self.directory), binary=terraform_binary(), env=terraform_env(env))
 
     def run(self, command: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> tftest.TerraformCommandOutput:
         """Run `terraform COMMAND ARGS`, raising TerraformError with its stderr on failure."""
+        provider = shared_provider.for_env(self._env)
+        if provider is None:
+            return self._run(command, *args, ok_codes=ok_codes)
+        self._runner.env["TF_REATTACH_PROVIDERS"] = provider.reattach
+        with provider.lock:
+            return self._run(command, *args, ok_codes=ok_codes)
+
+    def _run(self, command: str, *args: str, ok_codes: tuple[int, ...]) -> tftest.TerraformCommandOutput:
         try:
             result = self._runner.execute_command(command, *args)
         except tftest.TerraformTestError as error:

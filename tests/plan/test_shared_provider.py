@@ -1,0 +1,58 @@
+"""Tests attach Terraform to one provider per worker (shared_provider.py): it must change nothing they see."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from finfocus_ecs import shared_provider
+from finfocus_ecs.roots import offline_inputs, write_root
+from finfocus_ecs.terraform import Terraform, planned_resources
+
+# Its own environment, so this test's provider is not one the other tests of the worker attach to.
+ENV = {"FINFOCUS_TEST_SHARED_PROVIDER": "1"}
+
+
+def _planned_values(directory: Path) -> dict[str, object]:
+    terraform = Terraform(directory, env=ENV)
+    terraform.init()
+    plan = terraform.plan_json()
+    return {resource["address"]: resource.get("values") for resource in planned_resources(plan)}
+
+
+def _environ(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
+
+
+def test_attached_plan_is_the_plan_terraform_makes_with_its_own_provider(tmp_path, monkeypatch):
+    root = tmp_path / "root"
+    write_root(root, {"finfocus": offline_inputs(name="shared")})
+    monkeypatch.setenv("AWS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    try:
+        attached = _planned_values(root)
+        provider = shared_provider.for_env(ENV)
+        assert provider is not None, "no AWS provider in the machine's mirror: the suite would not attach"
+        pid = provider._process.pid
+        assert _planned_values(root) == attached
+        assert shared_provider.for_env(ENV) is provider, "a second command started a second provider"
+        # Configured twice with a CA bundle, the provider fails; it must never see one.
+        assert "AWS_CA_BUNDLE" not in _environ(pid)
+
+        monkeypatch.setattr(shared_provider, "_enabled", False)
+        own = _planned_values(root)
+    finally:
+        shared_provider.forget(ENV)
+    assert len(attached) > 10
+    assert own == attached
+    assert not os.path.exists(f"/proc/{pid}") or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+
+def test_a_provider_that_cannot_start_says_so(tmp_path):
+    fake = tmp_path / "terraform-provider-aws"
+    fake.write_text("#!/bin/sh\necho not a provider\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(shared_provider.SharedProviderError, match=r"exited \(3\) before it said where to attach"):
+        shared_provider.SharedProvider(fake, {})

@@ -1,0 +1,192 @@
+"""One AWS provider process that many Terraform commands attach to (TF_REATTACH_PROVIDERS).
+
+Terraform starts the AWS provider anew for every walk of every command:
+reading its schema, validating, planning, applying. Each start costs about a
+second of CPU (the binary is 700 MB, and Terraform hashes it against the
+lock file first), more than a small plan itself: a provider-only plan took
+2.3 s and 3.1 s of Terraform's CPU, attached to a running provider 1.3 s and
+1.2 s; the quick start's apply 23.8 s, attached 22.4 s. The test suite and
+the local main job attach; nothing else does, because a shared provider has
+limits a user's own Terraform must not inherit:
+
+- it reads its environment (AWS_ENDPOINT_URL, credentials, region) once,
+  when it starts, so one process serves one environment: `for_env` keeps one
+  per environment;
+- it holds one configuration at a time, so commands take turns (`lock`);
+- configured a second time while AWS_CA_BUNDLE is set, it fails ("unable to
+  add custom RootCAs HTTPClient, has no WithTransportOptions", from
+  aws-sdk-go-base), so it runs without it: the emulator speaks plain HTTP,
+  and offline plans call nothing;
+- Terraform checks no version constraint or lock-file hash of a reattached
+  provider: this is the newest release in the machine's mirror, the one
+  `terraform init` would install here.
+
+It runs in its own session, so a Ctrl-C at the terminal reaches Terraform
+(which then stops the provider's work through the plugin protocol) and not
+the provider, and dies with the process that started it (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import json
+import os
+import platform
+import signal
+import subprocess
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+# Off: the provider logs every request at TRACE in this mode, megabytes per plan.
+_QUIET = dict.fromkeys(
+    (
+        "TF_LOG",
+        "TF_LOG_PROVIDER",
+        "TF_LOG_SDK",
+        "TF_LOG_SDK_PROTO",
+        "TF_LOG_SDK_HELPER_SCHEMA",
+        "TF_LOG_SDK_FRAMEWORK",
+        "TF_LOG_SDK_MUX",
+    ),
+    "off",
+)
+_HANDSHAKE = "TF_REATTACH_PROVIDERS="
+_STARTUP_SECONDS = 60
+_PR_SET_PDEATHSIG = 1
+
+_enabled = False
+_providers: dict[frozenset[tuple[str, str]], SharedProvider] = {}
+_providers_lock = threading.Lock()
+# PR_SET_PDEATHSIG fires when the *thread* that started the child ends, so every provider is
+# started from this one thread, which lives as long as the process.
+_spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provider-spawner")
+
+
+class SharedProviderError(RuntimeError):
+    """The provider did not start or did not say where to attach."""
+
+
+def enable() -> None:
+    """Let Terraform commands of this process attach to shared providers (tests, the local main job)."""
+    global _enabled
+    _enabled = True
+
+
+def enabled() -> bool:
+    return _enabled
+
+
+def provider_binary() -> Path | None:
+    """The newest AWS provider in the machine's mirror, for this platform, or None."""
+    from finfocus_ecs.terraform import REQUIRED_PROVIDER, find_provider_mirror
+
+    mirror = find_provider_mirror()
+    if mirror is None:
+        return None
+    system = f"{platform.system().lower()}_{_ARCHITECTURES.get(platform.machine(), platform.machine())}"
+    found = [
+        binary
+        for host in mirror.iterdir()
+        for version in Path(host, *REQUIRED_PROVIDER).glob("*")
+        for binary in (version / system).glob("terraform-provider-aws*")
+    ]
+    return max(found, key=lambda path: _version_key(path.parent.parent.name), default=None)
+
+
+_ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64"}
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else -1 for part in version.replace("-", ".").split("."))
+
+
+class SharedProvider:
+    """A running provider in debug mode: `reattach` is the TF_REATTACH_PROVIDERS value."""
+
+    def __init__(self, binary: Path, env: Mapping[str, str]) -> None:
+        provider_env = {key: value for key, value in {**os.environ, **env}.items() if key != "AWS_CA_BUNDLE"}
+        self.lock = threading.Lock()
+        self._process = _spawner.submit(_start, binary, {**provider_env, **_QUIET}).result()
+        self.reattach = self._read_handshake()
+
+    def _read_handshake(self) -> str:
+        timer = threading.Timer(_STARTUP_SECONDS, self.stop)
+        timer.start()
+        try:
+            for line in self._process.stdout:
+                if _HANDSHAKE in line:
+                    value = line.split(_HANDSHAKE, 1)[1].strip().strip("'")
+                    json.loads(value)  # what Terraform will parse
+                    return value
+        finally:
+            timer.cancel()
+        code = self._process.wait()
+        raise SharedProviderError(f"the AWS provider exited ({code}) before it said where to attach")
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        with contextlib.suppress(OSError):
+            self._process.stdout.close()
+
+
+def _start(binary: Path, env: Mapping[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(binary), "-debug"],
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def for_env(env: Mapping[str, str] | None) -> SharedProvider | None:
+    """This process's provider for Terraform commands run with `env`, started on first use.
+
+    None when sharing is not enabled or no mirror holds the provider: the
+    command then starts its own, as Terraform always does.
+    """
+    if not _enabled:
+        return None
+    key = frozenset((env or {}).items())
+    with _providers_lock:
+        if key not in _providers:
+            binary = provider_binary()
+            if binary is None:
+                return None
+            _providers[key] = SharedProvider(binary, env or {})
+        return _providers[key]
+
+
+def forget(env: Mapping[str, str] | None) -> None:
+    """Stop the provider of `env` (its emulator is gone), if there is one."""
+    with _providers_lock:
+        provider = _providers.pop(frozenset((env or {}).items()), None)
+    if provider is not None:
+        provider.stop()
+
+
+@atexit.register
+def _stop_all() -> None:
+    with _providers_lock:
+        providers = list(_providers.values())
+        _providers.clear()
+    for provider in providers:
+        provider.stop()
