@@ -35,19 +35,21 @@ def test_attached_plan_is_the_plan_terraform_makes_with_its_own_provider(tmp_pat
         attached = _planned_values(root)
         provider = shared_provider.for_env(ENV)
         assert provider is not None, "no AWS provider in the machine's mirror: the suite would not attach"
-        pid = provider._process.pid
         assert _planned_values(root) == attached
         assert shared_provider.for_env(ENV) is provider, "a second command started a second provider"
+        assert provider.pid in shared_provider.pids()
         # Configured twice with a CA bundle, the provider fails; it must never see one.
-        assert "AWS_CA_BUNDLE" not in _environ(pid)
-
-        monkeypatch.setattr(shared_provider, "_enabled", False)
-        own = _planned_values(root)
+        assert "AWS_CA_BUNDLE" not in _environ(provider.pid)
     finally:
         shared_provider.forget(ENV)
+    assert not os.path.exists(f"/proc/{provider.pid}"), "forget left the provider running"
+    assert provider.pid not in shared_provider.pids()
+
+    monkeypatch.setattr(shared_provider, "_enabled", False)
+    assert shared_provider.for_env(ENV) is None
+    own = _planned_values(root)
     assert len(attached) > 10
     assert own == attached
-    assert not os.path.exists(f"/proc/{pid}") or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
 
 
 def test_a_provider_that_cannot_start_says_so(tmp_path):

@@ -400,15 +400,20 @@ def warm_backends(region: str) -> None:
     """Build the backends the quick start uses before serving.
 
     moto builds a backend on its first request; EC2's takes about a second
-    (default VPC, subnets, images). Done here, it overlaps with Terraform's own
+    (default VPC, subnets, images), IAM's half a second. Done here, it overlaps with Terraform's own
     start-up instead of delaying the first DescribeAvailabilityZones.
     """
     from moto.backends import get_backend
     from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.utilities.utils import PARTITION_NAMES
 
     for service in ("ec2", "ecs", "servicediscovery", "logs"):
         get_backend(service)[DEFAULT_ACCOUNT_ID][region]
-    get_backend("iam")[DEFAULT_ACCOUNT_ID]["global"]
+    # Every request looks its access key up in the IAM backend of each partition, and each loads
+    # AWS's managed policies when first built: 0.5 s that would fall on the first call.
+    iam = get_backend("iam")[DEFAULT_ACCOUNT_ID]
+    for partition in PARTITION_NAMES:
+        iam[partition]
 
 
 def honour_client_tokens() -> None:

@@ -18,8 +18,11 @@ limits a user's own Terraform must not inherit:
   aws-sdk-go-base), so it runs without it: the emulator speaks plain HTTP,
   and offline plans call nothing;
 - Terraform checks no version constraint or lock-file hash of a reattached
-  provider: this is the newest release in the machine's mirror, the one
-  `terraform init` would install here.
+  provider: the tests run the newest release in the machine's mirror, the
+  one `terraform init` installs here; `up` runs the binary init installed
+  in the quick start, as its lock file names it (`installed_binary`);
+- `terraform init` never attaches: with a provider reattached, init would
+  neither install it nor record it in the lock file.
 
 It runs in its own session, so a Ctrl-C at the terminal reaches Terraform
 (which then stops the provider's work through the plugin protocol) and not
@@ -34,6 +37,7 @@ import ctypes
 import json
 import os
 import platform
+import re
 import signal
 import subprocess
 import threading
@@ -76,10 +80,6 @@ def enable() -> None:
     _enabled = True
 
 
-def enabled() -> bool:
-    return _enabled
-
-
 def provider_binary() -> Path | None:
     """The newest AWS provider in the machine's mirror, for this platform, or None."""
     from finfocus_ecs.terraform import REQUIRED_PROVIDER, find_provider_mirror
@@ -87,7 +87,7 @@ def provider_binary() -> Path | None:
     mirror = find_provider_mirror()
     if mirror is None:
         return None
-    system = f"{platform.system().lower()}_{_ARCHITECTURES.get(platform.machine(), platform.machine())}"
+    system = _platform()
     found = [
         binary
         for host in mirror.iterdir()
@@ -98,6 +98,11 @@ def provider_binary() -> Path | None:
 
 
 _ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64"}
+
+
+def _platform() -> str:
+    """Terraform's name for this platform, as in a mirror's or a root's provider directories."""
+    return f"{platform.system().lower()}_{_ARCHITECTURES.get(platform.machine(), platform.machine())}"
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -111,6 +116,7 @@ class SharedProvider:
         provider_env = {key: value for key, value in {**os.environ, **env}.items() if key != "AWS_CA_BUNDLE"}
         self.lock = threading.Lock()
         self._process = _spawner.submit(_start, binary, {**provider_env, **_QUIET}).result()
+        self.pid = self._process.pid
         self.reattach = self._read_handshake()
 
     def _read_handshake(self) -> str:
@@ -158,28 +164,55 @@ def _die_with_parent() -> None:
 
 
 def for_env(env: Mapping[str, str] | None) -> SharedProvider | None:
-    """This process's provider for Terraform commands run with `env`, started on first use.
+    """The provider for Terraform commands run with `env`: one `start`ed for it, else (when enabled) the mirror's.
 
-    None when sharing is not enabled or no mirror holds the provider: the
-    command then starts its own, as Terraform always does.
+    None when there is none and sharing is not enabled, or no mirror holds
+    the provider: the command then starts its own, as Terraform always does.
     """
-    if not _enabled:
-        return None
     key = frozenset((env or {}).items())
     with _providers_lock:
         if key not in _providers:
-            binary = provider_binary()
+            binary = provider_binary() if _enabled else None
             if binary is None:
                 return None
             _providers[key] = SharedProvider(binary, env or {})
         return _providers[key]
 
 
-def forget(env: Mapping[str, str] | None) -> None:
-    """Stop the provider of `env` (its emulator is gone), if there is one."""
+def start(env: Mapping[str, str], binary: Path) -> SharedProvider:
+    """Start `binary` for Terraform commands run with `env` (the release `terraform init` installed in a root)."""
+    key = frozenset(env.items())
     with _providers_lock:
-        provider = _providers.pop(frozenset((env or {}).items()), None)
-    if provider is not None:
+        if key not in _providers:
+            _providers[key] = SharedProvider(binary, env)
+        return _providers[key]
+
+
+def installed_binary(root: Path) -> Path | None:
+    """The AWS provider `terraform init` installed in `root` for this platform, as its lock file names it."""
+    lock_file = root / ".terraform.lock.hcl"
+    if not lock_file.is_file():
+        return None
+    found = re.search(r'provider "[^"]*/hashicorp/aws" \{\s*version\s*=\s*"([^"]+)"', lock_file.read_text())
+    if found is None:
+        return None
+    directory = root / ".terraform" / "providers"
+    return next(iter(sorted(directory.glob(f"*/hashicorp/aws/{found[1]}/{_platform()}/terraform-provider-aws*"))), None)
+
+
+def pids() -> set[int]:
+    """The running shared providers' process ids (children of ours that are not Terraform)."""
+    with _providers_lock:
+        return {provider.pid for provider in _providers.values()}
+
+
+def forget(env: Mapping[str, str] | None) -> None:
+    """Stop every provider whose environment holds all of `env` (say, an emulator that is going away)."""
+    wanted = set((env or {}).items())
+    with _providers_lock:
+        gone = [key for key in _providers if wanted <= key]
+        stopping = [_providers.pop(key) for key in gone]
+    for provider in stopping:
         provider.stop()
 
 

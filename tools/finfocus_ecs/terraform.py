@@ -125,12 +125,12 @@ class Terraform:
 
     def __init__(self, directory: Path, env: Mapping[str, str] | None = None) -> None:
         self.directory = Path(directory)
-        self._env = dict(env or {})
+        self.env = dict(env or {})
         self._runner = tftest.TerraformTest(str(self.directory), binary=terraform_binary(), env=terraform_env(env))
 
     def run(self, command: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> tftest.TerraformCommandOutput:
         """Run `terraform COMMAND ARGS`, raising TerraformError with its stderr on failure."""
-        provider = shared_provider.for_env(self._env)
+        provider = None if command == "init" else shared_provider.for_env(self.env)
         if provider is None:
             return self._run(command, *args, ok_codes=ok_codes)
         self._runner.env["TF_REATTACH_PROVIDERS"] = provider.reattach
