@@ -246,7 +246,8 @@ def test_the_plugin_keeps_working_when_the_checkout_is_gone(deployment, tmp_path
     assert {region: result.get("cost_per_month") for region, result in by_region(report).items()} == {
         region: pytest.approx(monthly(region)) for region in REGIONS
     }
-    assert seconds < 5, f"{seconds:.1f} s"
+    # Not a speed check (make bench measures that: about 0.3 s): the failure guarded against waits 60 s a launch.
+    assert seconds < 30, f"{seconds:.1f} s"
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -261,7 +262,8 @@ def test_a_plugin_whose_python_is_gone_fails_at_once_and_says_what_to_run(deploy
     assert by_region(report)["us-east-1"]["shown"] == "plugin call failed: no cost data available"
     assert f"its Python, {tmp_path / 'gone' / 'python3.11'}, is gone" in log
     assert "Run `finfocus-ecs connect 127.0.0.1` again from a finfocus-ecs checkout" in log
-    assert seconds < 5, f"{seconds:.1f} s"
+    # Not a speed check (make bench measures that: about 0.3 s): the failure guarded against waits 60 s a launch.
+    assert seconds < 30, f"{seconds:.1f} s"
 
 
 def test_a_plugin_that_never_binds_is_relaunched_and_costs_the_core_minutes(tmp_path):
