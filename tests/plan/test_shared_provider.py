@@ -52,6 +52,10 @@ def test_attached_plan_is_the_plan_terraform_makes_with_its_own_provider(tmp_pat
     assert own == attached
 
 
+def test_commands_against_an_emulator_start_their_own_provider():
+    assert shared_provider.for_env({**ENV, "AWS_ENDPOINT_URL": "http://127.0.0.1:1"}) is None
+
+
 def test_a_provider_that_cannot_start_says_so(tmp_path):
     fake = tmp_path / "terraform-provider-aws"
     fake.write_text("#!/bin/sh\necho not a provider\nexit 3\n")

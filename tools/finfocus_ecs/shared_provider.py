@@ -5,8 +5,8 @@ reading its schema, validating, planning, applying. Each start costs about a
 second of CPU (the binary is 700 MB, and Terraform hashes it against the
 lock file first), more than a small plan itself: a provider-only plan took
 2.3 s and 3.1 s of Terraform's CPU, attached to a running provider 1.3 s and
-1.2 s; the quick start's apply 23.8 s, attached 22.4 s. The test suite and
-the local main job attach; nothing else does, because a shared provider has
+1.2 s; the quick start's apply 23.8 s, attached 22.4 s. The test suite's
+offline plans and the local main job attach; nothing else does, because a shared provider has
 limits a user's own Terraform must not inherit:
 
 - it reads its environment (AWS_ENDPOINT_URL, credentials, region) once,
@@ -166,13 +166,19 @@ def _die_with_parent() -> None:
 def for_env(env: Mapping[str, str] | None) -> SharedProvider | None:
     """The provider for Terraform commands run with `env`: one `start`ed for it, else (when enabled) the mirror's.
 
-    None when there is none and sharing is not enabled, or no mirror holds
-    the provider: the command then starts its own, as Terraform always does.
+    None when there is none and sharing is not enabled, `env` points at an
+    emulator, or no mirror holds the provider: the command then starts its
+    own, as Terraform always does.
     """
     key = frozenset((env or {}).items())
     with _providers_lock:
         if key not in _providers:
-            binary = provider_binary() if _enabled else None
+            # Applies against an emulator start their own provider: a shared one, kept across the
+            # emulator's resets and many applies, let a CreateRole reach moto twice under load
+            # (EntityAlreadyExists in tests/e2e/test_changes_in_place.py, cause not found). Their
+            # time is the provider's waits; the plans that gain are offline.
+            offline = "AWS_ENDPOINT_URL" not in (env or {})
+            binary = provider_binary() if _enabled and offline else None
             if binary is None:
                 return None
             _providers[key] = SharedProvider(binary, env or {})
