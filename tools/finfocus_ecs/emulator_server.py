@@ -11,6 +11,7 @@ docs/emulator.md.
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import functools
 import io
@@ -450,6 +451,52 @@ def honour_client_tokens() -> None:
     EC2Response.call_action = call_action
 
 
+def answer_sdk_retries_once() -> None:
+    """Answer an SDK's retry of a call moto already answered with that answer, as if it had arrived.
+
+    The AWS SDKs mark every attempt of one call with the same
+    amz-sdk-invocation-id and count them in amz-sdk-request ("attempt=2;
+    max=2"). A retry of a call that succeeded means its answer was lost: moto's
+    server closes kept-alive connections under load, which AWS does not do
+    under the SDK's feet. Run again, a create fails (EntityAlreadyExists,
+    InvalidPermission.Duplicate) and the apply stops, as the suite saw under
+    load. Only successful answers are kept (a throttled or failed first
+    attempt is tried again, as on AWS), the last 4096 of them.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.__call__
+    answered: collections.OrderedDict[str, tuple[str, list[tuple[str, str]], bytes]] = collections.OrderedDict()
+    lock = threading.Lock()
+
+    @functools.wraps(original)
+    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        if not invocation:
+            return original(self, environ, start_response)
+        if not environ.get("HTTP_AMZ_SDK_REQUEST", "attempt=1;").startswith("attempt=1;"):
+            with lock:
+                kept = answered.get(invocation)
+            if kept is not None:
+                start_response(kept[0], kept[1])
+                return [kept[2]]
+        seen: dict[str, Any] = {}
+
+        def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = b"".join(original(self, environ, keep))
+        if int(seen.get("status", "500").split()[0]) < 300:
+            with lock:
+                answered[invocation] = (seen["status"], seen["headers"], body)
+                while len(answered) > 4096:
+                    answered.popitem(last=False)
+        return [body]
+
+    DomainDispatcherApplication.__call__ = call
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -467,6 +514,7 @@ def main() -> None:
     add_service_deployments()
     add_autoscaling_tagging()
     honour_client_tokens()
+    answer_sdk_retries_once()
     warm_backends(args.warm_region)
     from moto.server import ThreadedMotoServer
 
