@@ -173,10 +173,8 @@ def for_env(env: Mapping[str, str] | None) -> SharedProvider | None:
     key = frozenset((env or {}).items())
     with _providers_lock:
         if key not in _providers:
-            # Applies against an emulator start their own provider: a shared one, kept across the
-            # emulator's resets and many applies, let a CreateRole reach moto twice under load
-            # (EntityAlreadyExists in tests/e2e/test_changes_in_place.py, cause not found). Their
-            # time is the provider's waits; the plans that gain are offline.
+            # Applies against an emulator start their own provider, as before sharing: their time is
+            # the provider's fixed waits, not its start, and the plans that gain are offline.
             offline = "AWS_ENDPOINT_URL" not in (env or {})
             binary = provider_binary() if _enabled and offline else None
             if binary is None:
