@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.stats import Summary
-from finfocus_ecs import emulator, shared_provider
+from finfocus_ecs import emulator
 from finfocus_ecs.project import CACHE_DIR, REPO_ROOT
 from finfocus_ecs.roots import copy_quickstart
 from finfocus_ecs.terraform import Terraform
+from finfocus_ecs.up import share_provider
 
 FLOOR_ROOT = """
 terraform {
@@ -140,7 +141,7 @@ def critical_path() -> dict[str, Any]:
             terraform = Terraform(root, env=running.aws_env())
             terraform.init()
             # As `up` applies it: attached to the provider init installed.
-            shared_provider.start(terraform.env, shared_provider.installed_binary(root))
+            share_provider(terraform, root)
             started = time.time()
             output = terraform.run("apply", "-input=false", "-auto-approve", "-json").out
             ended = time.time()

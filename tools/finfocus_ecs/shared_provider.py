@@ -41,7 +41,7 @@ import re
 import signal
 import subprocess
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -170,25 +170,29 @@ def for_env(env: Mapping[str, str] | None) -> SharedProvider | None:
     emulator, or no mirror holds the provider: the command then starts its
     own, as Terraform always does.
     """
-    key = frozenset((env or {}).items())
-    with _providers_lock:
-        if key not in _providers:
-            # Applies against an emulator start their own provider, as before sharing: their time is
-            # the provider's fixed waits, not its start, and the plans that gain are offline.
-            offline = "AWS_ENDPOINT_URL" not in (env or {})
-            binary = provider_binary() if _enabled and offline else None
-            if binary is None:
-                return None
-            _providers[key] = SharedProvider(binary, env or {})
-        return _providers[key]
+    env = env or {}
+    # Applies against an emulator start their own provider, as before sharing: their time is
+    # the provider's fixed waits, not its start, and the plans that gain are offline.
+    offline = "AWS_ENDPOINT_URL" not in env
+    return _get_or_start(env, provider_binary if _enabled and offline else lambda: None)
 
 
 def start(env: Mapping[str, str], binary: Path) -> SharedProvider:
     """Start `binary` for Terraform commands run with `env` (the release `terraform init` installed in a root)."""
+    provider = _get_or_start(env, lambda: binary)
+    assert provider is not None
+    return provider
+
+
+def _get_or_start(env: Mapping[str, str], binary: Callable[[], Path | None]) -> SharedProvider | None:
+    """The provider registered for `env`, or one started from `binary()` (None: no binary, none started)."""
     key = frozenset(env.items())
     with _providers_lock:
         if key not in _providers:
-            _providers[key] = SharedProvider(binary, env)
+            found = binary()
+            if found is None:
+                return None
+            _providers[key] = SharedProvider(found, env)
         return _providers[key]
 
 

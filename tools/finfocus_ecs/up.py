@@ -188,7 +188,7 @@ def _up(target: str, destroy_after: bool, progress: Progress, root: Path, guard:
         with timed(timings, "terraform init", progress):
             _init(terraform, root)
     if running is not None:
-        _share_provider(terraform, root)
+        share_provider(terraform, root)
     with timed(timings, "terraform apply", progress):
         try:
             outputs = terraform.apply()
@@ -211,7 +211,7 @@ def _up(target: str, destroy_after: bool, progress: Progress, root: Path, guard:
     return result
 
 
-def _share_provider(terraform: Terraform, root: Path) -> None:
+def share_provider(terraform: Terraform, root: Path) -> None:
     """Run the AWS provider init installed once, for every walk of the apply (shared_provider.py).
 
     Terraform otherwise starts it anew for each walk, about 1.4 s of the
