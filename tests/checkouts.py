@@ -21,7 +21,11 @@ def uv() -> str:
 
 
 def environment(venv: Path, lock: str, editable: Path = REPO_ROOT) -> Path:
-    """A virtual environment at venv with exactly a lock file's packages and this package (editable); its python."""
+    """A virtual environment at venv with exactly a lock file's packages and this package (editable); its python.
+
+    Not compiled to bytecode as the Makefile's are: these run a few commands each, and compiling
+    moto and botocore costs more CPU than it saves them.
+    """
     env = {**os.environ, "UV_CACHE_DIR": str(CACHE_DIR / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never"}
     python = venv / "bin" / "python"
     for step in (

@@ -38,6 +38,9 @@ LOCK = PACKAGE_DIR / "checkov-lock.txt"
 # The uv the Makefile bootstraps; without it, venv and pip install the same lock, only slower.
 UV_ENV = "FINFOCUS_UV"
 STAMP = CHECKOV_VENV / ".installed-stamp"
+# pip compiles bytecode at install, uv only when asked: without it, under PYTHONDONTWRITEBYTECODE every
+# checkov run compiles checkov again (seconds of CPU). Part of the stamp, so older environments are redone.
+UV_INSTALL_OPTIONS = ("--quiet", "--compile-bytecode")
 PORT_COVERAGE_CHECK = "CKV_FINFOCUS_5"
 
 # What to change, for the policies this project adds.
@@ -112,7 +115,7 @@ class ScanResult:
 
 
 def _lock_digest() -> str:
-    return hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    return hashlib.sha256(LOCK.read_bytes() + " ".join(UV_INSTALL_OPTIONS).encode()).hexdigest()
 
 
 def checkov_binary() -> Path:
@@ -126,7 +129,7 @@ def _install_steps() -> list[list[str]]:
         python = str(CHECKOV_VENV / "bin" / "python")
         return [
             [uv, "venv", "--quiet", "--python", sys.executable, str(CHECKOV_VENV)],
-            [uv, "pip", "install", "--quiet", "--python", python, "--require-hashes", "-r", str(LOCK)],
+            [uv, "pip", "install", *UV_INSTALL_OPTIONS, "--python", python, "--require-hashes", "-r", str(LOCK)],
         ]
     pip = str(CHECKOV_VENV / "bin" / "pip")
     return [
