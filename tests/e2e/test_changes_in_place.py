@@ -119,7 +119,9 @@ CHANGES = {
     ),
 }
 # Not a change the guide calls live (nearly everything is named after `name`), but its update path must be
-# granted: the namespace keeps its name and takes the new description in place.
+# granted: the namespace keeps its name and takes the new description in place. Its call runs on a cluster
+# made with boto3: what a rename replaces is not asserted, and replacing the module's own cluster would add
+# its four 10 s waits (delete, create, capacity providers out and in) to the apply.
 RENAME = "rename"
 # call => (from, to): how the guide moves the service before the switch. Switching on, a `moved`
 # block in the root; switching off, `terraform state mv`, as a `moved` block to this[0] clashes with
@@ -153,6 +155,8 @@ def applied(emulator, tmp_path_factory):
     emulator.reset()
     ec2 = emulator.client("ec2")
     # A VPC per call: moto allows one private namespace per VPC (AWS one per name).
+    # The service's strategy names FARGATE, which AWS requires the cluster to have (moto does not check).
+    rename_cluster = emulator.client("ecs").create_cluster(clusterName="renamed", capacityProviders=["FARGATE"])
     networks = {}
     for call in (*CHANGES, RENAME):
         vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
@@ -164,7 +168,8 @@ def applied(emulator, tmp_path_factory):
 
     def calls(version: int) -> dict:
         inputs = {}
-        for call, steps in {**CHANGES, RENAME: ({}, {"name": "change-renamed"}, {})}.items():
+        rename = {"cluster_arn": rename_cluster["cluster"]["clusterArn"]}
+        for call, steps in {**CHANGES, RENAME: (rename, {**rename, "name": "change-renamed"}, {})}.items():
             vpc_id, subnet_id, client_group = networks[call]
             changed = {
                 key: [client_group if item == "CLIENT_GROUP" else item for item in value]
@@ -183,7 +188,9 @@ def applied(emulator, tmp_path_factory):
 
     directory = tmp_path_factory.mktemp("changes")
     write_root(directory, calls(0), provider={"region": "us-east-1"})
-    terraform = Terraform(directory, env=emulator.aws_env())
+    # Each call's cluster waits 10 s, then its capacity providers 10 s more: at Terraform's default of
+    # 10 operations at once, 13 calls wait in three waves instead of one.
+    terraform = Terraform(directory, env={**emulator.aws_env(), "TF_CLI_ARGS_apply": "-parallelism=64"})
     terraform.init()
     terraform.apply()
     return terraform, calls
