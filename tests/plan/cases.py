@@ -158,6 +158,12 @@ REVIEW_VARIABLE_CASES = {
     # ECS, IAM and CloudWatch Logs take only letters, digits, spaces and _ . : / = + - @ in tags.
     "tag_value_apostrophe": ({"tags": {"Owner": "pricing team's"}}, "tags", 'Owner = "pricing team\'s"'),
     "tag_key_reserved": ({"tags": {"aws:owner": "pricing"}}, "tags", '"aws:owner"'),
+    # Keys up to 127 characters (EC2), values up to 256, counted as AWS counts: in code points. 128
+    # Hangul initial jamo stay 128 code points through Terraform's NFC normalization and make one
+    # grapheme cluster, which is what Terraform's length() counts.
+    "tag_key_too_long": ({"tags": {"k" * 128: "pricing"}}, "tags", f'"{"k" * 128}"'),
+    "tag_key_too_long_in_code_points": ({"tags": {"\u1100" * 128: "pricing"}}, "tags", "\u1100" * 128),
+    "tag_value_too_long": ({"tags": {"Owner": "v" * 257}}, "tags", f'Owner = "{"v" * 257}"'),
     # Task metadata v4, which the bridge reads the task IP from, and ECS Exec start at Fargate 1.4.0.
     "platform_before_1_4": (
         {"platform_version": "1.3.0"},
@@ -276,6 +282,8 @@ VARIABLE_CALLS = {
 # As many items as the model allows: they must raise nothing.
 for name in INPUT_COLLECTIONS:
     VARIABLE_CALLS[f"control_{name}_at_the_api_model"] = offline_inputs(**{name: items(name, allowed(name))})
+# The longest key and value AWS takes, in letters of two bytes: they must raise nothing.
+VARIABLE_CALLS["control_tags_at_their_longest"] = offline_inputs(tags={"\u00e9" * 127: "\u00e9" * 256})
 PRECONDITION_CALLS = {
     call: offline_inputs(**inputs)
     for cases in (PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES, REVIEW_PRECONDITION_CASES)

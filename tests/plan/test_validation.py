@@ -67,6 +67,10 @@ def test_as_many_items_as_the_api_model_allows_plan(variable_errors, name):
     assert variable_errors[f"control_{name}_at_the_api_model"] == []
 
 
+def test_tags_at_their_longest_plan(variable_errors):
+    assert variable_errors["control_tags_at_their_longest"] == []
+
+
 def test_every_list_or_map_input_is_held_to_the_api_model_or_says_why_not():
     """A new list or map variable must be sized against the API it reaches, or be listed with a reason."""
     from finfocus_ecs.module import variables
