@@ -5,12 +5,17 @@ from __future__ import annotations
 import pytest
 
 from finfocus_ecs.roots import offline_provider
-from tests.plan.cases import DEFAULT_TAGS, PRECONDITION_CALLS, VARIABLE_CALLS
+from tests.plan.cases import DEFAULT_TAGS, HARDENING_VARIABLE_CALLS, PRECONDITION_CALLS, VARIABLE_CALLS
 
 
 @pytest.fixture(scope="module")
 def variable_errors(plan_diagnostics):
     return plan_diagnostics("variable-cases", VARIABLE_CALLS)
+
+
+@pytest.fixture(scope="module")
+def hardening_variable_errors(plan_diagnostics):
+    return plan_diagnostics("hardening-variable-cases", HARDENING_VARIABLE_CALLS)
 
 
 @pytest.fixture(scope="module")

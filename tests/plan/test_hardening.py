@@ -27,9 +27,9 @@ def good(module_cases):
 
 
 @pytest.mark.parametrize("call", sorted(HARDENING_VARIABLE_CASES))
-def test_bad_value_fails_plan_with_its_message(variable_errors, call):
+def test_bad_value_fails_plan_with_its_message(hardening_variable_errors, call):
     _, variable, fragment = HARDENING_VARIABLE_CASES[call]
-    assert_clear_error(variable_errors[call], variable, fragment)
+    assert_clear_error(hardening_variable_errors[call], variable, fragment)
 
 
 @pytest.mark.parametrize("call", sorted(HARDENING_PRECONDITION_CASES))

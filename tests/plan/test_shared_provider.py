@@ -15,11 +15,8 @@ from finfocus_ecs.terraform import Terraform, planned_resources
 ENV = {"FINFOCUS_TEST_SHARED_PROVIDER": "1"}
 
 
-def _planned_values(directory: Path) -> dict[str, object]:
-    terraform = Terraform(directory, env=ENV)
-    terraform.init()
-    plan = terraform.plan_json()
-    return {resource["address"]: resource.get("values") for resource in planned_resources(plan)}
+def _planned_values(terraform: Terraform) -> dict[str, object]:
+    return {resource["address"]: resource.get("values") for resource in planned_resources(terraform.plan_json())}
 
 
 def _environ(pid: int) -> dict[str, str]:
@@ -31,11 +28,13 @@ def test_attached_plan_is_the_plan_terraform_makes_with_its_own_provider(tmp_pat
     root = tmp_path / "root"
     write_root(root, {"finfocus": offline_inputs(name="shared")})
     monkeypatch.setenv("AWS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    terraform = Terraform(root, env=ENV)
+    terraform.init()
     try:
-        attached = _planned_values(root)
+        attached = _planned_values(terraform)
         provider = shared_provider.for_env(ENV)
         assert provider is not None, "no AWS provider in the machine's mirror: the suite would not attach"
-        assert _planned_values(root) == attached
+        assert _planned_values(terraform) == attached
         assert shared_provider.for_env(ENV) is provider, "a second command started a second provider"
         assert provider.pid in shared_provider.pids()
         # Configured twice with a CA bundle, the provider fails; it must never see one.
@@ -47,7 +46,7 @@ def test_attached_plan_is_the_plan_terraform_makes_with_its_own_provider(tmp_pat
 
     monkeypatch.setattr(shared_provider, "_enabled", False)
     assert shared_provider.for_env(ENV) is None
-    own = _planned_values(root)
+    own = _planned_values(terraform)
     assert len(attached) > 10
     assert own == attached
 

@@ -132,6 +132,8 @@ class Terraform:
         """Run `terraform COMMAND ARGS`, raising TerraformError with its stderr on failure."""
         provider = None if command == "init" else shared_provider.for_env(self.env)
         if provider is None:
+            # An earlier command of this directory may have attached to a provider since forgotten.
+            self._runner.env.pop("TF_REATTACH_PROVIDERS", None)
             return self._run(command, *args, ok_codes=ok_codes)
         self._runner.env["TF_REATTACH_PROVIDERS"] = provider.reattach
         with provider.lock:
