@@ -51,8 +51,18 @@ def test_attached_plan_is_the_plan_terraform_makes_with_its_own_provider(tmp_pat
     assert own == attached
 
 
-def test_commands_against_an_emulator_start_their_own_provider():
-    assert shared_provider.for_env({**ENV, "AWS_ENDPOINT_URL": "http://127.0.0.1:1"}) is None
+def test_another_environment_gets_a_provider_of_its_own():
+    """A provider reads AWS_ENDPOINT_URL and credentials once, when it starts: an emulator's commands need their own."""
+    emulator_env = {**ENV, "AWS_ENDPOINT_URL": "http://127.0.0.1:1"}
+    try:
+        offline, emulator = shared_provider.for_env(ENV), shared_provider.for_env(emulator_env)
+        assert offline is not None and emulator is not None
+        assert offline.pid != emulator.pid
+        assert _environ(emulator.pid)["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
+        assert _environ(offline.pid).get("AWS_ENDPOINT_URL") != "http://127.0.0.1:1"
+    finally:
+        shared_provider.forget(ENV)
+        shared_provider.forget(emulator_env)
 
 
 def test_a_provider_that_cannot_start_says_so(tmp_path):
