@@ -182,8 +182,15 @@ def _run(command: list[str], clone: Path) -> tuple[float, subprocess.CompletedPr
 
 
 def _clean_env() -> dict[str, str]:
-    """The environment of a newcomer's shell: no virtual environment or make variables of this run."""
-    return {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "MAKE", "MFLAGS"))}
+    """The environment of a newcomer's shell: no virtual environment or make variables of this run.
+
+    make exports the variables of its command line: `make bench ARGS=...` would hand ARGS to `make up`.
+    """
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("VIRTUAL_ENV", "MAKE", "MFLAGS")) and key != "ARGS"
+    }
 
 
 def first_make_up() -> dict[str, Any]:
