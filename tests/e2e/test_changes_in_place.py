@@ -131,6 +131,9 @@ SERVICE_MOVES = {
     "autoscaling_off": ("aws_ecs_service.autoscaled[0]", "aws_ecs_service.this[0]"),
 }
 REPLACES_THE_SERVICE = {"autoscaling_unmoved"}
+# Each call's cluster waits 10 s, then its capacity providers 10 s more: at Terraform's default of
+# 10 operations at once, 13 calls wait in three waves instead of one.
+PARALLELISM = 64
 MUST_STAY = (
     "aws_ecs_service.this[0]",
     "aws_service_discovery_private_dns_namespace.this[0]",
@@ -188,11 +191,9 @@ def applied(emulator, tmp_path_factory):
 
     directory = tmp_path_factory.mktemp("changes")
     write_root(directory, calls(0), provider={"region": "us-east-1"})
-    # Each call's cluster waits 10 s, then its capacity providers 10 s more: at Terraform's default of
-    # 10 operations at once, 13 calls wait in three waves instead of one.
-    terraform = Terraform(directory, env={**emulator.aws_env(), "TF_CLI_ARGS_apply": "-parallelism=64"})
+    terraform = Terraform(directory, env=emulator.aws_env())
     terraform.init()
-    terraform.apply()
+    terraform.apply(parallelism=PARALLELISM)
     return terraform, calls
 
 
@@ -240,7 +241,7 @@ def applied_changes(emulator, emulator_call_log, applied, changes):
     """The planned changes applied: the AWS calls the update paths made."""
     terraform, _ = applied
     calls_from = emulator_call_log.stat().st_size
-    terraform.apply()
+    terraform.apply(parallelism=PARALLELISM)
     return terraform, terraform_calls(emulator_call_log, start=calls_from)
 
 

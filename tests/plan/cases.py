@@ -269,28 +269,24 @@ SIZE_VARIABLE_CASES = {
     for name in INPUT_COLLECTIONS
 }
 
-VARIABLE_CALLS = {
-    call: offline_inputs(**inputs)
-    for cases in (
-        VARIABLE_CASES,
-        IMAGE_VARIABLE_CASES,
-        REVIEW_VARIABLE_CASES,
-        SCALING_VARIABLE_CASES,
-        SIZE_VARIABLE_CASES,
-    )
-    for call, (inputs, _, _) in cases.items()
-}
+
+def module_calls(*tables: dict[str, tuple]) -> dict[str, dict]:
+    """One offline module call per case of the tables, named as the case."""
+    return {call: offline_inputs(**inputs) for cases in tables for call, (inputs, _, _) in cases.items()}
+
+
+VARIABLE_CALLS = module_calls(
+    VARIABLE_CASES, IMAGE_VARIABLE_CASES, REVIEW_VARIABLE_CASES, SCALING_VARIABLE_CASES, SIZE_VARIABLE_CASES
+)
 # As many items as the model allows: they must raise nothing.
 for name in INPUT_COLLECTIONS:
     VARIABLE_CALLS[f"control_{name}_at_the_api_model"] = offline_inputs(**{name: items(name, allowed(name))})
-HARDENING_VARIABLE_CALLS = {call: offline_inputs(**inputs) for call, (inputs, _, _) in HARDENING_VARIABLE_CASES.items()}
 # The longest key and value AWS takes, in letters of two bytes: they must raise nothing.
 VARIABLE_CALLS["control_tags_at_their_longest"] = offline_inputs(tags={"\u00e9" * 127: "\u00e9" * 256})
-PRECONDITION_CALLS = {
-    call: offline_inputs(**inputs)
-    for cases in (PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES, REVIEW_PRECONDITION_CASES)
-    for call, (inputs, _, _) in cases.items()
-}
+HARDENING_VARIABLE_CALLS = module_calls(HARDENING_VARIABLE_CASES)
+PRECONDITION_CALLS = module_calls(
+    PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES, REVIEW_PRECONDITION_CASES
+)
 # Valid inputs beside the bad ones: they must raise nothing.
 PRECONDITION_CALLS["control"] = offline_inputs()
 # The precondition root's provider sends DEFAULT_TAGS: with them, as many tags as the variable allows are too many.
