@@ -3,9 +3,10 @@
 Each curl command and the Python example run against region stand-ins (the
 region of each port the examples use, from the default layout) with the
 Cloud Map name pointed at them, and must print what the guide shows after
-them. grpcurl, Go and browser examples cannot run here (no grpcurl, Go
-toolchain or browser): they are parsed, and grpcurl's proto, import path and
-method are checked against this repository.
+them. grpcurl and Go examples cannot run here (no grpcurl or Go
+toolchain): they are parsed, and grpcurl's proto, import path and method are
+checked against this repository. The browser example is parsed here and runs
+in headless Chromium in tests/browser.
 """
 
 from __future__ import annotations
