@@ -324,7 +324,7 @@ def aws_provider_constraint(directory) -> str:
 def test_the_quick_start_runs_the_provider_tested_here_and_the_module_takes_both_majors():
     """A new root's `terraform init` takes the newest 6.x; the main job must not, as nothing here runs 6.x."""
     from finfocus_ecs.project import QUICKSTART_DIR
-    from finfocus_ecs.terraform import REQUIRED_PROVIDER, find_provider_mirror
+    from finfocus_ecs.provider_mirror import REQUIRED_PROVIDER, find_provider_mirror
 
     pinned = aws_provider_constraint(QUICKSTART_DIR)
     assert re.fullmatch(r"\d+\.\d+\.\d+", pinned), f"the quick start's provider must be one exact version: {pinned}"

@@ -37,7 +37,6 @@ import contextlib
 import ctypes
 import json
 import os
-import platform
 import re
 import signal
 import subprocess
@@ -45,6 +44,8 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from finfocus_ecs.provider_mirror import newest_binary, platform_name
 
 # Off: the provider logs every request at TRACE in this mode, megabytes per plan.
 _QUIET = dict.fromkeys(
@@ -79,35 +80,6 @@ def enable() -> None:
     """Let Terraform commands of this process attach to shared providers (tests, the local main job)."""
     global _enabled
     _enabled = True
-
-
-def provider_binary() -> Path | None:
-    """The newest AWS provider in the machine's mirror, for this platform, or None."""
-    from finfocus_ecs.terraform import REQUIRED_PROVIDER, find_provider_mirror
-
-    mirror = find_provider_mirror()
-    if mirror is None:
-        return None
-    system = _platform()
-    found = [
-        binary
-        for host in mirror.iterdir()
-        for version in Path(host, *REQUIRED_PROVIDER).glob("*")
-        for binary in (version / system).glob("terraform-provider-aws*")
-    ]
-    return max(found, key=lambda path: _version_key(path.parent.parent.name), default=None)
-
-
-_ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64"}
-
-
-def _platform() -> str:
-    """Terraform's name for this platform, as in a mirror's or a root's provider directories."""
-    return f"{platform.system().lower()}_{_ARCHITECTURES.get(platform.machine(), platform.machine())}"
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else -1 for part in version.replace("-", ".").split("."))
 
 
 class SharedProvider:
@@ -171,7 +143,7 @@ def for_env(env: Mapping[str, str] | None) -> SharedProvider | None:
     the provider: the command then starts its own, as Terraform always does.
     """
     env = env or {}
-    return _get_or_start(env, provider_binary if _enabled else lambda: None)
+    return _get_or_start(env, newest_binary if _enabled else lambda: None)
 
 
 def start(env: Mapping[str, str], binary: Path) -> SharedProvider:
@@ -201,8 +173,8 @@ def installed_binary(root: Path) -> Path | None:
     found = re.search(r'provider "[^"]*/hashicorp/aws" \{\s*version\s*=\s*"([^"]+)"', lock_file.read_text())
     if found is None:
         return None
-    directory = root / ".terraform" / "providers"
-    return next(iter(sorted(directory.glob(f"*/hashicorp/aws/{found[1]}/{_platform()}/terraform-provider-aws*"))), None)
+    pattern = f"*/hashicorp/aws/{found[1]}/{platform_name()}/terraform-provider-aws*"
+    return next(iter(sorted((root / ".terraform" / "providers").glob(pattern))), None)
 
 
 def pids() -> set[int]:
