@@ -83,12 +83,18 @@ def enable() -> None:
 
 
 class SharedProvider:
-    """A running provider in debug mode: `reattach` is the TF_REATTACH_PROVIDERS value."""
+    """A running provider in debug mode: `reattach` is the TF_REATTACH_PROVIDERS value.
 
-    def __init__(self, binary: Path, env: Mapping[str, str]) -> None:
+    With `log`, the provider writes there every call it serves (terraform-plugin-go's
+    sdk.proto log, one JSON line per step, naming the RPC and the resource type): the
+    record, kept by the provider itself, of which plans it made.
+    """
+
+    def __init__(self, binary: Path, env: Mapping[str, str], log: Path | None = None) -> None:
         provider_env = {key: value for key, value in {**os.environ, **env}.items() if key != "AWS_CA_BUNDLE"}
+        log_levels = {**_QUIET, "TF_LOG_SDK_PROTO": "trace"} if log else _QUIET
         self.lock = threading.Lock()
-        self._process = _spawner.submit(_start, binary, {**provider_env, **_QUIET}).result()
+        self._process = _spawner.submit(_start, binary, {**provider_env, **log_levels}, log).result()
         self.pid = self._process.pid
         self.reattach = self._read_handshake()
 
@@ -118,17 +124,18 @@ class SharedProvider:
             self._process.stdout.close()
 
 
-def _start(binary: Path, env: Mapping[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(binary), "-debug"],
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-    )
+def _start(binary: Path, env: Mapping[str, str], log: Path | None) -> subprocess.Popen[str]:
+    with open(log, "ab") if log else contextlib.nullcontext(subprocess.DEVNULL) as stderr:
+        return subprocess.Popen(
+            [str(binary), "-debug"],
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
 
 
 def _die_with_parent() -> None:
@@ -146,14 +153,19 @@ def for_env(env: Mapping[str, str] | None) -> SharedProvider | None:
     return _get_or_start(env, newest_binary if _enabled else lambda: None)
 
 
-def start(env: Mapping[str, str], binary: Path) -> SharedProvider:
-    """Start `binary` for Terraform commands run with `env` (the release `terraform init` installed in a root)."""
-    provider = _get_or_start(env, lambda: binary)
+def start(env: Mapping[str, str], binary: Path, log: Path | None = None) -> SharedProvider:
+    """Start `binary` for Terraform commands run with `env` (the release `terraform init` installed in a root).
+
+    `log` receives the calls it serves (SharedProvider), if this call starts it.
+    """
+    provider = _get_or_start(env, lambda: binary, log)
     assert provider is not None
     return provider
 
 
-def _get_or_start(env: Mapping[str, str], binary: Callable[[], Path | None]) -> SharedProvider | None:
+def _get_or_start(
+    env: Mapping[str, str], binary: Callable[[], Path | None], log: Path | None = None
+) -> SharedProvider | None:
     """The provider registered for `env`, or one started from `binary()` (None: no binary, none started)."""
     key = frozenset(env.items())
     with _providers_lock:
@@ -161,7 +173,7 @@ def _get_or_start(env: Mapping[str, str], binary: Callable[[], Path | None]) -> 
             found = binary()
             if found is None:
                 return None
-            _providers[key] = SharedProvider(found, env)
+            _providers[key] = SharedProvider(found, env, log)
         return _providers[key]
 
 
