@@ -104,8 +104,8 @@ def test_every_curl_line_in_the_docs_is_one_the_tests_run():
     """A curl command with no output shown after it would be left out of the test above."""
     run = {line for command, _ in examples("sh", "json", "curl") for _, line in logical_lines(command)}
     shown = {line.text for line in command_lines("curl")}
+    assert shown == run, f"shown, not run: {shown - run}; run, not shown: {run - shown}"
     assert len(run) >= 4
-    assert shown == run, shown ^ run
 
 
 # grpcurl's flags (fullstorydev/grpcurl v1.9.3, cmd/grpcurl/grpcurl.go and unix.go), and those of them that take
