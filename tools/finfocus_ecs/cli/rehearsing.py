@@ -99,7 +99,7 @@ def rehearse(
 
       sudo finfocus-ecs rehearse
 
-      sudo .venv/bin/finfocus-ecs rehearse --serve
+      sudo finfocus-ecs rehearse --serve
 
       sudo finfocus-ecs rehearse --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --time-scale 0.1
 
@@ -135,22 +135,30 @@ def rehearse(
     def progress(seconds: float, text: str) -> None:
         err.print(f"[dim]{seconds:7.2f} s[/] {text.splitlines()[0][:110]}", highlight=False)
 
-    options = {"time_scale": time_scale, "plugin_regions": regions, "timeout": timeout, "on_event": progress}
+    def stopping() -> None:
+        err.print(
+            "Stopping as ECS would: the port bridge keeps answering for the DNS TTL (a minute by default), "
+            "then the plugin stops. Ctrl-C again kills every container at once.",
+            highlight=False,
+        )
+
+    options = {
+        "time_scale": time_scale,
+        "plugin_regions": regions,
+        "timeout": timeout,
+        "on_event": progress,
+        "on_stopping": stopping,
+    }
     try:
         if serve:
             ports = regional_ports(definition)
             if not ports:
-                fail("--serve needs regional port mappings (named after their regions) to serve: this definition has none")
+                fail("--serve needs regional port mappings, named after their regions: this definition has none")
             calls = layout_options(image, region_ports, task_definition_file, definition)
             first_port = min(ports.values())
             result = serve_rehearsal(
                 definition,
                 on_ready=lambda task_ip: print_serving(task_ip, calls, first_port),
-                on_stopping=lambda: err.print(
-                    "Stopping as ECS would: the port bridge keeps answering for the DNS TTL, then the plugin stops. "
-                    "Ctrl-C again kills every container at once.",
-                    highlight=False,
-                ),
                 **options,
             )
         else:

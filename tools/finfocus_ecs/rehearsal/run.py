@@ -89,10 +89,11 @@ def rehearse(
     plugin_regions: Iterable[str] | None = None,
     timeout: float = 600,
     on_event: Events | None = None,
+    on_stopping: Callable[[], None] | None = None,
     workdir: Path | None = None,
 ) -> RehearsalResult:
-    """Run the task definition once: start, HEALTHY, probe, stop."""
-    return _run(task_definition, time_scale, plugin_regions, timeout, on_event, workdir)
+    """Run the task definition once: start, HEALTHY, probe, stop (on_stopping: a HEALTHY task's stop begins)."""
+    return _run(task_definition, time_scale, plugin_regions, timeout, on_event, workdir, on_stopping=on_stopping)
 
 
 def serve(
@@ -120,10 +121,9 @@ def serve(
                 time.sleep(0.2)
         except KeyboardInterrupt:
             pass
-        on_stopping()
 
     with _interrupted_by_sigterm():
-        return _run(task_definition, time_scale, plugin_regions, timeout, on_event, workdir, hold=hold)
+        return _run(task_definition, time_scale, plugin_regions, timeout, on_event, workdir, hold, on_stopping)
 
 
 @contextmanager
@@ -148,6 +148,7 @@ def _run(
     on_event: Events | None,
     workdir: Path | None,
     hold: Callable[[TaskRehearsal], None] | None = None,
+    on_stopping: Callable[[], None] | None = None,
 ) -> RehearsalResult:
     """Start, HEALTHY, probe, then `hold` (served only, with this machine as the client host), then stop."""
     with (
@@ -182,6 +183,8 @@ def _run(
         relay()
         if hold and healthy and probes_answer(probes, region_ports):
             hold(task)
+        if on_stopping and healthy and task.last_status != "STOPPED":
+            on_stopping()
         stop_started = task.elapsed()
         task.request_stop()
         # Relay the stop as it goes: served, the bridge may keep answering for a minute first.
