@@ -69,6 +69,8 @@ def test_a_served_task_answers_the_commands_it_prints_until_ctrl_c(module_cases,
         unprivileged = subprocess.run(["runuser", "-u", "nobody", "--", *printed[3]], capture_output=True, text=True)
         assert unprivileged.stdout == "ok", unprivileged.stderr
 
+        # And how to undo connect, once the task is gone.
+        remove = shlex.split(lines.get(timeout=10).split("`")[1])
         served.send_signal(signal.SIGINT)
         stdout, _ = served.communicate(timeout=60)
     finally:
@@ -84,6 +86,9 @@ def test_a_served_task_answers_the_commands_it_prints_until_ctrl_c(module_cases,
     assert bridge["stopped_at"] - bridge["stop_signal_at"] >= 4
     assert bridge["stopped_at"] <= plugin["stop_signal_at"]
     assert not bridge["killed"] and not plugin["killed"]
+    removed = subprocess.run(remove, capture_output=True, text=True, env=env, timeout=60)
+    assert removed.returncode == 0, removed.stderr
+    assert not (tmp_path / "finfocus" / "plugins" / "aws-public").exists()
     # Nothing is left on this machine: the address went with the task's namespace.
     subnet = task_ip.rsplit(".", 1)[0]
     assert subprocess.run([IP, "-4", "-o", "addr", "show", "to", f"{subnet}.0/24"], capture_output=True).stdout == b""

@@ -206,6 +206,7 @@ def print_serving(task_ip: str, options: list[str], port: int) -> None:
         f"  {program} price {task_ip} --resource-type ec2 --sku t3.micro{extra}",
         f"  {program} connect {task_ip}{extra}",
         f"  curl http://{task_ip}:{port}/healthz",
+        f"connect installs FinFocus's aws-public plugin pointing here: `{program} connect --remove` takes it out.",
     ]
     err.print("\n".join(lines), highlight=False, soft_wrap=True)
 
