@@ -18,6 +18,7 @@ from tests.rehearsal.conftest import HEALTHY_WITHIN, failure_report
 pytestmark = pytest.mark.rehearsal
 
 DNS_TTL = 4
+ANSWERED = "regions answer /healthz"
 
 
 def test_the_bridge_answers_for_the_dns_ttl_after_the_stop_signal_then_every_container_exits_in_order(
@@ -27,7 +28,13 @@ def test_the_bridge_answers_for_the_dns_ttl_after_the_stop_signal_then_every_con
     stop_timeouts = {c["name"]: c["stopTimeout"] for c in task_definition["containerDefinitions"] if "stopTimeout" in c}
     regions = module_cases.output("short_timings")["region_ports"]
     with rehearse(task_definition) as task:
+        assert task.wait_until(lambda: any(ANSWERED in line for line in task.log("finfocus-plugin")), 60)
+        answered = task.elapsed()
         assert task.wait_for_health("HEALTHY", HEALTHY_WITHIN), failure_report(task)
+        # A plugin whose check passed outlives the start script's first-pass limit: short_timings'
+        # (1 + 1) x (5 + 2) = 14 s after every region answered.
+        task.wait_until(lambda: task.elapsed() > answered + 14 + 2, 30)
+        assert (task.last_status, task.health) == ("RUNNING", "HEALTHY"), failure_report(task)
         task.request_stop()
         assert task.wait_until(lambda: task.report().container("port-bridge").stop_signal_at is not None, 10)
         # A client that still holds the task's address connects after the stop signal and gets its answer.
