@@ -114,10 +114,11 @@ def serve(
     second Ctrl-C during the stop kills every container at once.
     """
 
-    def hold(task: TaskRehearsal) -> None:
+    def hold(task: TaskRehearsal, relay: Callable[[], None]) -> None:
         on_ready(task.network.task_ip)
         try:
             while task.last_status != "STOPPED":
+                relay()
                 time.sleep(0.2)
         except KeyboardInterrupt:
             pass
@@ -147,7 +148,7 @@ def _run(
     timeout: float,
     on_event: Events | None,
     workdir: Path | None,
-    hold: Callable[[TaskRehearsal], None] | None = None,
+    hold: Callable[[TaskRehearsal, Callable[[], None]], None] | None = None,
     on_stopping: Callable[[], None] | None = None,
 ) -> RehearsalResult:
     """Start, HEALTHY, probe, then `hold` (served only, with this machine as the client host), then stop."""
@@ -182,7 +183,7 @@ def _run(
         probes = task.network.probe(region_ports) if healthy else {}
         relay()
         if hold and healthy and probes_answer(probes, region_ports):
-            hold(task)
+            hold(task, relay)
         if on_stopping and healthy and task.last_status != "STOPPED":
             on_stopping()
         stop_started = task.elapsed()
