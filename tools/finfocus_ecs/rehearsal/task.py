@@ -13,9 +13,12 @@ fargate-runtime.md gives them:
 - `dependsOn` with START, COMPLETE, SUCCESS and HEALTHY; COMPLETE and SUCCESS
   may not name an essential container; a dependency that stopped without
   meeting its condition stops the task; a HEALTHY dependency that is
-  UNHEALTHY is waited for, as the ECS agent does (its dependency graph treats
-  only a stopped or never-started dependency as final), so the dependent
-  stays PENDING and so does the task (containers-roadmap#2379);
+  UNHEALTHY is waited for, as the ECS agent does, so the dependent stays
+  PENDING and so does the task (containers-roadmap#2379). The agent's
+  dependency graph gives up only on a dependency that will never start, a
+  SUCCESS one that exited non-zero, or one past its startTimeout; for a
+  non-essential HEALTHY dependency that stopped it would wait forever, where
+  the rehearsal stops the task (an essential one stops it on both);
 - `healthCheck`: CMD runs the program, CMD-SHELL runs `/bin/sh -c`, in the
   container as its user; the first check one interval after start, the next
   one interval after the last ended; a failed check that started within the
