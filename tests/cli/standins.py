@@ -19,6 +19,7 @@ one of upstream's Go binaries, that binary's Go build information (what
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import socket
@@ -168,6 +169,46 @@ def listener(close_at_once: bool) -> Iterator[int]:
         with socket.socket() as wake:  # unblock accept(), then close
             wake.connect_ex(sock.getsockname())
         sock.close()
+
+
+class Silent:
+    """Ports that accept connections and never answer, like `listener(close_at_once=False)`, counting how many
+    connections are open at once across all of them: what proves that calls overlap, with no clock read."""
+
+    def __init__(self) -> None:
+        self.open = self.peak = 0
+        self._lock = threading.Lock()
+
+    def _hold(self, connection: socket.socket) -> None:
+        with self._lock:
+            self.open += 1
+            self.peak = max(self.peak, self.open)
+        with connection, contextlib.suppress(OSError):
+            while connection.recv(65536):  # what the client sends is never answered
+                pass
+        with self._lock:
+            self.open -= 1
+
+    @contextmanager
+    def port(self) -> Iterator[int]:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+
+        def accept() -> None:
+            while True:
+                try:
+                    connection, _ = sock.accept()
+                except OSError:
+                    return
+                threading.Thread(target=self._hold, args=(connection,), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+        try:
+            yield sock.getsockname()[1]
+        finally:
+            sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
 
 @contextmanager
