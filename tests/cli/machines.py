@@ -28,12 +28,45 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
+
+
+def uninstalled_interpreter() -> list[str]:
+    """This interpreter as uninstalling it leaves a machine (executable first, then libpython, standard library)."""
+    from finfocus_ecs.plugin_python import loaded_libpython
+
+    executable = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    return [executable, os.path.dirname(os.__file__), *map(str, loaded_libpython())]
+
+
+def machine_path(directory: Path, broken_python3: bool) -> str:
+    """A PATH with nothing on it, or with a python3 and a python that exit 1 (pyenv's shims, their version gone)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if broken_python3:
+        for name in ("python3", "python"):
+            shim = directory / name
+            shim.write_text('#!/bin/sh\necho "pyenv: version \\`3.11.7\' is not installed" >&2\nexit 1\n')
+            shim.chmod(0o755)
+    return str(directory)
+
+
+def core_runner(directory: Path) -> list[str]:
+    """The command that runs this program on a copy of this interpreter, made in directory: `machine.py` follows."""
+    from finfocus_ecs.plugin_python import copy_interpreter
+    from finfocus_ecs.project import PACKAGE_DIR, REPO_ROOT
+
+    bundled = copy_interpreter(directory)
+    if bundled is None:
+        raise RuntimeError("this interpreter cannot be copied here (no /proc/self/maps)")
+    packages = [sysconfig.get_path("purelib"), str(PACKAGE_DIR.parent), str(REPO_ROOT)]
+    environment = {**bundled.environment(), "PYTHONPATH": os.pathsep.join(packages)}
+    return ["env", *(f"{name}={value}" for name, value in environment.items()), str(bundled.executable), __file__]
 
 
 def _libc_call(function: str, *arguments: object) -> None:

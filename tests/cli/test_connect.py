@@ -22,7 +22,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import sysconfig
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,10 +32,9 @@ import pytest
 from finfocus_ecs.finfocus_plugins import finfocus_home, plugin_directory
 from finfocus_ecs.local_plugin import serve
 from finfocus_ecs.plugin_api import METHODS, SERVICE, messages, resource
-from finfocus_ecs.plugin_python import copy_interpreter, loaded_libpython
-from finfocus_ecs.project import PACKAGE_DIR, REPO_ROOT
 from finfocus_ecs.rehearsal.region_service import price_table
 from tests.checkouts import checkout_copy
+from tests.cli.machines import core_runner, machine_path, uninstalled_interpreter
 from tests.cli.standins import installed_plugin, listener, refused, start_region, stop, upstream_build_info
 from tests.commands import run_cli
 from tests.core_standin import MODES
@@ -82,22 +80,30 @@ def run_core(
     """The core stand-in over a plugin directory (FINFOCUS_PLUGIN_DIR today, FINFOCUS_HOME/plugins in v0.2.6).
 
     machine: the arguments of tests/cli/machines.py, to run it on a machine that lacks a Python; python: the
-    command that runs it there.
+    command that runs machines.py there (machines.core_runner).
     """
     resources_file = tmp_path / f"resources-{mode}.json"
     resources_file.write_text(json.dumps(resources))
     where = {"FINFOCUS_PLUGIN_DIR": str(plugins)} if mode == "v0.4" else {"FINFOCUS_HOME": str(plugins.parent)}
     assert mode == "v0.4" or plugins.name == "plugins", "v0.2.6 reads HOME/plugins only"
-    core = [str(CORE)] if machine is None else [str(MACHINES), *machine, "--"]
-    completed = subprocess.run(
-        [*(python or [sys.executable]), *core, "--mode", mode, str(resources_file)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **where, **FAIL_AT_FIRST_BIND, **env},
-        timeout=120,  # a hang guard only: a run takes seconds
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout), completed.stderr
+    if machine is None:
+        command = [sys.executable, str(CORE)]
+    else:
+        command = [*(python or [sys.executable, str(MACHINES)]), *machine, "--"]
+    # Files, not pipes: a plugin process that outlives the core cannot keep the test waiting on them.
+    with (tmp_path / "core.out").open("w+") as stdout, (tmp_path / "core.err").open("w+") as stderr:
+        completed = subprocess.run(
+            [*command, "--mode", mode, str(resources_file)],
+            stdout=stdout,
+            stderr=stderr,
+            env={**os.environ, **where, **FAIL_AT_FIRST_BIND, **env},
+            timeout=120,  # a hang guard only: a run takes seconds
+        )
+        stdout.seek(0)
+        stderr.seek(0)
+        output, log = stdout.read(), stderr.read()
+    assert completed.returncode == 0, log
+    return json.loads(output), log
 
 
 def by_region(report: dict) -> dict[str, dict]:
@@ -329,38 +335,16 @@ def test_the_plugin_keeps_working_when_the_checkout_is_gone(deployment, tmp_path
     }
 
 
-def uninstalled_interpreter() -> list[str]:
-    """The interpreter connect ran on, as uninstalling it leaves a machine: executable, libpython, standard library."""
-    executable = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
-    return [executable, os.path.dirname(os.__file__), *map(str, loaded_libpython())]
-
-
 @pytest.fixture(scope="module")
-def core_python(tmp_path_factory) -> list[str]:
-    """A copy of this interpreter for the core stand-in, which must run on a machine where this one is gone."""
-    bundled = copy_interpreter(tmp_path_factory.mktemp("core") / "python")
-    assert bundled is not None
-    packages = [sysconfig.get_path("purelib"), str(PACKAGE_DIR.parent), str(REPO_ROOT)]
-    environment = {**bundled.environment(), "PYTHONPATH": os.pathsep.join(packages)}
-    return ["env", *(f"{name}={value}" for name, value in environment.items()), str(bundled.executable)]
-
-
-def machine_path(tmp_path: Path, machine: str) -> str:
-    """The PATH of a machine: nothing on it at all, or a python3 and a python that exit 1 (pyenv's, version gone)."""
-    directory = tmp_path / "bin"
-    directory.mkdir()
-    if machine == "a python3 that exits 1":
-        for name in ("python3", "python"):
-            shim = directory / name
-            shim.write_text('#!/bin/sh\necho "pyenv: version \\`3.11.7\' is not installed" >&2\nexit 1\n')
-            shim.chmod(0o755)
-    return str(directory)
+def core_on_a_copy(tmp_path_factory) -> list[str]:
+    """tests/cli/machines.py on a copy of this interpreter: the core must run where this one is gone."""
+    return core_runner(tmp_path_factory.mktemp("core") / "python")
 
 
 @pytest.mark.usefixtures("rehearsal_available")
 @pytest.mark.parametrize("machine", ["no Python anywhere", "a python3 that exits 1", "a moved home"])
 def test_no_finfocus_command_waits_on_the_plugin_whatever_python_the_machine_lacks(
-    deployment, tmp_path, core_python, machine
+    deployment, tmp_path, core_on_a_copy, machine
 ):
     """The Python connect ran on uninstalled, and PATH without a working python3: it prices at its first launch.
 
@@ -375,9 +359,9 @@ def test_no_finfocus_command_waits_on_the_plugin_whatever_python_the_machine_lac
         (tmp_path / "moved").mkdir()
         home = home.rename(tmp_path / "moved" / "finfocus")
     built = [argument for path in uninstalled_interpreter() for argument in ("--hide", path)]
-    built += ["--path", machine_path(tmp_path, machine)]
+    built += ["--path", machine_path(tmp_path / "bin", broken_python3=machine == "a python3 that exits 1")]
     resources = [instance(region) for region in REGIONS]
-    report, log = run_core("v0.2.6", home / "plugins", resources, tmp_path, built, core_python)
+    report, log = run_core("v0.2.6", home / "plugins", resources, tmp_path, built, core_on_a_copy)
     assert report["machine"] == {"interpreter_runs": False, "python3_runs": False}, "the machine asked for"
     assert [plugin["launches"] for plugin in report["plugins"]] == [1], log
     assert {region: result.get("cost_per_month") for region, result in by_region(report).items()} == {
