@@ -199,8 +199,7 @@ def aws_plugins(plugins: Path, ours: set[Path], target: Path | None = None) -> l
                     why = "it is in the directory connect writes, and connect never writes beside a plugin it did not"
                 else:
                     why = (
-                        "FinFocus launches only the highest version of a plugin name, so one of the two would never "
-                        "run"
+                        "FinFocus launches only the highest version of a plugin name, so one of the two would never run"
                     )
                 found.append(ForeignPlugin(version, what, why))
             continue
