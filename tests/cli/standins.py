@@ -172,22 +172,24 @@ def listener(close_at_once: bool) -> Iterator[int]:
 
 
 class Silent:
-    """Ports that accept connections and never answer, like `listener(close_at_once=False)`, counting how many
-    connections are open at once across all of them: what proves that calls overlap, with no clock read."""
+    """Ports that accept connections and never answer, like `listener(close_at_once=False)`, noting how many
+    connections they had accepted when a client first gave up on one (closed it): what proves that calls
+    overlap, with no clock read. One after another, a call gives up before the next one connects; at once,
+    every call has connected by then. (A gRPC client keeps its connection open past a call's deadline, so
+    a port called only over gRPC never sees a client give up.)"""
 
     def __init__(self) -> None:
-        self.open = self.peak = 0
+        self.accepted = 0
+        self.accepted_when_first_closed: int | None = None
         self._lock = threading.Lock()
 
     def _hold(self, connection: socket.socket) -> None:
-        with self._lock:
-            self.open += 1
-            self.peak = max(self.peak, self.open)
         with connection, contextlib.suppress(OSError):
             while connection.recv(65536):  # what the client sends is never answered
                 pass
         with self._lock:
-            self.open -= 1
+            if self.accepted_when_first_closed is None:
+                self.accepted_when_first_closed = self.accepted
 
     @contextmanager
     def port(self) -> Iterator[int]:
@@ -201,6 +203,8 @@ class Silent:
                     connection, _ = sock.accept()
                 except OSError:
                     return
+                with self._lock:
+                    self.accepted += 1
                 threading.Thread(target=self._hold, args=(connection,), daemon=True).start()
 
         threading.Thread(target=accept, daemon=True).start()

@@ -29,6 +29,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from finfocus_ecs.connect import ConnectError, check_plugin
 from finfocus_ecs.finfocus_plugins import finfocus_home, plugin_directory
 from finfocus_ecs.local_plugin import serve
 from finfocus_ecs.plugin_api import METHODS, SERVICE, messages, resource
@@ -383,6 +384,16 @@ def test_a_plugin_whose_own_python_is_damaged_fails_at_once_and_says_what_to_run
     assert by_region(report)["us-east-1"]["shown"] == "plugin call failed: no cost data available"
     assert "its Python (lib/python/bin/python3" in log and "in the plugin's directory) does not start" in log
     assert "Run `finfocus-ecs connect 127.0.0.1` again from a finfocus-ecs checkout" in log
+
+
+def test_connect_refuses_a_launcher_whose_plugin_outlives_the_kill(deployment, tmp_path):
+    """connect's own launch ends the plugin as the core does: a launcher that does not exec it is caught there."""
+    plugins = tmp_path / "plugins"
+    assert connect(plugins, deployment).returncode == 0
+    binary = plugins / VERSION_DIR / "finfocus-plugin-aws-public"
+    binary.write_text(binary.read_text().replace('  exec "$python"', '  "$python"'))
+    with pytest.raises(ConnectError, match="outlives the SIGKILL FinFocus ends it with"):
+        check_plugin(binary, [])
 
 
 def test_trace_id_supports_and_plugin_info_are_answered_for_todays_core(tmp_path):

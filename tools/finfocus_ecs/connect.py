@@ -37,6 +37,7 @@ look, until `--remove`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -47,10 +48,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import IO
 
 from finfocus_ecs.finfocus_plugins import BINARY, PLUGIN, SEMVER, ForeignPlugin, aws_plugins
 from finfocus_ecs.plugin_python import Bundled, copy_interpreter, link_or_copy, stray_paths
@@ -257,9 +260,13 @@ def _free_port() -> int:
 def check_plugin(binary: Path, interpreter_prefixes: list[str]) -> list[str]:
     """Launch the plugin as the core does, with no python on the PATH, and ask its Name; the warnings it leaves.
 
-    Raises ConnectError when it does not answer. Warns when it still loads a
-    file of the interpreter connect runs on (its copy is not standalone:
-    removing that interpreter would stop the plugin).
+    Raises ConnectError when it does not answer, or when something of it
+    outlives the SIGKILL the core ends it with (a launcher that does not
+    exec the plugin: FinFocus v0.2.6 would leave it running, holding its
+    port and its output). Warns when it still loads a file of the
+    interpreter connect runs on (its copy is not standalone: removing that
+    interpreter would stop the plugin). The check runs the plugin in a
+    process group of its own, and kills the group at the end.
     """
     import grpc
 
@@ -268,42 +275,63 @@ def check_plugin(binary: Path, interpreter_prefixes: list[str]) -> list[str]:
 
     port = _free_port()
     environment = {**os.environ, "PATH": str(binary.parent / "no-python-here"), "FINFOCUS_PLUGIN_PORT": str(port)}
-    process = subprocess.Popen(
-        [str(binary), f"--port={port}"],
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        announced = _first_line(process, CHECK_SECONDS)
-        if announced.strip() != f"PORT={port}":
-            process.kill()
-            _, stderr = process.communicate(timeout=CHECK_SECONDS)
-            raise ConnectError(f"the plugin written in {binary.parent} did not start: {stderr.strip()[-600:]}")
-        described = METHODS["Name"]
-        with grpc_channel("127.0.0.1", port) as channel:
-            stub = channel.unary_unary(
-                described.path,
-                request_serializer=described.request.SerializeToString,
-                response_deserializer=described.response.FromString,
-            )
-            try:
-                stub(messages.NameRequest(), timeout=CHECK_SECONDS)
-            except grpc.RpcError as error:
-                raise ConnectError(
-                    f"the plugin written in {binary.parent} does not answer: {error.details()}"
-                ) from None
-        mapped = _mapped_files(process.pid)
-    finally:
-        if process.poll() is None:
+    with tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(
+            [str(binary), f"--port={port}"],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            if _first_line(process, CHECK_SECONDS).strip() != f"PORT={port}":
+                raise ConnectError(f"the plugin written in {binary.parent} did not start: {_tail(stderr)}")
+            described = METHODS["Name"]
+            with grpc_channel("127.0.0.1", port) as channel:
+                stub = channel.unary_unary(
+                    described.path,
+                    request_serializer=described.request.SerializeToString,
+                    response_deserializer=described.response.FromString,
+                )
+                try:
+                    stub(messages.NameRequest(), timeout=CHECK_SECONDS)
+                except grpc.RpcError as error:
+                    failed = f"the plugin written in {binary.parent} does not answer: {error.details()}"
+                    raise ConnectError(failed) from None
+            mapped = _mapped_files(process.pid)
             process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=CHECK_SECONDS)
-    outside = sorted(
-        {path for path in mapped if any(path.startswith(prefix + os.sep) for prefix in interpreter_prefixes)}
-    )
+            process.wait()
+            if _group_running(process.pid):
+                raise ConnectError(
+                    f"the plugin written in {binary.parent} outlives the SIGKILL FinFocus ends it with (its launcher "
+                    "does not exec it): FinFocus v0.2.6 would leave it running"
+                )
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            process.stdout.close()  # type: ignore[union-attr]
+    outside = sorted({path for path in mapped for prefix in interpreter_prefixes if path.startswith(prefix + os.sep)})
     return [f"the plugin's copy of Python still loads {path}: removing it stops the plugin" for path in outside]
+
+
+def _tail(file: IO[str]) -> str:
+    file.seek(0)
+    return file.read().strip()[-600:]
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group still runs (zombies do not); False where /proc is missing."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
 
 
 def _first_line(process: subprocess.Popen, seconds: float) -> str:
