@@ -29,14 +29,23 @@ from pathlib import Path
 import grpc
 import pytest
 
+from finfocus_ecs import go_build_info
 from finfocus_ecs.connect import ConnectError, check_plugin
-from finfocus_ecs.finfocus_plugins import finfocus_home, plugin_directory
+from finfocus_ecs.finfocus_plugins import finfocus_home, plugin_directory, upstream_binary
 from finfocus_ecs.local_plugin import serve
 from finfocus_ecs.plugin_api import METHODS, SERVICE, messages, resource
 from finfocus_ecs.rehearsal.region_service import price_table
 from tests.checkouts import checkout_copy
 from tests.cli.machines import core_runner, machine_path, uninstalled_interpreter
-from tests.cli.standins import installed_plugin, listener, refused, start_region, stop, upstream_build_info
+from tests.cli.standins import (
+    go_build_info_blob,
+    installed_plugin,
+    listener,
+    refused,
+    start_region,
+    stop,
+    upstream_build_info,
+)
 from tests.commands import run_cli
 from tests.core_standin import MODES
 
@@ -261,6 +270,28 @@ def test_other_aws_plugins_count_every_price_again_until_set_aside(deployment, t
                                   (regional, "finfocus-plugin-aws-public-us-east-1"))
         for name in (binary, "region.py")
     )  # fmt: skip
+
+
+def test_go_build_information_is_read_from_the_file_never_run(tmp_path):
+    """What `go version -m` prints, read at any offset; None for a file that is no Go binary or predates Go 1.18."""
+    go_version, module_info = upstream_build_info("ap-southeast-2", "apse2", "0.1.8")
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\x7fELF" + bytes(4093) + go_build_info_blob(go_version, module_info) + bytes(64))
+    binary.chmod(0o644)  # not even executable: it is read, not run
+    info = go_build_info.read(binary)
+    assert (info.go_version, info.path, info.module, info.module_version) == (
+        "go1.25.8",
+        "github.com/rshade/finfocus-plugin-aws-public/cmd/finfocus-plugin-aws-public",
+        "github.com/rshade/finfocus-plugin-aws-public",
+        "v0.1.8",
+    )
+    assert info.settings["-tags"] == "region_apse2" and info.settings["-ldflags"] == "-s -w -X main.version=0.1.8"
+    assert upstream_binary(binary) == "upstream's aws-public ap-southeast-2 binary v0.1.8"
+    pointers = tmp_path / "go1.17"  # the same magic, with the strings behind pointers (flags bit 2 clear)
+    pointers.write_bytes(go_build_info_blob(go_version, module_info).replace(b"\x08\x02", b"\x08\x00", 1))
+    script = tmp_path / "script"
+    script.write_text("#!/bin/sh\nexec true\n")
+    assert [go_build_info.read(path) for path in (pointers, script, tmp_path / "missing")] == [None, None, None]
 
 
 def test_a_plugin_of_another_provider_is_left_alone(deployment, tmp_path):

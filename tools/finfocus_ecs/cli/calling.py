@@ -50,7 +50,8 @@ def verify(
                 which release: it must be the map's region and the image tag's
                 release. A swapped or shifted map fails here, naming both regions.
     A port that answers GetPluginInfo over gRPC but neither HTTP/1.1 nor gRPC
-    health is the plugin with web mode off; its likely cause says so.
+    health is the plugin with web mode off: its healthz and grpc columns read
+    web-off, and its likely cause says so.
 
     \b
     The release is checked against the tag of --image, else of the plugin image
