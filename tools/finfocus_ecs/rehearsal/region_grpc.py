@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
@@ -159,12 +160,15 @@ def front(backend: str):
     return serve
 
 
-async def serve_grpc(service: RegionService, listener: socket.socket, stop: asyncio.Event) -> None:
-    """Plain gRPC mode on the bound listener until stop is set."""
+async def serve_grpc(
+    service: RegionService, listener: socket.socket, stop: asyncio.Event, on_start: Callable[[], None]
+) -> None:
+    """Plain gRPC mode on the bound listener until stop is set; on_start runs once both sides serve."""
     backend = f"finfocus-standin-{os.getpid()}-{listener.getsockname()[1]}"
     server = grpc_server(service, f"unix-abstract:{backend}")
     await server.start()
     tcp = await asyncio.start_server(front(backend), sock=listener)
+    on_start()
     await stop.wait()
     tcp.close()
     await server.stop(grace=1)

@@ -188,8 +188,7 @@ def main(region: str, argv: list[str], version: str | None = None) -> int:
         else:
             from finfocus_ecs.rehearsal.region_grpc import serve_grpc
 
-            announce(listener.getsockname()[1])
-            await serve_grpc(service, listener, stop)
+            await serve_grpc(service, listener, stop, lambda: announce(listener.getsockname()[1]))
         log("info", "received shutdown signal")
         return 0
 
