@@ -209,14 +209,16 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     if "connect" in results:
         c = results["connect"]
         for mode in ("v0.2.6", "v0.4"):
-            for case, meaning in (("checkout_gone", "checkout deleted"), ("python_gone", "its Python gone")):
+            for case, meaning in c.get("cases", {}).items():
+                name = f"connect: a cost command (core {mode}), {meaning}"
+                if case not in c[mode]:
+                    table.append((name, "skipped", c.get("skipped", {}).get(case, "")))
+                    continue
                 figure = c[mode][case]
                 verdict = "met" if figure["median"] < c["target_s"] else f"missed (target {c['target_s']} s)"
-                priced = c[mode]["priced_of"]
-                note = f"; priced {priced[0]} of {priced[1]} regions" if case == "checkout_gone" else "; fails at once"
-                table.append(
-                    (f"connect: a cost command (core {mode}), {meaning}", Summary(**figure).text(), verdict + note)
-                )
+                priced = c[mode]["priced_of"][case]
+                note = f"; priced {priced[0]} of {priced[1]} regions" if priced[0] else "; refused at once"
+                table.append((name, Summary(**figure).text(), verdict + note))
     if "plan" in results:
         p = results["plan"]
         ratio = p["ratio"]["median"]

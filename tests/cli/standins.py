@@ -10,10 +10,16 @@ wrong; what matters is the bytes a client sees:
 - tls_only: HTTPS with a self-signed certificate (a TLS terminator);
 - http1_only: an HTTP/1.1 server with /healthz (an HTTP-mode proxy), with
   and without a status line in its answer to the HTTP/2 preface.
+
+And plugins as they lie in FinFocus's plugin directory (installed_plugin):
+a region stand-in behind the binary's name, carrying, where it stands for
+one of upstream's Go binaries, that binary's Go build information (what
+`go version -m` reads), since that, not its name, is what a Go binary is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import socket
@@ -30,8 +36,73 @@ from finfocus_ecs.rehearsal.images import PLUGIN
 from finfocus_ecs.rehearsal.region_server import default_version
 from tests.module_cases import LAYOUTS
 
-# The seed's 12-region layout: the most ports a command is asked to call at once.
+# The 12-region layout of upstream's research note: the most ports a command is asked to call at once.
 REGIONS = list(LAYOUTS["12-region"]["region_ports"])
+
+# Go's build information framing (debug/buildinfo; cmd/go's modload infoStart and infoEnd).
+GO_BUILD_INFO_MAGIC = b"\xff Go buildinf:"
+GO_INFO_START = bytes.fromhex("3077af0c9274080241e1c107e6d618e6")
+GO_INFO_END = bytes.fromhex("f932433186182072008242104116d8f2")
+
+
+def upstream_build_info(region: str = "us-east-1", tag: str = "use1", version: str = "0.1.8", router: bool = False):
+    """What `go version -m` reads from one of upstream's release binaries: main package, module, SDK, build flags.
+
+    As its .goreleaser.yaml builds them at v0.1.8 (tags region_<tag>,
+    -ldflags "-s -w -X main.version={{ .Version }}", CGO off) from its go.mod
+    (module github.com/rshade/finfocus-plugin-aws-public, finfocus-spec
+    v0.6.0). The dependency's checksum and the other dependencies are left out.
+    """
+    command = "finfocus-plugin-aws-public-router" if router else "finfocus-plugin-aws-public"
+    lines = [
+        f"path\tgithub.com/rshade/finfocus-plugin-aws-public/cmd/{command}",
+        f"mod\tgithub.com/rshade/finfocus-plugin-aws-public\tv{version}\t",
+        "dep\tgithub.com/rshade/finfocus-spec\tv0.6.0",
+        "build\t-buildmode=exe",
+        "build\t-compiler=gc",
+        f'build\t-ldflags="-s -w -X main.version={version}"',
+        *([] if router else [f"build\t-tags=region_{tag}"]),
+        "build\tCGO_ENABLED=0",
+        "build\tGOARCH=amd64",
+        "build\tGOOS=linux",
+    ]
+    return "go1.25.8", "\n".join(lines) + "\n"
+
+
+def go_build_info_blob(go_version: str, module_info: str) -> bytes:
+    """The blob the Go linker writes (Go 1.18 and later): magic, pointer size, flags (strings inline), two strings."""
+
+    def uvarint(value: int) -> bytes:
+        encoded = b""
+        while value >= 0x80:
+            encoded += bytes([value & 0x7F | 0x80])
+            value >>= 7
+        return encoded + bytes([value])
+
+    def string(data: bytes) -> bytes:
+        return uvarint(len(data)) + data
+
+    header = GO_BUILD_INFO_MAGIC + bytes([8, 0x2]) + bytes(32 - len(GO_BUILD_INFO_MAGIC) - 2)
+    return header + string(go_version.encode()) + string(GO_INFO_START + module_info.encode() + GO_INFO_END)
+
+
+def installed_plugin(binary: Path, region: str, build_info: tuple[str, str] | None = None) -> Path:
+    """A plugin at binary (PLUGINS/NAME/VERSION/FILE) that serves region as the real binary does; its directory.
+
+    With build_info, the file carries that Go build information after the
+    line that execs the stand-in: the shell never reads past it, and
+    connect reads it as it reads a real Go binary.
+    """
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    program = binary.parent / "region.py"  # not executable: the core never picks it
+    program.write_text(
+        f"import sys\nfrom finfocus_ecs.rehearsal.region_server import main\nsys.exit(main({region!r}, sys.argv[1:]))\n"
+    )
+    environment = " ".join(f"{name}={value}" for name, value in IMAGE_ENV.items())
+    script = f'#!/bin/sh\nexec env {environment} {sys.executable} {program} "$@"\n'.encode()
+    binary.write_bytes(script + (go_build_info_blob(*build_info) if build_info else b""))
+    binary.chmod(0o755)
+    return binary.parent
 
 
 # The image's ENV (web mode and /healthz on), as every deployment runs the binaries; PATH is the container's own.
@@ -98,6 +169,50 @@ def listener(close_at_once: bool) -> Iterator[int]:
         with socket.socket() as wake:  # unblock accept(), then close
             wake.connect_ex(sock.getsockname())
         sock.close()
+
+
+class Silent:
+    """Ports that accept connections and never answer, like `listener(close_at_once=False)`, noting how many
+    connections they had accepted when a client first gave up on one (closed it): what proves that calls
+    overlap, with no clock read. One after another, a call gives up before the next one connects; at once,
+    every call has connected by then. (A gRPC client keeps its connection open past a call's deadline, so
+    a port called only over gRPC never sees a client give up.)"""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.accepted_when_first_closed: int | None = None
+        self._lock = threading.Lock()
+
+    def _hold(self, connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            while connection.recv(65536):  # what the client sends is never answered
+                pass
+        with self._lock:
+            if self.accepted_when_first_closed is None:
+                self.accepted_when_first_closed = self.accepted
+
+    @contextmanager
+    def port(self) -> Iterator[int]:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+
+        def accept() -> None:
+            while True:
+                try:
+                    connection, _ = sock.accept()
+                except OSError:
+                    return
+                with self._lock:
+                    self.accepted += 1
+                threading.Thread(target=self._hold, args=(connection,), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+        try:
+            yield sock.getsockname()[1]
+        finally:
+            sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
 
 @contextmanager

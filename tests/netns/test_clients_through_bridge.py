@@ -188,26 +188,33 @@ def test_the_finfocus_core_prices_through_connect_and_the_bridge(task, tmp_path,
     task.plugins[down].send_signal(signal.SIGTERM)
     task.plugins[down].wait(timeout=5)
     where = f"FINFOCUS_PLUGIN_DIR={plugins}" if mode == "v0.4" else f"FINFOCUS_HOME={plugins.parent}"
+    output, log = tmp_path / "core.out", tmp_path / "core.err"
+    # Output to files, not the harness's pipes: a plugin process that outlived the core could hold those open.
+    run = 'exec env "$1" "$2" "$3" --mode "$4" "$5" > "$6" 2> "$7"'
     try:
         core = task.hosts.on_client(
-            ["env", where, sys.executable, str(CORE), "--mode", mode, str(resources)], timeout=120
+            ["sh", "-c", run, "sh", where, sys.executable, str(CORE), mode, str(resources), str(output), str(log)],
+            timeout=120,  # a hang guard only
         )
     finally:
         task.plugins[down] = task.hosts.start_plugin(down, task.region_ports[down], task.environment)
-    assert core.returncode == 0, core.stderr
-    report = json.loads(core.stdout)
+    assert core.returncode == 0, log.read_text()
+    report = json.loads(output.read_text())
     results = {result["urn"].split("web-")[1]: result for result in report["results"]}
     assert {region: results[region]["cost_per_month"] for region in priced} == {
         region: pytest.approx(monthly(region, "ec2", "t3.micro")) for region in priced
     }
     missing = results["eu-central-1"]
     if mode == "v0.4":
-        assert missing["errors"] == [] and "declines eu-central-1" in core.stderr, "Supports declined it"
+        assert missing["errors"] == [] and "declines eu-central-1" in log.read_text(), "Supports declined it"
     else:
         assert [error["code"] for error in missing["errors"]] == ["FAILED_PRECONDITION"]
-    assert [error["code"] for error in results[down]["errors"]] == ["UNAVAILABLE"]
-    assert max(result["seconds"] for result in results.values()) < 4
-    assert report["gone_after_sigkill"] == {"aws-public": True}
+    # The bridge closes the connection of a region that is down: the plugin's call fails there, not at a deadline.
+    assert [(error["code"], error["message"].split(": ")[0]) for error in results[down]["errors"]] == [
+        ("UNAVAILABLE", f"{TASK_IP}:{task.region_ports[down]} did not answer")
+    ]
+    assert [plugin["launches"] for plugin in report["plugins"]] == [1]
+    assert report["outlived_sigkill"] == {"aws-public": []}
 
 
 def core_instance(region: str) -> dict:

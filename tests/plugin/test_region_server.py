@@ -10,6 +10,7 @@ test, named after it.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -22,10 +23,12 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2
 
+from finfocus_ecs.module import image_layouts
 from finfocus_ecs.plugin_api import METHODS, PluginClient, PluginError, messages, resource
-from finfocus_ecs.plugin_api.releases import releases
+from finfocus_ecs.plugin_api.releases import release, releases
+from finfocus_ecs.rehearsal.region_service import RegionService
 from tests.cli.standins import IMAGE_ENV, announced_port, start_region, stop
 
 PATH = "/finfocus.v1.CostSourceService/"
@@ -151,6 +154,7 @@ def test_item_3_stdout_is_one_port_line_and_logs_are_json_on_stderr():
     assert (process.returncode, stdout) == (0, ""), "nothing but the one PORT= line on stdout"
     lines = [json.loads(line) for line in stderr.splitlines()]
     assert all({"level", "plugin_name", "plugin_version", "time", "message"} <= set(line) for line in lines), lines
+    assert stderr.splitlines() == [json.dumps(line, separators=(",", ":")) for line in lines], "item 16: compact"
     assert {(line["plugin_name"], line["plugin_version"]) for line in lines} == {("aws-public", "0.1.8")}
     [warning] = [line for line in lines if line["level"] == "warn"]
     assert warning["message"] == (
@@ -161,24 +165,28 @@ def test_item_3_stdout_is_one_port_line_and_logs_are_json_on_stderr():
 
 
 def test_item_4_with_web_mode_off_the_port_serves_plain_grpc_only(grpc_mode_port):
-    """HTTP/1.1 gets non-HTTP bytes; no grpc.health.v1 (UNIMPLEMENTED); reflection on; errors keep their code."""
+    """No HTTP/1.1 (item 20's bytes), no grpc.health.v1 (item 22's error), reflection on; errors keep their code."""
     with socket.create_connection(("127.0.0.1", grpc_mode_port), timeout=5) as raw:
         raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        first = raw.recv(9)
-    assert not first.startswith(b"HTTP/"), "an HTTP/2 frame, which curl calls HTTP/0.9"
-    assert first[3] == 0x04, "a SETTINGS frame"
-    with grpc.insecure_channel(f"127.0.0.1:{grpc_mode_port}") as channel:
-        with pytest.raises(grpc.RpcError) as raised:
-            health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
-        listed = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
-            iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
-        )
-        services = {service.name for service in next(listed).list_services_response.service}
+        assert not raw.recv(9).startswith(b"HTTP/"), "an HTTP/2 frame, which curl calls HTTP/0.9"
+    with grpc.insecure_channel(f"127.0.0.1:{grpc_mode_port}") as channel, pytest.raises(grpc.RpcError) as raised:
+        health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
     assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "finfocus.v1.CostSourceService" in services
+    assert "finfocus.v1.CostSourceService" in reflected_services(grpc_mode_port, "grpc.reflection.v1alpha")
     with PluginClient("127.0.0.1", grpc_mode_port, "grpc") as client, pytest.raises(PluginError) as refused:
         client.projected_cost(resource("ec2", "t3.micro", "eu-west-1"))
     assert (refused.value.wire_code, refused.value.kind) == ("FAILED_PRECONDITION", "wrong-region")
+
+
+def reflected_services(port: int, package: str) -> set[str]:
+    """What list_services answers through one version of the reflection API (v1's messages are v1alpha's)."""
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        listed = channel.stream_stream(
+            f"/{package}.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+        return {service.name for service in next(listed).list_services_response.service}
 
 
 def test_item_5_health_over_connect_json_reads_serving_status_serving(port):
@@ -525,6 +533,117 @@ def _reflection_post(port: int, version: str) -> tuple[int, str, bytes]:
     answer = (response.status, response.getheader("Content-Type"), response.read())
     connection.close()
     return answer
+
+
+# Items 16-24: measured in a second build, the same requests sent to the real binary and to this stand-in.
+
+
+def answer_and_close(port: int, request: bytes) -> tuple[bytes, str]:
+    """Every byte the server answers, and how the connection ended: "closed", "reset" or "open" (quiet for 1 s)."""
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(request)
+        raw.settimeout(1)
+        try:
+            while chunk := raw.recv(4096):
+                answer += chunk
+        except ConnectionResetError:
+            return answer, "reset"
+        except TimeoutError:
+            return answer, "open"
+    return answer, "closed"
+
+
+def header_names(answer: bytes) -> list[str]:
+    head = answer.split(b"\r\n\r\n", 1)[0].decode()
+    return [line.split(":", 1)[0] for line in head.split("\r\n")[1:] if line.split(":", 1)[0] != "X-Standin-Peer"]
+
+
+def test_item_17_header_names_in_gos_canonical_case_and_order(port):
+    """connect-go's headers sorted by name, then the server's Date and Content-Length (x-standin-peer is ours)."""
+    body = b"{}"
+    request = f"POST {PATH}Name HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n"
+    answer, _ = answer_and_close(port, request.encode() + body)
+    assert header_names(answer) == ["Accept-Encoding", "Content-Type", "Date", "Content-Length"]
+
+
+def test_item_18_head_healthz_answers_without_content_length(port):
+    answer, _ = answer_and_close(port, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and "content-length" not in answer.lower().decode(), answer
+
+
+def test_item_19_a_malformed_request_line_gets_gos_400_and_the_connection_closes(port):
+    assert answer_and_close(port, b"NOT AN HTTP REQUEST\r\n\r\n") == (
+        b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+        b"400 Bad Request",
+        "closed",
+    )
+
+
+def test_item_20_with_web_mode_off_http_1_1_gets_one_settings_frame_then_a_reset(grpc_mode_port):
+    """grpc-go's server preface (SETTINGS, MAX_FRAME_SIZE 16384: 15 bytes), then the unread request resets."""
+    assert answer_and_close(grpc_mode_port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") == (
+        bytes.fromhex("000006 04 00 00000000 0005 00004000"),
+        "reset",
+    )
+
+
+def test_item_21_with_web_mode_off_reflection_serves_v1_and_v1alpha(grpc_mode_port):
+    expected = {"finfocus.v1.CostSourceService", "grpc.reflection.v1.ServerReflection",
+                "grpc.reflection.v1alpha.ServerReflection"}  # fmt: skip
+    versions = ("grpc.reflection.v1", "grpc.reflection.v1alpha")
+    assert {api: reflected_services(grpc_mode_port, api) for api in versions} == dict.fromkeys(versions, expected)
+
+
+def test_item_22_with_web_mode_off_a_health_call_names_the_unknown_service(grpc_mode_port):
+    with grpc.insecure_channel(f"127.0.0.1:{grpc_mode_port}") as channel, pytest.raises(grpc.RpcError) as raised:
+        health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+    assert (raised.value.code(), raised.value.details()) == (
+        grpc.StatusCode.UNIMPLEMENTED,
+        "unknown service grpc.health.v1.Health",
+    )
+
+
+def test_item_23_the_listening_socket_is_ipv4_loopback_in_both_modes(port, grpc_mode_port):
+    listening = {
+        bound: subprocess.run(
+            ["ss", "-Hltn", "sport", "=", f":{bound}"], capture_output=True, text=True, check=True
+        ).stdout.split()[3]
+        for bound in (port, grpc_mode_port)
+    }
+    assert listening == {bound: f"127.0.0.1:{bound}" for bound in (port, grpc_mode_port)}
+
+
+# Item 24: gCO2e a month of a t3.micro, by the plugin's grid factors (internal/carbon/grid_factors.go at v0.1.8):
+# us-east-1, eu-west-1 and ap-south-1 measured, the others the fact sheet's figures from the factors; the GovCloud
+# regions (v0.1.2's layout) are not in that table and take its default, the global average 0.00039278 t/kWh.
+CARBON_T3_MICRO = {
+    "us-east-1": 3507.61,
+    "us-west-2": 2980.08,
+    "eu-west-1": 2578.42,
+    "ap-southeast-1": 3776.00,
+    "ap-southeast-2": 7311.37,
+    "ap-northeast-1": 4682.98,
+    "ap-south-1": 6552.47,
+    "ca-central-1": 1110.59,
+    "sa-east-1": 571.03,
+    "us-west-1": 2980.08,
+    "us-gov-west-1": 3635.14,
+    "us-gov-east-1": 3635.14,
+}
+
+
+def test_item_24_carbon_follows_the_grid_factor_of_every_region_of_every_layout():
+    regions = {region for layout in image_layouts() for region in layout["region_ports"]}
+    assert regions == set(CARBON_T3_MICRO), "every region of every layout, and no other"
+
+    def carbon(region: str) -> float:
+        service = RegionService(region, release("0.1.8"))
+        request = messages.GetProjectedCostRequest(resource=resource("ec2", "t3.micro", region))
+        [metric] = asyncio.run(service.get_projected_cost(request, None)).impact_metrics
+        return round(metric.value, 2)
+
+    assert {region: carbon(region) for region in CARBON_T3_MICRO} == CARBON_T3_MICRO
 
 
 def test_later_sdks_keep_the_real_code_and_answer_supports(later_port):

@@ -7,46 +7,64 @@ highest version of each name, and dials it on 127.0.0.1
 `PLUGINS/aws-public/vVERSION/`, named as `finfocus plugin install` names a
 release's directory (so `finfocus plugin inspect` and the other plugin
 commands find it):
-- `finfocus-plugin-aws-public`, a shell script that runs the local plugin
-  (finfocus_ecs.local_plugin) with this machine's Python, in isolated mode,
-  from `lib/` alone (the name upstream's router binary has, which the core
-  picks);
-- `lib/`: the local plugin's modules and the packages they need (grpcio,
-  protobuf), linked or copied from this environment: the plugin keeps
-  working when this checkout or its .venv is moved or deleted. If its Python
-  itself is gone, the script still takes the port and refuses every call
-  (plugin_fallback.py), so the core goes on at once instead of waiting five
-  minutes, and says what to run;
+- `finfocus-plugin-aws-public`, a shell script (the name upstream's router
+  binary has, which the core picks) that runs the local plugin
+  (finfocus_ecs.local_plugin) from `lib/` alone, in isolated mode, on the
+  plugin's own copy of Python (plugin_python.py), never on the PATH;
+- `lib/`: the local plugin's modules, the packages they need (grpcio,
+  protobuf) and `python/`, the copy of this interpreter, linked or copied
+  from this environment: the plugin keeps working when this checkout, its
+  .venv, the Python it ran on or the PATH's python3 go, and when the
+  FinFocus home moves. If lib/ itself is damaged, the script still takes
+  the port with any working python3 on the PATH and refuses every call
+  (plugin_fallback.py), so the core goes on at once and says what to run;
 - `finfocus-ecs.json`, the deployment it forwards to (host, region => port,
-  release), the files written and the plugins set aside, which marks the
-  plugin as ours: `--remove` deletes exactly those and puts back what was set
-  aside, and connect never overwrites a plugin whose directory lacks it.
+  release), the files written, the directories created and the plugins set
+  aside, which marks the plugin as ours: `--remove` deletes exactly those
+  and puts back what was set aside, and connect never overwrites a plugin
+  whose directory lacks it.
 
-Another plugin that prices AWS would make the core count every price twice,
-and another version of aws-public would hide this one: connect refuses
-while any is there, or with set_aside moves them beside the plugin
-directory, where the core does not look, until `--remove`.
+Before it says it is done, connect launches the plugin as the core does
+(`--port=N`, no python on the PATH) and asks its `Name`: a plugin that
+cannot start is removed again, with its error.
+
+Another plugin that prices AWS would make the core count every price twice
+(known by what its binary is, finfocus_plugins.py), and another version of
+aws-public would hide this one: connect refuses while any is there, or with
+set_aside moves them beside the plugin directory, where the core does not
+look, until `--remove`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import selectors
 import shlex
 import shutil
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import IO
 
 from finfocus_ecs.finfocus_plugins import BINARY, PLUGIN, SEMVER, ForeignPlugin, aws_plugins
+from finfocus_ecs.plugin_python import Bundled, copy_interpreter, link_or_copy, stray_paths
 from finfocus_ecs.project import PACKAGE_DIR
 
 SETTINGS = "finfocus-ecs.json"
 LIBRARY = "lib"
 RUNNER = "run.py"
+PYTHON = "python"
+# How long connect's own launch of the plugin may take to answer (the core waits 60 s for the port).
+CHECK_SECONDS = 30
 WRITTEN_BY = "finfocus-ecs connect"
 # The local plugin's own modules, from this package: grpcio and protobuf only, no connectrpc (plugin_api/__init__).
 MODULES = (
@@ -111,6 +129,7 @@ class Installation:
     host: str
     version: str
     set_aside: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -120,43 +139,48 @@ class Installation:
             "host": self.host,
             "version": self.version,
             "set_aside": self.set_aside,
+            "warnings": self.warnings,
         }
 
 
-def launcher(host: str, python: str) -> str:
-    """The plugin binary: this machine's Python on lib/run.py, or the fallback when that Python is gone."""
+def launcher(host: str, python: str, library_dir: str | None) -> str:
+    """The plugin binary: the plugin's own Python on lib/run.py, else any working python3 on the fallback.
+
+    python and library_dir are relative to the script's directory when they
+    are the plugin's own copy (plugin_python.py). Each candidate is started
+    once before it is exec'd, so that a python3 on the PATH that exits at
+    once (a pyenv shim whose version is gone) is passed over.
+    """
     advice = (
         f"Run `finfocus-ecs connect {host}` again from a finfocus-ecs checkout, or `finfocus-ecs connect --remove`."
     )
-    gone = f"finfocus-ecs local plugin: its Python, {python}, is gone. {advice}"
+    where = "" if os.path.isabs(python) else ", in the plugin's directory"
+    gone = f"finfocus-ecs local plugin: its Python ({python}{where}) does not start. {advice}"
+    own = python if os.path.isabs(python) else f"$here/{python}"
+    libraries = f'LD_LIBRARY_PATH="$here/{library_dir}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}"' if library_dir else ""
     fallback = f'"$here/{LIBRARY}/finfocus_ecs/plugin_fallback.py"'
     return "\n".join(
         [
             "#!/bin/sh",
             f"# Written by `{WRITTEN_BY}`: the FinFocus CLI prices AWS resources through the deployment named in",
-            f"# {SETTINGS} beside this file, with the packages in {LIBRARY}/. Remove: `finfocus-ecs connect --remove`.",
-            'here=$(dirname "$0")',
-            f"python={shlex.quote(python)}",
-            'if [ -x "$python" ]; then',
-            f'  exec "$python" -I "$here/{LIBRARY}/{RUNNER}" {shlex.quote(advice)} --config "$here/{SETTINGS}" "$@"',
+            f"# {SETTINGS} beside this file, with the packages and the Python in {LIBRARY}/.",
+            "# Remove: `finfocus-ecs connect --remove`. Shell built-ins only: it runs with any PATH.",
+            "case $0 in */*) here=${0%/*} ;; *) here=. ;; esac",
+            f'python="{own}"',
+            f'if {libraries + " " if libraries else ""}"$python" -I -S -c "" 2>/dev/null; then',
+            *([f"  export {libraries}"] if libraries else []),
+            f'  exec "$python" -I -S "$here/{LIBRARY}/{RUNNER}" {shlex.quote(advice)} --config "$here/{SETTINGS}" "$@"',
             "fi",
             "for candidate in python3 python; do",
-            f'  command -v "$candidate" >/dev/null 2>&1 && exec "$candidate" -I {fallback} {shlex.quote(gone)} "$@"',
+            '  if "$candidate" -I -S -c "" 2>/dev/null; then',
+            f'    exec "$candidate" -I -S {fallback} {shlex.quote(gone)} "$@"',
+            "  fi",
             "done",
-            f"echo {shlex.quote(gone)} >&2",
+            f"echo {shlex.quote(gone + ' No working python3 on the PATH either: FinFocus waits for this plugin.')} >&2",
             "exit 1",
             "",
         ]
     )
-
-
-def _place(source: Path, target: Path) -> None:
-    """A hard link when source and target share a file system (no copy, and it outlives the source), else a copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
 
 
 def _requirements(names: tuple[str, ...]) -> list[str]:
@@ -177,26 +201,27 @@ def _requirements(names: tuple[str, ...]) -> list[str]:
 def write_library(library: Path) -> None:
     """The local plugin's modules and the distributions they import, laid out as site-packages."""
     for module in MODULES:
-        _place(PACKAGE_DIR / module, library / "finfocus_ecs" / module)
+        link_or_copy(PACKAGE_DIR / module, library / "finfocus_ecs" / module)
     for name in _requirements(DISTRIBUTIONS):
         distribution = metadata.distribution(name)
         for file in distribution.files or []:
             source = Path(distribution.locate_file(file))
             if ".." in file.parts or "__pycache__" in file.parts or not source.is_file():
                 continue
-            _place(source, library / file)
+            link_or_copy(source, library / file)
     (library / RUNNER).write_text(RUNNER_TEXT)
 
 
-def refusal(others: list[ForeignPlugin], plugins: Path, host: str) -> str:
-    """Why connect will not write, and two ways on that work."""
+def refusal(others: list[ForeignPlugin], plugins: Path, command: str) -> str:
+    """Why connect will not write, and two ways on, each a command that runs as printed."""
     lines = [f"{plugins} holds plugins that would price AWS beside the one connect writes:"]
-    lines += [f"  {other.directory}: {other.why}" for other in others]
-    lines.append(
-        f"Move them aside with `finfocus-ecs connect {host} --set-aside` (they are put back by `finfocus-ecs connect "
-        f"--remove`), or delete them yourself ({' '.join(f'rm -r {shlex.quote(str(o.directory))}' for o in others)}): "
-        "`finfocus plugin remove` removes only plugins that `finfocus plugin install` recorded."
-    )
+    lines += [f"  {other.directory}: {other.what}: {other.why}" for other in others]
+    lines += [
+        "Move them aside (`finfocus-ecs connect --remove` puts them back):",
+        f"  {command} --set-aside",
+        "or delete them (`finfocus plugin remove` removes only plugins that `finfocus plugin install` recorded):",
+        "  " + shlex.join(["rm", "-r", *(str(other.directory) for other in others)]),
+    ]
     return "\n".join(lines)
 
 
@@ -216,6 +241,117 @@ def set_aside(others: list[ForeignPlugin], plugins: Path) -> list[dict[str, str]
     return moved
 
 
+def _missing_above(directory: Path) -> int:
+    """How many of directory and its parents do not exist yet: what connect creates to write there."""
+    count = 0
+    while not directory.exists() and directory != directory.parent:
+        count += 1
+        directory = directory.parent
+    return count
+
+
+def _free_port() -> int:
+    """A port nobody listens on, found as the core finds one (bind 127.0.0.1:0, then close)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def check_plugin(binary: Path, interpreter_prefixes: list[str]) -> list[str]:
+    """Launch the plugin as the core does, with no python on the PATH, and ask its Name; the warnings it leaves.
+
+    Raises ConnectError when it does not answer, or when something of it
+    outlives the SIGKILL the core ends it with (a launcher that does not
+    exec the plugin: FinFocus v0.2.6 would leave it running, holding its
+    port and its output). Warns when it still loads a file of the
+    interpreter connect runs on (its copy is not standalone: removing that
+    interpreter would stop the plugin). The check runs the plugin in a
+    process group of its own, and kills the group at the end.
+    """
+    import grpc
+
+    from finfocus_ecs.plugin_api import grpc_channel, messages
+    from finfocus_ecs.plugin_api.wire import METHODS
+
+    port = _free_port()
+    environment = {**os.environ, "PATH": str(binary.parent / "no-python-here"), "FINFOCUS_PLUGIN_PORT": str(port)}
+    with tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(
+            [str(binary), f"--port={port}"],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            if _first_line(process, CHECK_SECONDS).strip() != f"PORT={port}":
+                raise ConnectError(f"the plugin written in {binary.parent} did not start: {_tail(stderr)}")
+            described = METHODS["Name"]
+            with grpc_channel("127.0.0.1", port) as channel:
+                stub = channel.unary_unary(
+                    described.path,
+                    request_serializer=described.request.SerializeToString,
+                    response_deserializer=described.response.FromString,
+                )
+                try:
+                    stub(messages.NameRequest(), timeout=CHECK_SECONDS)
+                except grpc.RpcError as error:
+                    failed = f"the plugin written in {binary.parent} does not answer: {error.details()}"
+                    raise ConnectError(failed) from None
+            mapped = _mapped_files(process.pid)
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            if _group_running(process.pid):
+                raise ConnectError(
+                    f"the plugin written in {binary.parent} outlives the SIGKILL FinFocus ends it with (its launcher "
+                    "does not exec it): FinFocus v0.2.6 would leave it running"
+                )
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            process.stdout.close()  # type: ignore[union-attr]
+    outside = sorted({path for path in mapped for prefix in interpreter_prefixes if path.startswith(prefix + os.sep)})
+    return [f"the plugin's copy of Python still loads {path}: removing it stops the plugin" for path in outside]
+
+
+def _tail(file: IO[str]) -> str:
+    file.seek(0)
+    return file.read().strip()[-600:]
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group still runs (zombies do not); False where /proc is missing."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
+
+
+def _first_line(process: subprocess.Popen, seconds: float) -> str:
+    """The first line the process writes on stdout, "" if it ends or stays silent that long."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+        if not selector.select(seconds):
+            return ""
+    return process.stdout.readline()  # type: ignore[union-attr]
+
+
+def _mapped_files(pid: int) -> list[str]:
+    """The files a process has mapped (its executable and shared libraries); [] where /proc is missing."""
+    try:
+        lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    except OSError:
+        return []
+    return [fields[5] for line in lines if len(fields := line.split(maxsplit=5)) == 6 and fields[5].startswith("/")]
+
+
 def install(
     plugins: Path,
     host: str,
@@ -223,22 +359,29 @@ def install(
     version: str,
     spec_version: str,
     move_aside: bool = False,
-    python: str | None = None,
+    command: str | None = None,
 ) -> Installation:
-    """Write the local plugin for the deployment at host into plugins, replacing one connect wrote before."""
+    """Write the local plugin for the deployment at host into plugins, replacing one connect wrote before.
+
+    command is how the user ran connect, for the refusal's advice (default: `finfocus-ecs connect HOST`).
+    """
     if not SEMVER.match(version):
         raise ConnectError(f"the deployment reports release {version!r}, which FinFocus cannot use as a version")
-    mine = ours(plugins)
-    others = aws_plugins(plugins, {settings.parent for settings in mine})
-    if others and not move_aside:
-        raise ConnectError(refusal(others, plugins, host))
-    # What an earlier connect set aside stays recorded, so that --remove still puts it back.
-    earlier = [entry for settings in mine for entry in json.loads(settings.read_text()).get("set_aside", [])]
-    _delete_ours(plugins)
-    moved = earlier + set_aside(others, plugins)
     directory = plugins / PLUGIN / f"v{version.removeprefix('v')}"
+    mine = ours(plugins)
+    others = aws_plugins(plugins, {settings.parent for settings in mine}, directory)
+    if others and not move_aside:
+        raise ConnectError(refusal(others, plugins, command or shlex.join(["finfocus-ecs", "connect", host])))
+    # What an earlier connect set aside or created stays recorded, so that --remove still undoes it.
+    earlier = [json.loads(settings.read_text()) for settings in mine]
+    created = max([_missing_above(plugins), *(entry.get("created_directories", 0) for entry in earlier)])
+    _delete_ours(plugins)
+    moved = [entry for settings in earlier for entry in settings.get("set_aside", [])] + set_aside(others, plugins)
     directory.mkdir(parents=True, exist_ok=True)
-    write_library(directory / LIBRARY)
+    library = directory / LIBRARY
+    write_library(library)
+    bundled = copy_interpreter(library / PYTHON)
+    warnings = _interpreter_warnings(bundled)
     settings, binary = directory / SETTINGS, directory / BINARY
     settings.write_text(
         json.dumps(
@@ -249,15 +392,36 @@ def install(
                 "version": version,
                 "spec_version": spec_version,
                 "files": [SETTINGS, BINARY, LIBRARY],
+                "created_directories": created,
                 "set_aside": moved,
             },
             indent=2,
         )
         + "\n"
     )
-    binary.write_text(launcher(host, python or os.path.realpath(sys.executable)))
+    if bundled is None:
+        binary.write_text(launcher(host, os.path.realpath(sys.executable), None))
+    else:
+        library_dir = bundled.library_dir and str(bundled.library_dir.relative_to(directory))
+        binary.write_text(launcher(host, str(bundled.executable.relative_to(directory)), library_dir))
     binary.chmod(0o755)
-    return Installation(plugins, directory, [binary, settings, directory / LIBRARY], host, version, moved)
+    prefixes = sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)})
+    try:
+        warnings += check_plugin(binary, prefixes if bundled is not None else [])
+    except ConnectError:
+        remove(plugins)
+        raise
+    return Installation(plugins, directory, [binary, settings, library], host, version, moved, warnings)
+
+
+def _interpreter_warnings(bundled: Bundled | None) -> list[str]:
+    """What the plugin still depends on outside its directory, said plainly."""
+    if bundled is None:
+        return [
+            f"the plugin runs on {os.path.realpath(sys.executable)} (its libraries cannot be copied on this system): "
+            "if that Python is removed, run connect again"
+        ]
+    return [f"the plugin's copy of Python reaches outside its directory: {entry}" for entry in stray_paths(bundled)]
 
 
 def _delete_ours(plugins: Path) -> list[Path]:
@@ -289,8 +453,14 @@ class Removal:
 
 
 def remove(plugins: Path) -> Removal:
-    """Delete what connect wrote under plugins and put back what it set aside (never over something new)."""
-    moved = [entry for settings in ours(plugins) for entry in json.loads(settings.read_text()).get("set_aside", [])]
+    """Delete what connect wrote under plugins and put back what it set aside (never over something new).
+
+    The plugin directory itself, and the parents connect created for it, go
+    too when nothing else is left in them.
+    """
+    recorded = [json.loads(settings.read_text()) for settings in ours(plugins)]
+    moved = [entry for settings in recorded for entry in settings.get("set_aside", [])]
+    created = max([0, *(settings.get("created_directories", 0) for settings in recorded)])
     removed = _delete_ours(plugins)
     restored, not_restored = [], []
     for entry in moved:
@@ -304,4 +474,11 @@ def remove(plugins: Path) -> Removal:
         for empty in (source.parent, aside_directory(plugins)):
             if empty.is_dir() and not any(empty.iterdir()):
                 empty.rmdir()
+    directory = plugins
+    for _ in range(created):
+        if not directory.is_dir() or any(directory.iterdir()):
+            break
+        directory.rmdir()
+        removed.append(directory)
+        directory = directory.parent
     return Removal(removed, restored, not_restored)

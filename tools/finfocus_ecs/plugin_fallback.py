@@ -3,15 +3,17 @@
 The FinFocus core notices neither a plugin that exits nor one that never
 binds: v0.2.6 waits 60 s for the port, relaunches it, five times, then
 prices nothing with exit code 0 (measured: 301.6 s,
-../shared/reference/finfocus-core-plugins.md section 7). A plugin whose
-Python or copied packages are gone must therefore still take its port: the
-core's probe connects, its first call (`Name`) finds the connection closed
-and fails at once, and the core goes on without the plugin. The message,
-on stderr (which the core passes through), says what to run.
+../shared/reference/finfocus-core-plugins.md section 7). The plugin runs on
+its own copy of Python (plugin_python.py), so only damage to its own
+directory gets here: its copy of Python gone (the launcher then runs this
+file with any python3 on the PATH that starts), or its packages (run.py
+falls back to it). It must still take its port: the core's probe connects,
+its first call (`Name`) finds the connection closed and fails at once, and
+the core goes on without the plugin. The message, on stderr (which the core
+passes through), says what to run.
 
-Standard library only, and run by path (`python -I plugin_fallback.py
-MESSAGE ARGS...`): any python3 on the PATH can run it when the plugin's own
-interpreter is gone.
+Standard library only, and run by path (`python -I -S plugin_fallback.py
+MESSAGE ARGS...`): any python3 can run it.
 """
 
 from __future__ import annotations

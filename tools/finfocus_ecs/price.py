@@ -10,6 +10,11 @@ data in the region and a type it does not price come back as HTTP 200 with
 a cost of 0 and a billing detail that says so. They become failed rows
 here, as a refused or mis-mapped port does. A type that costs nothing (a
 VPC, a subnet) is a real $0 and stays a price.
+
+A port whose plugin runs with web mode off serves gRPC only: a Connect or
+gRPC-Web call there fails in the transport, saying nothing of why. When
+such a call fails and the port answers GetPluginInfo over gRPC, the row
+says so: "web mode off: use --protocol grpc".
 """
 
 from __future__ import annotations
@@ -76,6 +81,21 @@ def _zero_answer(billing_detail: str) -> PluginError | None:
     return None
 
 
+# Failures of a call that never got an HTTP answer: what a Connect or gRPC-Web client sees of a gRPC-only port.
+TRANSPORT_FAILURES = ("closed", "http1", "error")
+WEB_MODE_OFF = "web mode off: use --protocol grpc"
+
+
+def _answers_grpc(address: str, port: int, timeout: float) -> bool:
+    """True if the port answers GetPluginInfo over gRPC."""
+    try:
+        with PluginClient(address, port, "grpc", timeout) as client:
+            client.plugin_info()
+    except PluginError:
+        return False
+    return True
+
+
 def _served_region(client: PluginClient) -> str:
     """The region a port really serves (GetPluginInfo), or "" when it does not say."""
     try:
@@ -104,6 +124,8 @@ def price_region(
             if error.kind == "wrong-region":
                 served = _served_region(client)
                 error.message = f"port {port} serves {served or 'another region'}, not {region}"
+            elif protocol != "grpc" and error.kind in TRANSPORT_FAILURES and _answers_grpc(address, port, timeout):
+                error = PluginError("web-off", error.code, WEB_MODE_OFF, error.wire_code)
             row.error = error
         else:
             row.billing_detail = answer.billing_detail

@@ -14,7 +14,10 @@ Three checks per regional port, run at the same time:
 
 Each failure names its likely cause, because "connection refused" and "timed
 out" point at different fixes (the port bridge or image version, versus a
-security group).
+security group). A port whose failures have one cause tells one story: the
+plugin with web mode off (it answers GetPluginInfo over gRPC, but neither
+HTTP/1.1 nor gRPC health) reads `web-off` in both the healthz and the grpc
+column, and in its cause.
 """
 
 from __future__ import annotations
@@ -29,10 +32,10 @@ from finfocus_ecs.plugin_api import CAUSES, HealthCheck, Kind, PluginClient, Plu
 from finfocus_ecs.plugin_api.errors import Classified
 from finfocus_ecs.plugin_api.facts import REGION_KEY
 
-Status = Literal["ok", "dns", "refused", "closed", "timeout", "http", "error"]
+Status = Literal["ok", "dns", "refused", "closed", "timeout", "http", "web-off", "error"]
 
 HEALTHZ_CAUSES: dict[Status, str] = {
-    **{status: CAUSES[status] for status in ("ok", "dns", "refused", "closed", "timeout", "error")},  # type: ignore[misc]
+    **{status: CAUSES[status] for status in ("ok", "dns", "refused", "closed", "timeout", "web-off", "error")},  # type: ignore[misc]
     "http": "the port answers but /healthz is not healthy: the region may still be starting (sequential start), "
     "or it failed, or FINFOCUS_PLUGIN_WEB_ENABLED / FINFOCUS_PLUGIN_HEALTH_ENDPOINT is false",
 }
@@ -88,21 +91,8 @@ class PortCheck:
 
     @property
     def web_mode_off(self) -> bool:
-        """The plugin answers GetPluginInfo over gRPC, yet gRPC health is missing and HTTP/1.1 gets no answer.
-
-        That is the plugin with FINFOCUS_PLUGIN_WEB_ENABLED not `true`: plain
-        gRPC mode serves no grpc.health.v1 (UNIMPLEMENTED) and no HTTP/1.1 (a
-        GET gets HTTP/2 bytes, then the connection reset as the server drops
-        the unread request). A health service missing beside the plugin's own
-        answer has no other cause.
-        """
-        return (
-            self.identity is not None
-            and self.identity.kind in ("ok", "wrong-region", "wrong-version")
-            and self.grpc is not None
-            and self.grpc.kind == "wrong-service"
-            and self.status in ("http", "closed")
-        )
+        """The plugin with FINFOCUS_PLUGIN_WEB_ENABLED not `true` (see web_mode_off_seen)."""
+        return self.status == "web-off"
 
     @property
     def cause(self) -> str:
@@ -140,6 +130,34 @@ class PortCheck:
             "web_mode_off": self.web_mode_off,
             "cause": self.cause,
         }
+
+
+def web_mode_off_seen(status: Status, grpc: HealthCheck | None, identity: Identity | None) -> bool:
+    """The plugin answers GetPluginInfo over gRPC, yet gRPC health is missing and HTTP/1.1 gets no answer.
+
+    That is the plugin with FINFOCUS_PLUGIN_WEB_ENABLED not `true`: plain
+    gRPC mode serves no grpc.health.v1 (UNIMPLEMENTED "unknown service
+    grpc.health.v1.Health") and no HTTP/1.1 (a GET gets grpc-go's SETTINGS
+    frame, then a reset). A health service missing beside the plugin's own
+    answer has no other cause.
+    """
+    return (
+        identity is not None
+        and identity.kind in ("ok", "wrong-region", "wrong-version")
+        and grpc is not None
+        and grpc.kind == "wrong-service"
+        and status in ("http", "closed")
+    )
+
+
+def port_check(
+    region: str, port: int, healthz: tuple[Status, str, float], grpc: HealthCheck, identity: Identity
+) -> PortCheck:
+    """One port's row, its columns telling the same story as its cause: web mode off reads web-off in both."""
+    status, detail, seconds = healthz
+    if web_mode_off_seen(status, grpc, identity):
+        status, grpc = "web-off", HealthCheck("web-off", grpc.detail, grpc.seconds)
+    return PortCheck(region, port, status, detail, seconds, grpc=grpc, identity=identity)
 
 
 def check_healthz(address: str, port: int, timeout: float) -> tuple[Status, str, float]:
@@ -197,6 +215,6 @@ def verify(
             for region, port in by_port
         ]
         return [
-            PortCheck(region, port, *healthz.result(), grpc=grpc.result(), identity=identity.result())
+            port_check(region, port, healthz.result(), grpc.result(), identity.result())
             for region, port, healthz, grpc, identity in pending
         ]

@@ -50,7 +50,8 @@ def verify(
                 which release: it must be the map's region and the image tag's
                 release. A swapped or shifted map fails here, naming both regions.
     A port that answers GetPluginInfo over gRPC but neither HTTP/1.1 nor gRPC
-    health is the plugin with web mode off; its likely cause says so.
+    health is the plugin with web mode off: its healthz and grpc columns read
+    web-off, and its likely cause says so.
 
     \b
     The release is checked against the tag of --image, else of the plugin image
@@ -246,15 +247,20 @@ def connect(
     The FinFocus CLI only launches plugins from its plugin directory and talks
     to them on 127.0.0.1. connect checks HOST as `verify` does (every port must
     answer as its region), then writes the `aws-public` plugin there, as
-    PLUGINS/aws-public/vRELEASE/: a script and the packages it needs, which serve
-    gRPC on the port FinFocus gives and send each resource to the deployment's
-    port of its region. It keeps working when this checkout moves.
+    PLUGINS/aws-public/vRELEASE/: a script, the packages it needs and a copy of
+    this Python, which serve gRPC on the port FinFocus gives and send each
+    resource to the deployment's port of its region. It keeps working when this
+    checkout, its Python or the PATH's python3 go. It launches the plugin once,
+    as FinFocus will, before it says it is done.
 
     It refuses while another plugin that prices AWS is there (upstream's
-    aws-public router from `finfocus plugin install aws-public`, a regional
-    aws-public-REGION plugin): FinFocus would ask both and add their answers.
-    --set-aside moves them out of the way until --remove. It never overwrites a
-    plugin it did not write.
+    router from `finfocus plugin install aws-public`, or any of upstream's
+    binaries, whatever its directory is called: read from the Go build
+    information in the binary, never run): FinFocus would ask both and add
+    their answers. --set-aside moves them out of the way until --remove. It
+    never overwrites a plugin it did not write. It warns when
+    FINFOCUS_PLUGIN_DIR or config.hujson's plugin_dir chooses the directory:
+    FinFocus v0.2.6 reads neither.
 
     Exit codes: 0 written (or removed); 1 HOST did not pass the checks, or a
     plugin is in the way; 2 bad input.
@@ -266,13 +272,24 @@ def connect(
       finfocus-ecs connect --remove
     """
     import os
+    import shlex
+    import sys
 
     from finfocus_ecs.connect import ConnectError, install
     from finfocus_ecs.connect import remove as remove_plugin
+    from finfocus_ecs.finfocus_plugins import configured_plugin_directory
     from finfocus_ecs.finfocus_plugins import finfocus_home as resolve_home
-    from finfocus_ecs.finfocus_plugins import plugin_directory
 
-    plugins = plugin_dir or plugin_directory(os.environ, resolve_home(os.environ, finfocus_home))
+    home = resolve_home(os.environ, finfocus_home)
+    configured = None if plugin_dir else configured_plugin_directory(os.environ, home)
+    plugins = plugin_dir or (configured[0] if configured else home / "plugins")
+    if configured and not remove:
+        err.print(
+            f"warning: {configured[1]} sets FinFocus's plugin directory to {plugins}: FinFocus v0.3 and later read "
+            f"it there, but v0.2.6 ignores {configured[1]} and reads only {home / 'plugins'}. For v0.2.6, run "
+            f"connect with --plugin-dir {shlex.quote(str(home / 'plugins'))}.",
+            highlight=False,
+        )
     if remove:
         removal = remove_plugin(plugins)
         if as_json:
@@ -308,9 +325,13 @@ def connect(
     try:
         with PluginClient(host, min(ports.values()), "grpc", timeout) as client:
             info = client.plugin_info()
-        installed = install(plugins, host, ports, info.version, info.spec_version, move_aside=set_aside)
+        # How the user ran connect, so that the refusal's `--set-aside` advice runs as printed.
+        command = shlex.join(["finfocus-ecs", *sys.argv[1:]])
+        installed = install(plugins, host, ports, info.version, info.spec_version, set_aside, command)
     except (PluginError, ConnectError) as error:
         fail(str(error), code=EXIT_CHECK_FAILED)
+    for warning in installed.warnings:
+        err.print(f"warning: {warning}", highlight=False)
     if as_json:
         print_json(installed.to_json())
         return

@@ -11,23 +11,24 @@ plugin), for the release it is built for (plugin_api/releases.json):
   FINFOCUS_PLUGIN_PORT, then the deprecated PORT (with the plugin's warning),
   else an ephemeral port; it listens on 127.0.0.1 only (listenOnLoopback);
 - stdout carries exactly one line, `PORT=N`, once it listens; every log line
-  is JSON on stderr (level, plugin_name "aws-public", plugin_version, its
-  fields, time, message), as the SDK's zerolog logger writes it;
+  is compact JSON on stderr (level, plugin_name "aws-public",
+  plugin_version, its fields, time, message), as the SDK's zerolog logger
+  writes it;
 - web mode only when FINFOCUS_PLUGIN_WEB_ENABLED is `true` (the image's
   ENV sets it): one HTTP server for HTTP/1.1 and h2c (region_web.py says
-  what it serves); otherwise plain gRPC only (grpcio): the service,
-  with gRPC reflection and no grpc.health.v1 (UNIMPLEMENTED), no /healthz,
-  and an HTTP/1.1 request gets HTTP/2 bytes back;
+  what it serves); otherwise plain gRPC only (region_grpc.py): the service
+  and gRPC reflection, no grpc.health.v1, no /healthz, and an HTTP/1.1
+  request gets grpc-go's SETTINGS frame and a reset;
 - the answers of region_service.py; CORS settings the plugin refuses (`*`
   with credentials, or beside named origins) stop it at start with exit 1;
 - SIGTERM or SIGINT stop it with exit code 0; a port in use exits 1; it
   writes no file.
 
-Test affordances the real plugin lacks: every response carries
+Test affordances the real plugin lacks: in web mode every response carries
 `x-standin-peer: IP:PORT`, the TCP peer this server accepted the connection
-from (gRPC initial metadata), so a test can tell that a connection was kept
-(same peer) or re-opened (new source port); and the version it reports is
-the image tag the rehearsal's image stand-in was built for.
+from, so a test can tell that a connection was kept (same peer) or
+re-opened (new source port); and the version it reports is the image tag
+the rehearsal's image stand-in was built for.
 
 What it does not reproduce of the real binary (beside region_service.py's
 and region_web.py's lists): its memory (about 150 MB a region), start-up
@@ -53,7 +54,7 @@ from functools import cache
 from finfocus_ecs.plugin_api.facts import LOGGER_NAME
 from finfocus_ecs.plugin_api.releases import Release, release
 from finfocus_ecs.rehearsal.region_service import RegionService
-from finfocus_ecs.rehearsal.region_web import SEPARATORS, Refused, WebConfig, region_app, serve_like_go
+from finfocus_ecs.rehearsal.region_web import Refused, WebConfig, region_app, serve_like_go
 
 PORT_DEPRECATED = (
     "PORT environment variable is deprecated since v0.0.8 and will be removed in v0.1.0. "
@@ -72,7 +73,7 @@ class Logger:
         line = {"level": level, "plugin_name": LOGGER_NAME, "plugin_version": self.version, **fields}
         line |= {"time": stamp, "message": message}
         with suppress(OSError, ValueError):
-            sys.stderr.write(json.dumps(line, separators=SEPARATORS) + "\n")
+            sys.stderr.write(json.dumps(line, separators=(",", ":")) + "\n")
             sys.stderr.flush()
 
 
@@ -139,20 +140,6 @@ async def _serve_web(service: RegionService, config: WebConfig, listener: socket
     await serve(region_app(service, config), hypercorn, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
 
 
-async def _serve_grpc(service: RegionService, port: int, stop: asyncio.Event) -> int:
-    """Plain gRPC mode: the service and reflection on 127.0.0.1:port; returns the bound port (0 if in use)."""
-    from finfocus_ecs.rehearsal.region_grpc import grpc_server
-
-    server, bound = grpc_server(service, port)
-    if bound == 0:
-        return 0
-    await server.start()
-    announce(bound)
-    await stop.wait()
-    await server.stop(grace=1)
-    return bound
-
-
 def main(region: str, argv: list[str], version: str | None = None) -> int:
     """Serve region until SIGTERM or SIGINT; 0 then, 1 if it cannot start, 2 on a bad port."""
     environ = dict(os.environ)
@@ -189,20 +176,19 @@ def main(region: str, argv: list[str], version: str | None = None) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        if not config.web_mode:
-            bound = await _serve_grpc(service, port, stop)
-            if bound == 0:
-                log("error", "failed to listen", port=port)
-                return 1
-        else:
-            try:
-                listener = listen(port)
-            except OSError as error:
-                log("error", "failed to listen", port=port, error=str(error))
-                return 1
+        try:
+            listener = listen(port)
+        except OSError as error:
+            log("error", "failed to listen", port=port, error=str(error))
+            return 1
+        if config.web_mode:
             log("info", "web serving enabled with multi-protocol support")
             announce(listener.getsockname()[1])
             await _serve_web(service, config, listener, stop)
+        else:
+            from finfocus_ecs.rehearsal.region_grpc import serve_grpc
+
+            await serve_grpc(service, listener, stop, lambda: announce(listener.getsockname()[1]))
         log("info", "received shutdown signal")
         return 0
 

@@ -21,8 +21,10 @@ plugin_api/facts.py and each release's SDK in plugin_api/releases.py:
   with grpc-go's status text; later SDKs, and gRPC mode, keep the real code.
 
 Prices come from region_prices.json, a small table of this stand-in's own
-(EC2 t3.micro and m5.large, EBS gp3 and gp2, per region, and the carbon
-figures), so tests can check a price end to end. EC2: unit_price $/hour,
+(EC2 t3.micro and m5.large, EBS gp3 and gp2, per region), so tests can
+check a price end to end; carbon from the plugin's own formula and grid
+factors (energy x the region's grid factor), with one energy figure per
+service. EC2: unit_price $/hour,
 cost x 730; EBS: $/GB-month x the `size` (else `volume_size`) tag, 8 GB by
 default, with the defaults metadata from SDK v0.6.0.
 
@@ -32,7 +34,8 @@ Not reproduced:
   pricing data"; eks, lambda, natgw, elb: "pricing data not available";
   the rest, whose real answers depend on usage tags, the same way);
 - EC2 platform, tenancy and root-volume tags (always Linux, Shared, no root
-  volume);
+  volume); carbon per SKU and utilization (every instance uses a t3.micro's
+  energy at the default 50 %);
 - the ErrorDetail that gRPC mode (web off) attaches to its errors;
 - what later releases (SDK v0.6.2 and up, only read) add beyond this: the
   capabilities the SDK sets on Supports answers are inferred
@@ -73,7 +76,7 @@ CAPABILITIES = (
 
 @cache
 def price_table() -> dict[str, Any]:
-    """service => {"label", "prices": {region: {sku: unit price}}}, and "carbon", the stand-in's own figures."""
+    """service => {"label", "prices": {region: {sku: unit price}}}, and "carbon": grid factors and energy."""
     return {key: value for key, value in json.loads(PRICES_FILE.read_text()).items() if not key.startswith("_")}
 
 
@@ -273,8 +276,10 @@ class RegionService:
         return facts.pricing_unavailable(facts.UNAVAILABLE_LABELS.get(service, service.upper()), self.region)
 
     def _carbon(self, service: str, answer: messages.GetProjectedCostResponse) -> float:
-        """gCO2e a month: per instance for EC2, per GB for EBS (the stand-in's figures)."""
-        per_unit = price_table()["carbon"][service][self.region]
+        """gCO2e a month, as the plugin computes it: energy x the region's grid factor (per instance, per GB of EBS)."""
+        carbon = price_table()["carbon"]
+        factor = carbon["grid_factors"].get(self.region, carbon["default_grid_factor"])
+        per_unit = carbon["energy_kwh"][service] * factor * 1_000_000
         return per_unit * (answer.cost_per_month / answer.unit_price if service == "ebs" else 1)
 
     def _storage_cost(self, resource: messages.ResourceDescriptor, rate: float) -> messages.GetProjectedCostResponse:

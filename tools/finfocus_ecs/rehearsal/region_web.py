@@ -212,7 +212,8 @@ class HealthApplication(ConnectASGIApplication):
 
 
 async def text(send: Send, status: int, body: bytes, method: str = "GET", headers: list | None = None) -> None:
-    """A text/plain answer as Go's http.Error writes it."""
+    """A text/plain answer as Go's http.Error writes it; to HEAD, no body and so no Content-Length (Go counts none)."""
+    length = [] if method == "HEAD" else [(b"content-length", str(len(body)).encode())]
     await send(
         {
             "type": "http.response.start",
@@ -220,7 +221,7 @@ async def text(send: Send, status: int, body: bytes, method: str = "GET", header
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"x-content-type-options", b"nosniff"),
-                (b"content-length", str(len(body)).encode()),
+                *length,
                 *(headers or []),
             ],
         }
@@ -397,6 +398,24 @@ def service_methods() -> list[Any]:
     return list(METHODS.values())
 
 
+# Headers Go's server adds after the handler's, in this order (net/http's extraHeader).
+SERVER_ADDED = (b"date", b"content-length", b"connection", b"transfer-encoding")
+
+
+def canonical(name: bytes) -> bytes:
+    """Go's canonical form of a header name (textproto.CanonicalMIMEHeaderKey): x-content-type-options =>
+    X-Content-Type-Options."""
+    return b"-".join(part[:1].upper() + part[1:].lower() for part in name.split(b"-"))
+
+
+def go_ordered(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A reply's headers as Go writes them: the handler's sorted by canonical name, then the server's own."""
+    named = [(name.lower(), canonical(name), value) for name, value in headers]
+    handlers = sorted((item for item in named if item[0] not in SERVER_ADDED), key=lambda item: item[1])
+    added = sorted((item for item in named if item[0] in SERVER_ADDED), key=lambda item: SERVER_ADDED.index(item[0]))
+    return [(name, value) for _, name, value in [*handlers, *added]]
+
+
 def serve_like_go() -> None:
     """Patch Hypercorn, in this process, where it answers otherwise than Go's net/http server.
 
@@ -411,9 +430,17 @@ def serve_like_go() -> None:
     - Status lines carry their reason phrase ("404 Not Found").
     - `100 Continue` is not sent for a body the 1 MiB limit refuses by its
       Content-Length: Go sends it only when the handler reads the body.
+    - Header names go out in Go's canonical case (Content-Type), in Go's
+      order: the handler's headers sorted by name, then Date, Content-Length
+      and Connection, which the server adds; trailers canonical too.
+    - A HEAD answer without Content-Length goes out without one (h11 would
+      add Transfer-Encoding: chunked).
+    - A request h11 cannot parse (a malformed request line) gets Go's raw
+      answer: `400 Bad Request`, text/plain, Connection: close, the status
+      as the body, no Date or Content-Length, then the connection closes.
     """
     import h11
-    from hypercorn.events import Closed
+    from hypercorn.events import Closed, RawData
     from hypercorn.protocol import http_stream
     from hypercorn.protocol.events import EndBody, Trailers
     from hypercorn.protocol.h2 import H2Protocol
@@ -452,12 +479,31 @@ def serve_like_go() -> None:
     original_send_event = H11Protocol._send_h11_event
 
     async def send_event(self: Any, event: Any) -> None:
-        if isinstance(event, h11.Response | h11.InformationalResponse) and not event.reason:
-            phrase = HTTPStatus(event.status_code).phrase
-            event = type(event)(status_code=event.status_code, headers=event.headers, reason=phrase)
+        if isinstance(event, h11.Response | h11.InformationalResponse):
+            phrase = event.reason or HTTPStatus(event.status_code).phrase.encode()
+            headers = go_ordered(event.headers.raw_items())
+            event = type(event)(status_code=event.status_code, headers=headers, reason=phrase)
+        elif isinstance(event, h11.EndOfMessage) and event.headers:
+            event = h11.EndOfMessage(headers=[(canonical(name), value) for name, value in event.headers.raw_items()])
+        connection = self.connection
+        if isinstance(event, h11.Response) and getattr(connection, "_request_method", None) == b"HEAD":
+            # h11 adds framing headers to a HEAD answer that has no Content-Length; Go adds none.
+            connection._clean_up_response_headers_for_sending = lambda response: response
+            try:
+                await original_send_event(self, event)
+            finally:
+                del connection._clean_up_response_headers_for_sending
+            return
         await original_send_event(self, event)
 
     H11Protocol._send_h11_event = send_event  # type: ignore[method-assign]
+
+    async def send_error_response(self: Any, status_code: int) -> None:
+        status = f"{status_code} {HTTPStatus(status_code).phrase}"
+        answer = f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n{status}"
+        await self.send(RawData(data=answer.encode()))
+
+    H11Protocol._send_error_response = send_error_response  # type: ignore[method-assign]
 
     original_next_event = h11.Connection.next_event
     waiting = h11.Connection.they_are_waiting_for_100_continue
