@@ -14,6 +14,8 @@ CHECKOV_STAMP := .cache/checkov-venv/.installed-stamp
 export UV_CACHE_DIR := $(CURDIR)/.cache/uv-cache
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_CONFIG := 1
+# Nothing under $HOME: Terraform run directly (lint, fmt) would write its version check there.
+export CHECKPOINT_DISABLE := 1
 # pip compiles bytecode at install and uv does not unless asked. Where PYTHONDONTWRITEBYTECODE is set
 # (this machine, many container images) every process would then compile every module it imports,
 # each time: 0.6 s of CPU in a 1 s `price` command. The project's own modules are compiled before

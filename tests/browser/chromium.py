@@ -78,6 +78,8 @@ class Chromium:
                 pass_fds=(3, 4),
                 preexec_fn=on_fds_3_and_4,
                 start_new_session=True,
+                # Chromium writes crash reports and dconf settings under the home directory: the profile's instead.
+                env={**os.environ, **dict.fromkeys(("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"), str(profile))},
             )
         os.close(to_browser)
         os.close(from_browser)

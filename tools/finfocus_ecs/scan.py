@@ -118,6 +118,12 @@ def _lock_digest() -> str:
     return hashlib.sha256(LOCK.read_bytes() + " ".join(UV_INSTALL_OPTIONS).encode()).hexdigest()
 
 
+# checkov keeps its update checker's cache under the home directory (~/.cache/checkov), and uv its
+# package cache (~/.cache/uv) unless told: both go under the project's .cache instead.
+PRIVATE_HOME = {"HOME": str(CACHE_DIR / "checkov-home"), "XDG_CACHE_HOME": str(CACHE_DIR / "checkov-home" / ".cache")}
+UV_CACHE = {"UV_CACHE_DIR": str(CACHE_DIR / "uv-cache")}
+
+
 def checkov_binary() -> Path:
     return CHECKOV_VENV / "bin" / "checkov"
 
@@ -155,7 +161,7 @@ def ensure_checkov(progress: Callable[[str], None] = lambda message: None) -> Pa
     progress("installing checkov into its own environment (once)")
     shutil.rmtree(CHECKOV_VENV, ignore_errors=True)
     for step in _install_steps():
-        completed = subprocess.run(step, capture_output=True, text=True)
+        completed = subprocess.run(step, capture_output=True, text=True, env={**UV_CACHE, **os.environ})
         if completed.returncode != 0:
             raise ScanError(f"could not install checkov ({' '.join(step[:3])}...):\n{completed.stderr[-2000:]}")
     STAMP.write_text(digest)
@@ -206,7 +212,7 @@ def run_checkov(target: Path, formats: Mapping[str, Path] | None = None) -> dict
         for name in names:
             command += ["-o", name]
         command += ["--output-file-path", output_dir]
-        env = {**os.environ, "FINFOCUS_PLUGIN_PORTS": plugin_ports_spec()}
+        env = {**os.environ, **PRIVATE_HOME, "FINFOCUS_PLUGIN_PORTS": plugin_ports_spec()}
         completed = subprocess.run(command, capture_output=True, text=True, env=env)
         report_path = Path(output_dir) / "results_json.json"
         if not report_path.exists():
