@@ -18,7 +18,7 @@
 
 locals {
   alarms_enabled   = length(var.alarm_actions) > 0
-  alarm_dimensions = { ClusterName = local.cluster_name, ServiceName = var.name }
+  alarm_dimensions = { ClusterName = local.cluster_name, ServiceName = local.service_name }
 
   # CPU and memory alike: an average above 80% of the task for 10 minutes.
   utilization_alarms = local.alarms_enabled ? {

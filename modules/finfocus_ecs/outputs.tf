@@ -24,13 +24,13 @@ output "security_group_ingress_port_ranges" {
 }
 
 output "service_name" {
-  description = "Name of the ECS service."
-  value       = local.service.name
+  description = "Name of the ECS service: `name`, or `NAME-autoscaled` with `autoscaling`."
+  value       = local.service_name
 }
 
 output "service_arn" {
   description = "ARN of the ECS service."
-  value       = local.service.id
+  value       = terraform_data.service.output.arn
 }
 
 output "cluster_arn" {
