@@ -19,7 +19,7 @@ resource "aws_ec2_managed_prefix_list" "vpc" {
 
   name           = "${var.name}-vpc-cidrs"
   address_family = "IPv4"
-  max_entries    = max(1, length(local.vpc_ipv4_cidr_blocks))
+  max_entries    = local.vpc_prefix_list_entries
 
   dynamic "entry" {
     for_each = local.vpc_ipv4_cidr_blocks
@@ -46,6 +46,14 @@ resource "aws_security_group" "this" {
   tags = merge(var.tags, { Name = var.name })
 
   lifecycle {
+    # AWS refuses the rule past the quota (RulesPerSecurityGroupLimitExceeded), after the group and
+    # the rules before it exist: checked here, before anything is created. A rule that references
+    # the VPC's prefix list counts as its max_entries.
+    precondition {
+      condition     = max(local.inbound_rules.ipv4, local.inbound_rules.ipv6) <= var.security_group_rules_quota
+      error_message = "The security group would hold ${local.inbound_rules.ipv4} IPv4 and ${local.inbound_rules.ipv6} IPv6 inbound rules, over security_group_rules_quota = ${var.security_group_rules_quota} (AWS counts each family apart). They come from region_ports, folded into ${length(local.regional_port_ranges)} port range(s), times the sources: ${local.inbound_rules_sources}. Give fewer sources (one CIDR block that covers several, or a security group), make region_ports contiguous, or raise the quota with AWS and set security_group_rules_quota."
+    }
+
     # The provider sends its default_tags with every resource: all of them count toward AWS's 50.
     precondition {
       condition     = local.security_group_tag_count <= 50
@@ -59,6 +67,25 @@ data "aws_default_tags" "current" {}
 locals {
   # Spelled out here: checkov's HCL parser fails on braces inside an error message.
   security_group_tag_count = length(merge(data.aws_default_tags.current.tags, var.tags, { Name = var.name }))
+
+  # Inbound rules against the quota, per IP family (VPC quotas): a group reference counts in both,
+  # a CIDR block in its own, a prefix list as its max_entries in its family (IPv4 here).
+  inbound_rule_weights = [
+    for rule in values(local.ingress_rules) : {
+      ipv4 = rule.source.kind == "prefix_list" ? local.vpc_prefix_list_entries : rule.source.kind == "group" ? 1 : can(cidrnetmask(rule.source.value)) ? 1 : 0
+      ipv6 = rule.source.kind == "group" ? 1 : rule.source.kind == "cidr" ? (can(cidrnetmask(rule.source.value)) ? 0 : 1) : 0
+    }
+  ]
+  inbound_rules = {
+    ipv4 = sum(concat([0], local.inbound_rule_weights[*].ipv4))
+    ipv6 = sum(concat([0], local.inbound_rule_weights[*].ipv6))
+  }
+  inbound_rules_sources = join(", ", compact([
+    var.allowed_cidr_blocks == null ? "the VPC's ${local.vpc_prefix_list_entries} IPv4 CIDR block(s) (allowed_cidr_blocks = null: a prefix list, counted at its max_entries)" : "",
+    "allowed_cidr_blocks (${length(coalesce(var.allowed_cidr_blocks, []))})",
+    "allowed_security_group_ids (${length(var.allowed_security_group_ids)})",
+    var.metrics_port == null ? "" : "and on the metrics port, metrics_allowed_cidr_blocks (${length(var.metrics_allowed_cidr_blocks)}) and metrics_allowed_security_group_ids (${length(var.metrics_allowed_security_group_ids)})",
+  ]))
 }
 
 resource "aws_vpc_security_group_ingress_rule" "this" {
