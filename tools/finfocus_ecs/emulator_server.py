@@ -617,7 +617,7 @@ def refuse_reserved_log_group_names() -> None:
 
 
 # Set to a file name, the emulator appends one line per AWS request it serves:
-# "SERVICE:Operation CLIENT", where SERVICE is the request's signing name (the
+# "SERVICE:Operation CLIENT", and for IAM's role calls " role/NAME", where SERVICE is the request's signing name (the
 # IAM prefix of every service used here but CloudWatch, which signs as
 # "monitoring") and CLIENT is terraform, boto3 or
 # other, from the User-Agent. tests/e2e/test_quickstart.py and test_autoscaling.py
@@ -651,21 +651,30 @@ def _describe_request(environ: dict[str, Any]) -> str | None:
     service = signing.group(1)
     agent = environ.get("HTTP_USER_AGENT", "")
     client = "terraform" if "Terraform/" in agent else "boto3" if "Boto3/" in agent else "other"
-    return f"{service}:{_operation(service, environ)} {client}"
+    form = _form(environ)
+    line = f"{service}:{_operation(service, environ, form)} {client}"
+    # IAM's role calls name their role: a deployer policy scoped to roles is checked role by role.
+    role = form.get("RoleName") if service == "iam" else None
+    return f"{line} role/{role[0]}" if role else line
 
 
-def _operation(service: str, environ: dict[str, Any]) -> str:
+def _form(environ: dict[str, Any]) -> dict[str, list[str]]:
+    """A query-protocol request's parameters, leaving its body readable for moto."""
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(size)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return urllib.parse.parse_qs(body.decode("utf-8"))
+
+
+def _operation(service: str, environ: dict[str, Any], form: dict[str, list[str]]) -> str:
     """The operation name, by protocol: JSON target header, query Action, or the REST method and path."""
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target.rsplit(".", 1)[-1]
-    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(size)
-        environ["wsgi.input"] = io.BytesIO(body)
-        action = urllib.parse.parse_qs(body.decode("utf-8")).get("Action")
-        if action:
-            return action[0]
+    if form.get("Action"):
+        return form["Action"][0]
     return _rest_operation(service, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
 
 
