@@ -156,27 +156,15 @@ resource "aws_vpc_security_group_egress_rule" "dns_tcp" {
 }
 
 # Releases before the rules were keyed by input and position keyed them by
-# value. These carry the defaults' rules over, so that upgrading a deployment
-# that kept them does not delete and re-create them (a moment with the ports
-# closed). Rules for sources you gave are re-created under their new keys.
+# value. This carries the default HTTPS egress over, so that upgrading a
+# deployment that kept it does not delete and re-create it. Rules for sources
+# you gave are re-created under their new keys.
 moved {
   from = aws_vpc_security_group_egress_rule.https["0.0.0.0/0"]
   to   = aws_vpc_security_group_egress_rule.https["egress_cidr_blocks[0]"]
 }
 
-# The VPC default, for the port ranges of the published layouts (12, 9 and
-# 10 regions); it now references the prefix list of the VPC's blocks.
-moved {
-  from = aws_vpc_security_group_ingress_rule.this["8001-8012/the VPC CIDR"]
-  to   = aws_vpc_security_group_ingress_rule.this["8001-8012/the VPC CIDR blocks"]
-}
-
-moved {
-  from = aws_vpc_security_group_ingress_rule.this["8001-8009/the VPC CIDR"]
-  to   = aws_vpc_security_group_ingress_rule.this["8001-8009/the VPC CIDR blocks"]
-}
-
-moved {
-  from = aws_vpc_security_group_ingress_rule.this["8001-8010/the VPC CIDR"]
-  to   = aws_vpc_security_group_ingress_rule.this["8001-8010/the VPC CIDR blocks"]
-}
+# Releases before 0.3.0 keyed the VPC default "PORTS/the VPC CIDR" and gave it the VPC's CIDR. It
+# has no moved block to its new key: the rule now references a prefix list, and moved onto it, the
+# provider planned an update and then, once the list existed, a replacement ("Provider produced
+# inconsistent final plan"), failing the upgrade's apply. It is deleted and the new one created.

@@ -139,14 +139,17 @@ resource "aws_ecs_service" "this" {
 
   # A created cluster needs its capacity providers before the strategy can
   # name them, and a task started before the egress rules exist cannot pull
-  # its image (the group is created without egress), nor be reached before the
-  # ingress rules exist.
+  # its image (the group is created without egress). Not the ingress rules:
+  # they are made in the same seconds, long before a task has loaded its
+  # regions, and a service that waits for their destroys (here, with
+  # create_before_destroy) made a cycle with state of an older release that
+  # deleted a rule in the apply that replaced the service.
   depends_on = [
+    aws_ecs_service.launch_type,
     aws_ecs_cluster_capacity_providers.this,
     aws_vpc_security_group_egress_rule.https,
     aws_vpc_security_group_egress_rule.dns_udp,
     aws_vpc_security_group_egress_rule.dns_tcp,
-    aws_vpc_security_group_ingress_rule.this,
   ]
 
   lifecycle {
@@ -208,11 +211,11 @@ resource "aws_ecs_service" "autoscaled" {
   tags = var.tags
 
   depends_on = [
+    aws_ecs_service.launch_type,
     aws_ecs_cluster_capacity_providers.this,
     aws_vpc_security_group_egress_rule.https,
     aws_vpc_security_group_egress_rule.dns_udp,
     aws_vpc_security_group_egress_rule.dns_tcp,
-    aws_vpc_security_group_ingress_rule.this,
   ]
 
   lifecycle {
@@ -228,10 +231,22 @@ resource "aws_ecs_service" "autoscaled" {
   }
 }
 
-# Deployments from before autoscaling had one service at this address.
+# Releases before 0.3.0 ran the service at aws_ecs_service.this, with the FARGATE launch type.
+# Provider 5.x (and 6.0-6.14) replaces such a service to give it a capacity provider strategy, and
+# under its own name ECS refuses the new one until the old one is gone: created first
+# (create_before_destroy), it failed ("Creation of service was not idempotent"). So the old one
+# moves here, where no instance is declared, and Terraform deletes it, waiting until it is
+# INACTIVE, before it creates the new one, which depends on this: one apply, and no service for
+# the time a task takes to start (CHANGELOG.md, 0.3.0, service-strategy).
+resource "aws_ecs_service" "launch_type" {
+  count = 0
+
+  name = var.name
+}
+
 moved {
   from = aws_ecs_service.this
-  to   = aws_ecs_service.this[0]
+  to   = aws_ecs_service.launch_type[0]
 }
 
 # The service that runs now. Reading both resources makes Terraform delete
@@ -256,4 +271,14 @@ resource "terraform_data" "service" {
       error_message = "The service ${self.output.name} runs ${self.output.task_definition}, not ${aws_ecs_task_definition.this.arn}: its deployment failed and was rolled back. The service's events say why: aws ecs describe-services --cluster ${local.cluster_arn} --services ${self.output.name} --query 'services[0].events[:10]'."
     }
   }
+}
+
+# Releases 0.4.0 and 0.4.1 ordered the switch through this resource, on which their services
+# depended; the services no longer do. Kept, unchanged, for the state those releases wrote: Terraform
+# destroys a resource after everything whose state depends on it, and destroying or replacing this in
+# the apply that upgrades (where a create_before_destroy service is replaced, or created and the old
+# one deleted) made a dependency cycle at plan (tests/e2e/test_upgrade.py). After one apply of this
+# release no state depends on it, and a later release may remove it.
+resource "terraform_data" "service_variant" {
+  triggers_replace = local.autoscaling_enabled ? "autoscaled" : "fixed"
 }

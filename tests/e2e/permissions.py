@@ -155,8 +155,9 @@ def role_calls_outside_policy(call_log: Path, start: int, account_id: str, passe
 
 
 def _module_name(role: str) -> str:
-    """The module's `name` a role of its was named after: NAME-execution-REGION or NAME-task-REGION."""
-    return re.sub(r"-(execution|task)-[a-z]{2}(-gov)?-[a-z]+-[0-9]$", "", role)
+    """The module's `name` a role of its was named after: NAME-execution-REGION or NAME-task-REGION (NAME-execution
+    and NAME-task before the region joined them, as an upgrade deletes them)."""
+    return re.sub(r"-(execution|task)(-[a-z]{2}(-gov)?-[a-z]+-[0-9])?$", "", role)
 
 
 def lacking_from_guide(calls: Iterable[str]) -> str:
