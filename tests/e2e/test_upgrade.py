@@ -177,9 +177,10 @@ def test_the_upgrade_replaces_no_namespace_cloud_map_service_log_group_or_securi
 
 
 def test_the_service_is_replaced_only_where_the_changelog_says_and_then_created_first(upgrade):
-    """0.1.0 and 0.2.0 ran a launch type, which provider 5.x replaces (CHANGELOG 0.3.0, service-strategy); the
-    autoscaled service takes its own name (NAME-autoscaled), created before the old one goes; a switch creates
-    the other service and deletes the first."""
+    """0.1.0 and 0.2.0 ran a launch type, which provider 5.x replaces (CHANGELOG 0.3.0, service-strategy): under
+    the same name, so the old one is deleted first (service.tf, aws_ecs_service.launch_type). The autoscaled
+    service takes its own name (NAME-autoscaled), created before the old one goes; a switch creates the other
+    service and deletes the first."""
     _, calls, plan, _, _, _ = upgrade
     found, expected = {}, {}
     for call, case in calls.items():
@@ -194,8 +195,10 @@ def test_the_service_is_replaced_only_where_the_changelog_says_and_then_created_
             expected[call] = {"aws_ecs_service.autoscaled[0]": "delete", "aws_ecs_service.this[0]": "create"}
         elif scaled_after:
             expected[call] = {"aws_ecs_service.this[0]": "delete", "aws_ecs_service.autoscaled[0]": "create"}
+        elif launch_type:
+            expected[call] = {"aws_ecs_service.launch_type[0]": "delete", "aws_ecs_service.this[0]": "create"}
         else:
-            expected[call] = {"aws_ecs_service.this[0]": "create-first" if launch_type else "update"}
+            expected[call] = {"aws_ecs_service.this[0]": "update"}
     assert found == expected
 
 
@@ -223,13 +226,19 @@ def test_the_alarm_for_replaced_tasks_moves_from_its_address_before_0_4_0(upgrad
 
 
 def test_the_name_has_a_task_throughout_an_upgrade_that_does_not_switch(upgrade):
-    """Kept calls: the service is updated in place, or created before the old one goes (autoscaled, launch type)."""
+    """Kept calls: the service is updated in place, or created before the old one goes (autoscaled).
+
+    Only the launch-type services of 0.1.0 and 0.2.0 leave the name without a task, as the CHANGELOG says
+    (0.3.0, service-strategy): deleted before their replacement is created.
+    """
     _, calls, _, watch, _, _ = upgrade
-    kept = [
-        call for call, case in calls.items() if ("autoscaling" in case["before"]) == ("autoscaling" in case["after"])
-    ]
     assert watch.reads > 10
-    assert {call: watch.darkest(call) for call in kept if watch.darkest(call) < 1} == {}
+    dark = {call for call in calls if watch.darkest(call) < 1}
+    switched = {
+        call for call, case in calls.items() if ("autoscaling" in case["before"]) != ("autoscaling" in case["after"])
+    }
+    launch_type = {call for call, case in calls.items() if not has_autoscaling(case["source"])}
+    assert dark - switched == launch_type
 
 
 def test_the_upgrade_s_calls_are_within_the_deployer_policy(upgrade, emulator_call_log):
