@@ -43,7 +43,7 @@ pytestmark = pytest.mark.e2e
 
 CLUSTER = "upgrade"
 # Longer than any overlap of a delete and a create in one apply: such a clash fails every time.
-DRAIN_SECONDS = 20
+DRAIN_SECONDS = 5
 PARALLELISM = 64
 ALWAYS_KEPT = (
     "aws_service_discovery_private_dns_namespace.this[0]",

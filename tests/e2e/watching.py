@@ -65,9 +65,9 @@ class CloudMapWatch:
         return self._reads
 
 
-def active_services(emulator: Emulator, cluster: str) -> list[str]:
+def active_services(emulator: Emulator, cluster: str, region: str = "us-east-1") -> list[str]:
     """Names of the cluster's ACTIVE ECS services (DescribeServices takes ten at a time)."""
-    ecs = emulator.client("ecs")
+    ecs = emulator.client("ecs", region)
     arns = [arn for page in ecs.get_paginator("list_services").paginate(cluster=cluster) for arn in page["serviceArns"]]
     services = [
         service
