@@ -45,12 +45,22 @@ CHANGES = {
     "image": (
         {"image": f"{IMAGE}:v0.1.8"},
         {"image": f"{IMAGE}:v0.1.7"},
-        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
+        {
+            "aws_ecs_task_definition.this": "create-first",
+            "aws_ecs_service.this[0]": "update",
+            # It holds the revision the service runs: a rolled-back deployment fails its postcondition.
+            "terraform_data.service": "update",
+        },
     ),
     "size": (
         {},
         {"cpu": 1024, "memory": 3072},
-        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
+        {
+            "aws_ecs_task_definition.this": "create-first",
+            "aws_ecs_service.this[0]": "update",
+            # It holds the revision the service runs: a rolled-back deployment fails its postcondition.
+            "terraform_data.service": "update",
+        },
     ),
     # allowed_cidr_blocks null: every IPv4 block of the VPC, whose secondary block the fixture adds.
     "count": (
@@ -82,7 +92,12 @@ CHANGES = {
     "environment": (
         {},
         {"environment": {"EXTRA_SETTING": "1"}},
-        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
+        {
+            "aws_ecs_task_definition.this": "create-first",
+            "aws_ecs_service.this[0]": "update",
+            # It holds the revision the service runs: a rolled-back deployment fails its postcondition.
+            "terraform_data.service": "update",
+        },
     ),
 }
 # Not a change the guide calls live (nearly everything is named after `name`), but its update path must be
