@@ -1,2 +1,1 @@
 """finfocus-ecs: deploy the FinFocus AWS public-pricing plugin on ECS Fargate, and prove it."""
-
