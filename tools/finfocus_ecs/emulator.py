@@ -25,7 +25,7 @@ from typing import Any
 import boto3
 
 from finfocus_ecs import shared_provider
-from finfocus_ecs.emulator_server import DEFAULT_SETTINGS, SETTINGS_PATH
+from finfocus_ecs.emulator_server import CLOUD_MAP_HISTORY_PATH, DEFAULT_SETTINGS, SETTINGS_PATH
 from finfocus_ecs.project import RUN_DIR
 
 STATE_FILE = RUN_DIR / "emulator.json"
@@ -93,6 +93,15 @@ class Emulator:
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
         urllib.request.urlopen(request, timeout=10).close()
         self.settings(**DEFAULT_SETTINGS)
+        self.cloud_map_history(clear=True)
+
+    def cloud_map_history(self, clear: bool = False) -> list[tuple[int, str, int]]:
+        """Every change of a Cloud Map service's instance count: (sequence, service id, count), oldest first."""
+        request = urllib.request.Request(
+            f"{self.endpoint_url}{CLOUD_MAP_HISTORY_PATH}", method="DELETE" if clear else "GET"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return [tuple(entry) for entry in json.loads(answer.read())]
 
     def settings(self, **changes: float) -> dict[str, float]:
         """Change run-time settings of the emulator (emulator_server.SETTINGS); return them all."""

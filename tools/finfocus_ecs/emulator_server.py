@@ -138,14 +138,32 @@ DEFAULT_SETTINGS = {"drain_seconds": float(os.environ.get(DRAIN_SECONDS_ENV, "2"
 SETTINGS: dict[str, float] = dict(DEFAULT_SETTINGS)
 
 
+# Every change of a Cloud Map service's instance count, in order: (sequence number, service id, count).
+# GET CLOUD_MAP_HISTORY_PATH answers it, DELETE empties it; a test reads exactly what its apply did to a
+# name's addresses, with nothing sampled.
+CLOUD_MAP_HISTORY_PATH = "/finfocus-emulator/cloud-map-history"
+CLOUD_MAP_HISTORY: list[tuple[int, str, int]] = []
+_history_lock = threading.Lock()
+
+
 def serve_settings() -> None:
-    """GET SETTINGS_PATH answers the settings; POST merges a JSON object of known settings into them."""
+    """GET SETTINGS_PATH answers the settings; POST merges a JSON object of known settings into them.
+
+    Also CLOUD_MAP_HISTORY_PATH: GET the instance-count history, DELETE to empty it.
+    """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     original = DomainDispatcherApplication.__call__
 
     @functools.wraps(original)
     def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == CLOUD_MAP_HISTORY_PATH:
+            with _history_lock:
+                if environ.get("REQUEST_METHOD") == "DELETE":
+                    CLOUD_MAP_HISTORY.clear()
+                answer = json.dumps(CLOUD_MAP_HISTORY).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [answer]
         if environ.get("PATH_INFO") != SETTINGS_PATH:
             return original(self, environ, start_response)
         if environ.get("REQUEST_METHOD") == "POST":
@@ -420,8 +438,26 @@ def register_service_tasks() -> None:
     from moto.backends import get_backend
     from moto.ecs.responses import EC2ContainerServiceResponse
     from moto.moto_api._internal import mock_random
+    from moto.servicediscovery.models import ServiceDiscoveryBackend
 
     addresses = itertools.count(10)
+    sequence = itertools.count()
+
+    def recorded(original: Any) -> Any:
+        """Each register and deregister, whoever calls it, appends the service's new count to the history."""
+
+        @functools.wraps(original)
+        def change(self: ServiceDiscoveryBackend, service_id: str, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, service_id, *args, **kwargs)
+            with _history_lock:
+                count = len(self.get_service(service_id).instances)
+                CLOUD_MAP_HISTORY.append((next(sequence), service_id, count))
+            return result
+
+        return change
+
+    ServiceDiscoveryBackend.register_instance = recorded(ServiceDiscoveryBackend.register_instance)
+    ServiceDiscoveryBackend.deregister_instance = recorded(ServiceDiscoveryBackend.deregister_instance)
 
     def reconcile(response: EC2ContainerServiceResponse, service: Any) -> None:
         registries = getattr(service, "service_registries", None) or []
