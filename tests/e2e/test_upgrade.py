@@ -74,18 +74,24 @@ def has_autoscaling(module: Path) -> bool:
     return 'variable "autoscaling"' in (module / "variables.tf").read_text()
 
 
-def cases(release: Release, module: Path) -> dict[str, tuple[dict, dict]]:
-    """Call => (its inputs with the release, its inputs with this checkout)."""
+def cases(release: Release, module: Path, new_service_tf: bool) -> dict[str, tuple[dict, dict]]:
+    """Call => (its inputs with the release, its inputs with this checkout).
+
+    Every release is upgraded with the defaults (and alarms, once it had them). The first release of each
+    service.tf (each way of running the service: its resources, names and orderings, which decide what an
+    upgrade plans for it) is also upgraded with autoscaling, and switched on and off in the same apply;
+    the releases after it with the same service.tf would repeat those plans.
+    """
     stem = "r" + release.version.replace(".", "-")
     if not has_autoscaling(module):
         return {f"{stem}-kept": ({}, {})}
-    scaled = {"autoscaling": {"max_capacity": 4}}
-    return {
-        f"{stem}-kept": ({"alarm_actions": ["TOPIC"]}, {"alarm_actions": ["TOPIC"]}),
-        f"{stem}-scaled-kept": ({**scaled, "alarm_actions": ["TOPIC"]}, {**scaled, "alarm_actions": ["TOPIC"]}),
-        f"{stem}-switched-on": ({}, scaled),
-        f"{stem}-switched-off": (scaled, {"desired_count": 2}),
-    }
+    found = {f"{stem}-kept": ({"alarm_actions": ["TOPIC"]}, {"alarm_actions": ["TOPIC"]})}
+    if new_service_tf:
+        scaled = {"autoscaling": {"max_capacity": 4}}
+        found[f"{stem}-scaled-kept"] = ({**scaled, "alarm_actions": ["TOPIC"]}, {**scaled, "alarm_actions": ["TOPIC"]})
+        found[f"{stem}-switched-on"] = ({}, scaled)
+        found[f"{stem}-switched-off"] = (scaled, {"desired_count": 2})
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +106,12 @@ def upgrade(emulator, emulator_call_log, tmp_path_factory):
     cluster_arn = emulator.client("ecs").describe_clusters(clusters=[CLUSTER])["clusters"][0]["clusterArn"]
     sources = tmp_path_factory.mktemp("releases")
     calls: dict[str, dict] = {}
+    service_tf_before = ""
     for release in releases():
         module = module_at(release, sources)
-        for call, (before, after) in cases(release, module).items():
+        service_tf = (module / "service.tf").read_text() if (module / "service.tf").exists() else ""
+        new_service_tf, service_tf_before = service_tf != service_tf_before, service_tf
+        for call, (before, after) in cases(release, module, new_service_tf).items():
             # A VPC per call: moto allows one private namespace per VPC (AWS one per name).
             vpc_id = ec2.create_vpc(CidrBlock="10.63.0.0/16")["Vpc"]["VpcId"]
             subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.63.1.0/24", AvailabilityZone="us-east-1a")
@@ -163,10 +172,12 @@ def actions_of(plan: dict, call: str) -> dict[str, str]:
     }
 
 
-def test_every_release_the_changelog_names_is_upgraded(upgrade):
+def test_every_release_the_changelog_names_is_upgraded_and_each_way_of_running_the_service_switched(upgrade):
     _, calls, _, _, _, _ = upgrade
     upgraded = {case["release"].version for case in calls.values()}
     assert upgraded == {release.version for release in releases()}
+    switched = sorted(call.removesuffix("-switched-on") for call in calls if call.endswith("-switched-on"))
+    assert switched == ["r0-3-0", "r0-4-0"], "0.3.x and 0.4.x each share one service.tf"
 
 
 @pytest.mark.parametrize("stateful", ALWAYS_KEPT)
