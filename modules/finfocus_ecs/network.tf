@@ -54,6 +54,12 @@ resource "aws_security_group" "this" {
       error_message = "The security group would hold ${local.inbound_rules.ipv4} IPv4 and ${local.inbound_rules.ipv6} IPv6 inbound rules, over security_group_rules_quota = ${var.security_group_rules_quota} (AWS counts each family apart). They come from region_ports, folded into ${length(local.regional_port_ranges)} port range(s), times the sources: ${local.inbound_rules_sources}. Give fewer sources (one CIDR block that covers several, or a security group), make region_ports contiguous, or raise the quota with AWS and set security_group_rules_quota."
     }
 
+    # The quota is the same number for outbound rules, counted apart from the inbound ones.
+    precondition {
+      condition     = max(local.outbound_rules.ipv4, local.outbound_rules.ipv6) <= var.security_group_rules_quota
+      error_message = "The security group would hold ${local.outbound_rules.ipv4} IPv4 and ${local.outbound_rules.ipv6} IPv6 outbound rules, over security_group_rules_quota = ${var.security_group_rules_quota}: one per egress_cidr_blocks entry (${length(var.egress_cidr_blocks)}) and two per dns_egress_cidr_blocks entry (${length(var.dns_egress_cidr_blocks)}, UDP and TCP). Give fewer, wider blocks, or raise the quota with AWS and set security_group_rules_quota."
+    }
+
     # The provider sends its default_tags with every resource: all of them count toward AWS's 50.
     precondition {
       condition     = local.security_group_tag_count <= 50
@@ -69,7 +75,8 @@ locals {
   security_group_tag_count = length(merge(data.aws_default_tags.current.tags, var.tags, { Name = var.name }))
 
   # Inbound rules against the quota, per IP family (VPC quotas): a group reference counts in both,
-  # a CIDR block in its own, a prefix list as its max_entries in its family (IPv4 here).
+  # a CIDR block in its own, a prefix list as its max_entries in its address family (the VPC's list
+  # is IPv4; AWS's pages do not say that it counts in the other family too).
   inbound_rule_weights = [
     for rule in values(local.ingress_rules) : {
       ipv4 = rule.source.kind == "prefix_list" ? local.vpc_prefix_list_entries : rule.source.kind == "group" ? 1 : can(cidrnetmask(rule.source.value)) ? 1 : 0
@@ -79,6 +86,11 @@ locals {
   inbound_rules = {
     ipv4 = sum(concat([0], local.inbound_rule_weights[*].ipv4))
     ipv6 = sum(concat([0], local.inbound_rule_weights[*].ipv6))
+  }
+  outbound_destinations = concat(values(local.https_egress), values(local.dns_egress), values(local.dns_egress))
+  outbound_rules = {
+    ipv4 = length([for cidr in local.outbound_destinations : cidr if can(cidrnetmask(cidr))])
+    ipv6 = length([for cidr in local.outbound_destinations : cidr if !can(cidrnetmask(cidr))])
   }
   inbound_rules_sources = join(", ", compact([
     var.allowed_cidr_blocks == null ? "the VPC's ${local.vpc_prefix_list_entries} IPv4 CIDR block(s) (allowed_cidr_blocks = null: a prefix list, counted at its max_entries)" : "",
@@ -103,6 +115,12 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
   cidr_ipv6 = each.value.source.kind == "cidr" && !can(cidrnetmask(each.value.source.value)) ? each.value.source.value : null
 
   tags = var.tags
+
+  # Replaced only with the group (a new security_group_id): the new group's
+  # rules first, so the old tasks stay reachable until the service has moved.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 # HTTPS only: the image pull from ghcr.io, CloudWatch Logs, and Secrets

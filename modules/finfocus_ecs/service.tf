@@ -237,7 +237,10 @@ resource "aws_ecs_service" "autoscaled" {
 # (create_before_destroy), it failed ("Creation of service was not idempotent"). So the old one
 # moves here, where no instance is declared, and Terraform deletes it, waiting until it is
 # INACTIVE, before it creates the new one, which depends on this: one apply, and no service for
-# the time a task takes to start (CHANGELOG.md, 0.3.0, service-strategy).
+# the time a task takes to start (CHANGELOG.md, 0.3.0, service-strategy). Not in a root whose own
+# create_before_destroy resource read the service: its state records the service as create-first,
+# and Terraform takes that from the state, so such a root applies this address alone first
+# (docs/ecs-deployment.md, Changing a live deployment).
 resource "aws_ecs_service" "launch_type" {
   count = 0
 

@@ -304,6 +304,12 @@ SCATTERED_PORTS = {
 }
 SEVEN_BLOCKS = [f"10.{index}.0.0/16" for index in range(7)]
 LIFECYCLE_PRECONDITION_CASES = {
+    # Two outbound rules (UDP and TCP 53) per DNS server, one for HTTPS to the world.
+    "outbound_rules_over_quota": (
+        {"dns_egress_cidr_blocks": [f"10.0.{index}.2/32" for index in range(30)]},
+        "security_group_rules_quota = 60",
+        "would hold 61 IPv4 and 0 IPv6 outbound rules",
+    ),
     "inbound_rules_over_quota": (
         {"image": CUSTOM_IMAGE, "region_ports": SCATTERED_PORTS, "allowed_cidr_blocks": SEVEN_BLOCKS},
         "security_group_rules_quota = 60",

@@ -91,10 +91,13 @@ def test_roles_of_your_own_are_passed_only_to_ecs_tasks_too():
 def test_with_a_boundary_every_role_it_creates_or_changes_keeps_it():
     policy = render(NAME, ACCOUNT, boundary=BOUNDARY)
     within = {"iam:PermissionsBoundary": BOUNDARY}
-    for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"):
+    for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"):
         assert allowed(policy, action, ROLE, within), action
         assert not allowed(policy, action, ROLE), f"{action} without the boundary"
         assert not allowed(policy, action, ROLE, {"iam:PermissionsBoundary": f"{BOUNDARY}-wider"}), action
+    # Removing what a role may do needs no boundary: the roles of a release before it must be emptied and deleted.
+    for action in ("iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole"):
+        assert allowed(policy, action, f"arn:aws:iam::{ACCOUNT}:role/{NAME}-execution"), action
     assert allowed(policy, "iam:AttachRolePolicy", ROLE, {**within, "iam:PolicyARN": EXECUTION_POLICY})
     assert not allowed(policy, "iam:AttachRolePolicy", ROLE, {"iam:PolicyARN": EXECUTION_POLICY})
     assert not allowed(policy, "iam:DeleteRolePermissionsBoundary", ROLE, within)

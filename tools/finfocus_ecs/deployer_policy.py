@@ -30,13 +30,13 @@ TEMPLATE_FILE = Path(__file__).with_name("data") / "deployer-policy.json"
 DEFAULT_PARTITION = "aws"
 # The guide shows the policy for this account (AWS's own example account id).
 EXAMPLE_ACCOUNT_ID = "123456789012"
-# Role actions that take the iam:PermissionsBoundary condition key (IAM service authorization reference).
+# The role actions that grant, each of which takes the iam:PermissionsBoundary condition key (IAM service
+# authorization reference). DeleteRolePolicy and DetachRolePolicy take it too, but only remove what a role
+# may do, and must reach roles made before the boundary (an upgrade deletes the old roles' policies).
 BOUNDED_ACTIONS = (
     "iam:CreateRole",
     "iam:PutRolePolicy",
     "iam:AttachRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:DetachRolePolicy",
     "iam:PutRolePermissionsBoundary",
 )
 
