@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -61,6 +63,14 @@ def rehearse(
         ),
     ] = 1.0,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for HEALTHY.")] = 600,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Keep the task serving, reachable from this machine's own shell, until Ctrl-C; "
+            "then stop it as ECS does. Prints the commands to call it.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Run the task definition on this machine as Fargate would, then stop it, and report.
@@ -74,6 +84,13 @@ def rehearse(
     gRPC. Needs Linux, root, iproute2, util-linux, BusyBox, HAProxy, curl
     and tini (docs/fargate-rehearsal.md lists what it cannot reproduce).
 
+    With --serve the task keeps serving after the check, on a 198.18.N.2
+    address this machine's own shell reaches, so that `verify`, `price` and
+    `connect` can call it, until Ctrl-C. Its answers come from the
+    rehearsal's stand-in region binaries and their small price table, not
+    from AWS. Ctrl-C then stops it as ECS does (the port bridge first keeps
+    answering for the DNS TTL); a second Ctrl-C kills it at once.
+
     Exit codes: 0 the task turned HEALTHY, every port answered and it
     stopped within its stop timeouts; 1 it did not; 2 bad input or this
     machine cannot rehearse.
@@ -82,6 +99,8 @@ def rehearse(
 
       sudo finfocus-ecs rehearse
 
+      sudo finfocus-ecs rehearse --serve
+
       sudo finfocus-ecs rehearse --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --time-scale 0.1
 
       finfocus-ecs task-definition > td.json && sudo finfocus-ecs rehearse --task-definition td.json --json
@@ -89,7 +108,9 @@ def rehearse(
     require_extra("plugin", "rehearse")
     from finfocus_ecs.rehearsal.images import ImageError
     from finfocus_ecs.rehearsal.network import namespaces_unavailable
+    from finfocus_ecs.rehearsal.run import regional_ports
     from finfocus_ecs.rehearsal.run import rehearse as run_rehearsal
+    from finfocus_ecs.rehearsal.run import serve as serve_rehearsal
     from finfocus_ecs.rehearsal.task import TaskDefinitionError
     from finfocus_ecs.taskdef import render_task_definition
 
@@ -114,18 +135,80 @@ def rehearse(
     def progress(seconds: float, text: str) -> None:
         err.print(f"[dim]{seconds:7.2f} s[/] {text.splitlines()[0][:110]}", highlight=False)
 
-    try:
-        result = run_rehearsal(
-            definition, time_scale=time_scale, plugin_regions=regions, timeout=timeout, on_event=progress
+    def stopping() -> None:
+        err.print(
+            "Stopping as ECS would: the port bridge keeps answering for the DNS TTL (a minute by default), "
+            "then the plugin stops. Ctrl-C again kills every container at once.",
+            highlight=False,
         )
+
+    options = {
+        "time_scale": time_scale,
+        "plugin_regions": regions,
+        "timeout": timeout,
+        "on_event": progress,
+        "on_stopping": stopping,
+    }
+    try:
+        if serve:
+            ports = regional_ports(definition)
+            if not ports:
+                fail("--serve needs regional port mappings, named after their regions: this definition has none")
+            calls = layout_options(image, region_ports, task_definition_file, definition)
+            first_port = min(ports.values())
+            result = serve_rehearsal(
+                definition,
+                on_ready=lambda task_ip: print_serving(task_ip, calls, first_port),
+                **options,
+            )
+        else:
+            result = run_rehearsal(definition, **options)
     except (TaskDefinitionError, ImageError, KeyError) as error:
         fail(f"cannot rehearse this task definition: {error}")
+    except KeyboardInterrupt:
+        err.print("Interrupted: every container was killed at once, without ECS's stop.", highlight=False)
+        raise typer.Exit(EXIT_CHECK_FAILED) from None
     if as_json:
         print_json(result.to_dict())
     else:
         print_rehearsal(result)
     if not result.ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def layout_options(
+    image: str | None, region_ports: str | None, task_definition_file: Path | None, definition: Mapping[str, Any]
+) -> list[str]:
+    """The options that tell `verify`, `price` and `connect` the layout and release of what is rehearsed."""
+    from finfocus_ecs.module import is_plugin_image
+    from finfocus_ecs.rehearsal.run import regional_ports
+
+    if task_definition_file is not None:
+        plugin_image = next(c["image"] for c in definition["containerDefinitions"] if is_plugin_image(c["image"]))
+        ports = ",".join(f"{region}={port}" for region, port in regional_ports(definition).items())
+        return ["--image", plugin_image, "--region-ports", ports]
+    return [*(["--image", image] if image else []), *(["--region-ports", region_ports] if region_ports else [])]
+
+
+def _program() -> str:
+    """This command as the user typed it (e.g. .venv/bin/finfocus-ecs), for commands to copy."""
+    return sys.argv[0] if Path(sys.argv[0]).name == "finfocus-ecs" else "finfocus-ecs"
+
+
+def print_serving(task_ip: str, options: list[str], port: int) -> None:
+    """The banner of a served task: where it is, that its answers are the stand-in's, and what to type."""
+    program, extra = _program(), "".join(f" {option}" for option in options)
+    lines = [
+        f"Serving the rehearsed task at {task_ip}, reachable from this machine's own shell, until Ctrl-C.",
+        "Its answers are the stand-in's: the rehearsal's region binaries price from a small table of their own,",
+        "not from AWS. From another shell (no sudo needed):",
+        f"  {program} verify {task_ip}{extra}",
+        f"  {program} price {task_ip} --resource-type ec2 --sku t3.micro{extra}",
+        f"  {program} connect {task_ip}{extra}",
+        f"  curl http://{task_ip}:{port}/healthz",
+        f"connect installs FinFocus's aws-public plugin pointing here: `{program} connect --remove` takes it out.",
+    ]
+    err.print("\n".join(lines), highlight=False, soft_wrap=True)
 
 
 def _seconds(value: float | None) -> str:
