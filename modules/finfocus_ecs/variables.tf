@@ -110,7 +110,7 @@ variable "metrics_port" {
 }
 
 variable "cpu" {
-  description = "Task CPU units, one of the sizes Fargate offers on Linux: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 (0.25 to 32 vCPU). `memory` must be one Fargate pairs with the chosen size (the table is in locals.tf, `fargate_memory_by_cpu`). The default is the seed's 2 vCPU."
+  description = "Task CPU units, one of the sizes Fargate offers on Linux: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 (0.25 to 32 vCPU). `memory` must be one Fargate pairs with the chosen size (the table is in locals.tf, `fargate_memory_by_cpu`). The default, 2 vCPU, is what upstream's research note for the ECS deployment recommends."
   type        = number
   default     = 2048
   nullable    = false
@@ -181,7 +181,7 @@ variable "cors_allow_credentials" {
 }
 
 variable "termination_grace_seconds" {
-  description = "Seconds the plugin's start script (or the image's entrypoint, `TERMINATION_GRACE_SECONDS`) gives its regional processes after forwarding SIGTERM, before SIGKILL. ECS `stopTimeout` is set 15 s longer, so at most 105."
+  description = "Seconds the plugin's start script (or the image's entrypoint, `TERMINATION_GRACE_SECONDS`) gives its regional processes after forwarding SIGTERM, before SIGKILL, and the port bridge gives open connections once it stops listening. The plugin's ECS `stopTimeout` is 15 s longer and the bridge's adds its DNS-TTL linger, so at most 105."
   type        = number
   default     = 30
   nullable    = false
@@ -256,7 +256,7 @@ variable "secrets_kms_key_arns" {
 }
 
 variable "health_check" {
-  description = "The plugin container's health check, in seconds. It probes `/healthz` on every regional port in turn (not the image's `/healthcheck.sh`, unless `use_image_entrypoint`); the first port that does not answer fails the check and is named in the container's health output. ECS limits (API_HealthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300, all whole seconds. The defaults report a task healthy within about 10 s of its regions answering (this check, then the port bridge's, 5 s apart) and a dead region within about 15 s (27 s for a hung one); the regions start one after another (up to 21 s each when one is slow), so the start period is 240 s."
+  description = "The plugin container's health check, in seconds. It probes `/healthz` on every regional port in turn (not the image's `/healthcheck.sh`, unless `use_image_entrypoint`); the first port that does not answer fails the check and is named in the container's health output. ECS limits (API_HealthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300, all whole seconds. The defaults report a task healthy within about 10 s of its regions answering (this check, then the port bridge's, 5 s apart) and a dead region within about 15 s (27 s for a hung one); the regions start one after another (up to 21 s each when one is slow), so the start period is 240 s. A plugin with no passing check within (retries + 1) x (interval + timeout) s of every region answering, or whose region dies before its first pass, stops its task so that ECS replaces it."
   type = object({
     interval     = optional(number, 5)
     timeout      = optional(number, 4)
@@ -664,7 +664,7 @@ variable "service_discovery_name" {
 }
 
 variable "dns_ttl" {
-  description = "TTL in seconds of the A records. Short TTLs let clients follow a replaced task sooner."
+  description = "TTL in seconds of the A records. Short TTLs let clients follow a replaced task sooner; a stopping task's port bridge keeps answering this long (at most 105 minus `termination_grace_seconds`, within Fargate's 120 s stopTimeout)."
   type        = number
   default     = 60
   nullable    = false
