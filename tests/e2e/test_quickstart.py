@@ -206,6 +206,8 @@ def test_new_image_tag_is_a_new_revision_and_an_in_place_service_update(deployed
     assert actions == {
         "module.finfocus.aws_ecs_task_definition.this": "replace",
         "module.finfocus.aws_ecs_service.this[0]": "update",
+        # It holds the revision the service runs, for the rollback postcondition.
+        "module.finfocus.terraform_data.service": "update",
     }
 
 
