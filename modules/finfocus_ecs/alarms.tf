@@ -18,7 +18,7 @@
 
 locals {
   alarms_enabled   = length(var.alarm_actions) > 0
-  alarm_dimensions = { ClusterName = local.cluster_name, ServiceName = var.name }
+  alarm_dimensions = { ClusterName = local.cluster_name, ServiceName = local.service_name }
 
   # CPU and memory alike: an average above 80% of the task for 10 minutes.
   utilization_alarms = local.alarms_enabled ? {
@@ -57,21 +57,25 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 # Fewer tasks RUNNING than desired, minute after minute: tasks cannot start
 # (no route to ghcr.io, a role ECS cannot assume) or keep failing their
 # health check. Five minutes is longer than a task takes to be replaced.
-# With no task running, Container Insights may publish no running count (a
-# missing point is 0 here) or no count at all: missing data is breaching, so
-# a total outage alarms instead of resting in INSUFFICIENT_DATA, which has no
-# actions. A cluster without Container Insights therefore alarms too, and its
-# description says to turn it on.
+# DesiredTaskCount and RunningTaskCount are counts of the service, not
+# telemetry of its tasks (ECS Developer Guide, Container Insights metrics),
+# so the desired count comes with no task running, and a missing running
+# count is 0 here: a total outage gives desired - 0 > 0 and alarms. Missing
+# data is not breaching: breaching, a new alarm paged at once, before
+# Container Insights had published a point for the new service, and a
+# service scaled to desired_count = 0 could stay in alarm on no data. A cluster without Container
+# Insights publishes neither count, so this alarm never fires there: the
+# guide and the description say to turn it on.
 resource "aws_cloudwatch_metric_alarm" "tasks_not_running" {
   count = local.alarms_enabled ? 1 : 0
 
   alarm_name          = "${var.name}-tasks-not-running"
-  alarm_description   = "FinFocus pricing plugin ${var.name}: fewer tasks running than desired for 5 minutes, or no task counts at all, so some or all regions do not answer. Read the service's events (aws ecs describe-services) and the stopped tasks' reasons. With no task counts at all and the service running, turn Container Insights on for the cluster."
+  alarm_description   = "FinFocus pricing plugin ${var.name}: fewer tasks running than desired for 5 minutes, so some or all regions do not answer. Read the service's events (aws ecs describe-services) and the stopped tasks' reasons. It needs Container Insights on the cluster (the module's own cluster has it)."
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   evaluation_periods  = 5
   datapoints_to_alarm = 5
-  treat_missing_data  = "breaching"
+  treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions
 

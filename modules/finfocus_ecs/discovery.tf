@@ -65,6 +65,12 @@ resource "aws_service_discovery_service" "this" {
   # A service with registered instances cannot be deleted otherwise.
   force_destroy = true
 
+  # The ECS services are create_before_destroy, and so, forced by Terraform,
+  # is everything they depend on: this is replaced new-first, and Cloud Map
+  # refuses a second service of the same name in a namespace. The provider
+  # replaces it only for a new name, namespace or DNS routing, each a new
+  # name or place, or for the empty health_check_custom_config diff above.
+
   tags = var.tags
 
   # Register nothing in a namespace whose name was not checked, even when the

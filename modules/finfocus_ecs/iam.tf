@@ -73,14 +73,33 @@ data "aws_iam_policy_document" "ecs_execution_assume_role" {
   }
 }
 
+# IAM role names are unique in the account, every other name here in its
+# region only: the region in the role's name lets one name be deployed in
+# several regions of an account (disaster recovery, staging). The deployer
+# policy in docs/ecs-deployment.md scopes its IAM actions to NAME-*.
+locals {
+  role_names = {
+    execution = "${var.name}-execution-${local.region}"
+    task      = "${var.name}-task-${local.region}"
+  }
+}
+
 resource "aws_iam_role" "execution" {
   count = local.create_execution_role ? 1 : 0
 
-  name               = "${var.name}-execution"
-  description        = "ECS pulls the FinFocus plugin image, writes its logs and reads its secrets"
-  assume_role_policy = data.aws_iam_policy_document.ecs_execution_assume_role[0].json
+  name                 = local.role_names.execution
+  description          = "ECS pulls the FinFocus plugin image, writes its logs and reads its secrets"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_execution_assume_role[0].json
+  permissions_boundary = var.iam_role_permissions_boundary
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.role_names.execution) <= 64
+      error_message = "name = \"${var.name}\" makes the execution role's name ${local.role_names.execution}, ${length(local.role_names.execution)} characters in ${local.region}: IAM takes at most 64. Use a name of at most ${64 - length("-execution-${local.region}")} characters."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "execution" {
@@ -93,10 +112,20 @@ resource "aws_iam_role_policy_attachment" "execution" {
 
 locals {
   # A Secrets Manager reference may end in :json-key:version-stage:version-id;
-  # IAM wants the secret's own ARN, its first seven fields.
+  # IAM wants the secret's own ARN, its first seven fields. Secrets Manager
+  # ends every secret's ARN in - and 6 random characters, and takes the ARN
+  # without them too (a partial ARN), but IAM matches the full ARN only: a
+  # policy on the partial ARN would deny ECS's GetSecretValue, and the task
+  # would stop with ResourceInitializationError. So each is granted as given
+  # and with -?????? after it (Secrets Manager User Guide, "ARN of a secret"
+  # in IAM policies); for a full ARN the second matches only a secret named
+  # after the first in full, suffix included.
   secret_arns_by_service = {
-    ssm            = [for arn in values(var.secrets) : arn if split(":", arn)[2] == "ssm"]
-    secretsmanager = distinct([for arn in values(var.secrets) : join(":", slice(split(":", arn), 0, 7)) if split(":", arn)[2] == "secretsmanager"])
+    ssm = [for arn in values(var.secrets) : arn if split(":", arn)[2] == "ssm"]
+    secretsmanager = distinct(flatten([
+      for arn in values(var.secrets) : [join(":", slice(split(":", arn), 0, 7)), "${join(":", slice(split(":", arn), 0, 7))}-??????"]
+      if split(":", arn)[2] == "secretsmanager"
+    ]))
   }
   create_secrets_policy = local.create_execution_role && (length(var.secrets) > 0 || length(var.secrets_kms_key_arns) > 0)
 }
@@ -144,9 +173,10 @@ resource "aws_iam_role_policy" "secrets" {
 resource "aws_iam_role" "task" {
   count = local.create_exec_task_role ? 1 : 0
 
-  name               = "${var.name}-task"
-  description        = "ECS Exec sessions into the FinFocus plugin tasks"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role[0].json
+  name                 = local.role_names.task
+  description          = "ECS Exec sessions into the FinFocus plugin tasks"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume_role[0].json
+  permissions_boundary = var.iam_role_permissions_boundary
 
   tags = var.tags
 }

@@ -64,6 +64,8 @@ locals {
   # value. null allowed_cidr_blocks means "every IPv4 CIDR block of the VPC",
   # through a prefix list (network.tf).
   vpc_ipv4_cidr_blocks = var.allowed_cidr_blocks == null ? [for association in data.aws_vpc.selected[0].cidr_block_associations : association.cidr_block if association.state == "associated"] : []
+  # The prefix list holds them all; a list needs room for one entry at least.
+  vpc_prefix_list_entries = max(1, length(local.vpc_ipv4_cidr_blocks))
   regional_sources = merge(
     var.allowed_cidr_blocks == null ? { "the VPC CIDR blocks" = { kind = "prefix_list", value = aws_ec2_managed_prefix_list.vpc[0].id } } : {},
     { for index, cidr in coalesce(var.allowed_cidr_blocks, []) : "allowed_cidr_blocks[${index}]" => { kind = "cidr", value = cidr } },

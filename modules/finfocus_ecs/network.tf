@@ -19,7 +19,7 @@ resource "aws_ec2_managed_prefix_list" "vpc" {
 
   name           = "${var.name}-vpc-cidrs"
   address_family = "IPv4"
-  max_entries    = max(1, length(local.vpc_ipv4_cidr_blocks))
+  max_entries    = local.vpc_prefix_list_entries
 
   dynamic "entry" {
     for_each = local.vpc_ipv4_cidr_blocks
@@ -46,6 +46,20 @@ resource "aws_security_group" "this" {
   tags = merge(var.tags, { Name = var.name })
 
   lifecycle {
+    # AWS refuses the rule past the quota (RulesPerSecurityGroupLimitExceeded), after the group and
+    # the rules before it exist: checked here, before anything is created. A rule that references
+    # the VPC's prefix list counts as its max_entries.
+    precondition {
+      condition     = max(local.inbound_rules.ipv4, local.inbound_rules.ipv6) <= var.security_group_rules_quota
+      error_message = "The security group would hold ${local.inbound_rules.ipv4} IPv4 and ${local.inbound_rules.ipv6} IPv6 inbound rules, over security_group_rules_quota = ${var.security_group_rules_quota} (AWS counts each family apart). They come from region_ports, folded into ${length(local.regional_port_ranges)} port range(s), times the sources: ${local.inbound_rules_sources}. Give fewer sources (one CIDR block that covers several, or a security group), make region_ports contiguous, or raise the quota with AWS and set security_group_rules_quota."
+    }
+
+    # The quota is the same number for outbound rules, counted apart from the inbound ones.
+    precondition {
+      condition     = max(local.outbound_rules.ipv4, local.outbound_rules.ipv6) <= var.security_group_rules_quota
+      error_message = "The security group would hold ${local.outbound_rules.ipv4} IPv4 and ${local.outbound_rules.ipv6} IPv6 outbound rules, over security_group_rules_quota = ${var.security_group_rules_quota}: one per egress_cidr_blocks entry (${length(var.egress_cidr_blocks)}) and two per dns_egress_cidr_blocks entry (${length(var.dns_egress_cidr_blocks)}, UDP and TCP). Give fewer, wider blocks, or raise the quota with AWS and set security_group_rules_quota."
+    }
+
     # The provider sends its default_tags with every resource: all of them count toward AWS's 50.
     precondition {
       condition     = local.security_group_tag_count <= 50
@@ -59,6 +73,31 @@ data "aws_default_tags" "current" {}
 locals {
   # Spelled out here: checkov's HCL parser fails on braces inside an error message.
   security_group_tag_count = length(merge(data.aws_default_tags.current.tags, var.tags, { Name = var.name }))
+
+  # Inbound rules against the quota, per IP family (VPC quotas): a group reference counts in both,
+  # a CIDR block in its own, a prefix list as its max_entries in its address family (the VPC's list
+  # is IPv4; AWS's pages do not say that it counts in the other family too).
+  inbound_rule_weights = [
+    for rule in values(local.ingress_rules) : {
+      ipv4 = rule.source.kind == "prefix_list" ? local.vpc_prefix_list_entries : rule.source.kind == "group" ? 1 : can(cidrnetmask(rule.source.value)) ? 1 : 0
+      ipv6 = rule.source.kind == "group" ? 1 : rule.source.kind == "cidr" ? (can(cidrnetmask(rule.source.value)) ? 0 : 1) : 0
+    }
+  ]
+  inbound_rules = {
+    ipv4 = sum(concat([0], local.inbound_rule_weights[*].ipv4))
+    ipv6 = sum(concat([0], local.inbound_rule_weights[*].ipv6))
+  }
+  outbound_destinations = concat(values(local.https_egress), values(local.dns_egress), values(local.dns_egress))
+  outbound_rules = {
+    ipv4 = length([for cidr in local.outbound_destinations : cidr if can(cidrnetmask(cidr))])
+    ipv6 = length([for cidr in local.outbound_destinations : cidr if !can(cidrnetmask(cidr))])
+  }
+  inbound_rules_sources = join(", ", compact([
+    var.allowed_cidr_blocks == null ? "the VPC's ${local.vpc_prefix_list_entries} IPv4 CIDR block(s) (allowed_cidr_blocks = null: a prefix list, counted at its max_entries)" : "",
+    "allowed_cidr_blocks (${length(coalesce(var.allowed_cidr_blocks, []))})",
+    "allowed_security_group_ids (${length(var.allowed_security_group_ids)})",
+    var.metrics_port == null ? "" : "and on the metrics port, metrics_allowed_cidr_blocks (${length(var.metrics_allowed_cidr_blocks)}) and metrics_allowed_security_group_ids (${length(var.metrics_allowed_security_group_ids)})",
+  ]))
 }
 
 resource "aws_vpc_security_group_ingress_rule" "this" {
@@ -76,6 +115,12 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
   cidr_ipv6 = each.value.source.kind == "cidr" && !can(cidrnetmask(each.value.source.value)) ? each.value.source.value : null
 
   tags = var.tags
+
+  # Replaced only with the group (a new security_group_id): the new group's
+  # rules first, so the old tasks stay reachable until the service has moved.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 # HTTPS only: the image pull from ghcr.io, CloudWatch Logs, and Secrets
@@ -129,27 +174,15 @@ resource "aws_vpc_security_group_egress_rule" "dns_tcp" {
 }
 
 # Releases before the rules were keyed by input and position keyed them by
-# value. These carry the defaults' rules over, so that upgrading a deployment
-# that kept them does not delete and re-create them (a moment with the ports
-# closed). Rules for sources you gave are re-created under their new keys.
+# value. This carries the default HTTPS egress over, so that upgrading a
+# deployment that kept it does not delete and re-create it. Rules for sources
+# you gave are re-created under their new keys.
 moved {
   from = aws_vpc_security_group_egress_rule.https["0.0.0.0/0"]
   to   = aws_vpc_security_group_egress_rule.https["egress_cidr_blocks[0]"]
 }
 
-# The VPC default, for the port ranges of the published layouts (12, 9 and
-# 10 regions); it now references the prefix list of the VPC's blocks.
-moved {
-  from = aws_vpc_security_group_ingress_rule.this["8001-8012/the VPC CIDR"]
-  to   = aws_vpc_security_group_ingress_rule.this["8001-8012/the VPC CIDR blocks"]
-}
-
-moved {
-  from = aws_vpc_security_group_ingress_rule.this["8001-8009/the VPC CIDR"]
-  to   = aws_vpc_security_group_ingress_rule.this["8001-8009/the VPC CIDR blocks"]
-}
-
-moved {
-  from = aws_vpc_security_group_ingress_rule.this["8001-8010/the VPC CIDR"]
-  to   = aws_vpc_security_group_ingress_rule.this["8001-8010/the VPC CIDR blocks"]
-}
+# Releases before 0.3.0 keyed the VPC default "PORTS/the VPC CIDR" and gave it the VPC's CIDR. It
+# has no moved block to its new key: the rule now references a prefix list, and moved onto it, the
+# provider planned an update and then, once the list existed, a replacement ("Provider produced
+# inconsistent final plan"), failing the upgrade's apply. It is deleted and the new one created.

@@ -24,13 +24,13 @@ output "security_group_ingress_port_ranges" {
 }
 
 output "service_name" {
-  description = "Name of the ECS service."
-  value       = local.service.name
+  description = "Name of the ECS service: `name`, or `NAME-autoscaled` with `autoscaling`."
+  value       = local.service_name
 }
 
 output "service_arn" {
   description = "ARN of the ECS service."
-  value       = local.service.id
+  value       = terraform_data.service.output.arn
 }
 
 output "cluster_arn" {
@@ -48,9 +48,12 @@ output "task_definition_revision" {
   value       = aws_ecs_task_definition.this.revision
 }
 
+# As the module renders it, known at plan: the task definition's attribute is the provider's
+# normalized copy, which a user's resource reading it saw change between plan and apply whenever the
+# task definition was replaced ("Provider produced inconsistent final plan").
 output "container_definitions_json" {
   description = "The container definitions JSON registered with ECS."
-  value       = aws_ecs_task_definition.this.container_definitions
+  value       = jsonencode(local.container_definitions)
 }
 
 output "port_bridge_script" {

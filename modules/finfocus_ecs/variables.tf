@@ -3,7 +3,7 @@
 ################################################################################
 
 variable "name" {
-  description = "Prefix for the task family, service, cluster, security group, log group and IAM roles. Letters, digits and `-`, starting with a letter, at most 40 characters (IAM role names add a suffix and stop at 64)."
+  description = "Prefix for the task family, service, cluster, security group, log group and IAM roles. Letters, digits and `-`, starting with a letter, at most 40 characters (the IAM role names add `-execution-` and the region, and stop at 64)."
   type        = string
   default     = "finfocus-plugin-aws-public"
   nullable    = false
@@ -15,7 +15,7 @@ variable "name" {
 }
 
 variable "tags" {
-  description = "Tags added to every resource the module creates, and propagated from the service to its tasks. Keys of 1-127 characters not starting with `aws:`, values of up to 256; both of letters, digits, spaces and `_ . : / = + - @` only."
+  description = "Tags added to every resource the module creates, and propagated from the service to its tasks. Keys of 1-127 characters, values of up to 256, both of letters, digits, spaces and `_ . : / = + - @` only, and neither starting with `aws:`."
   type        = map(string)
   default     = {}
   nullable    = false
@@ -23,7 +23,9 @@ variable "tags" {
   # The rule every service the module tags accepts: ECS, IAM and CloudWatch
   # Logs allow only [\p{L}\p{Z}\p{N}_.:/=+\-@] (API_Tag of each), keys up to
   # 128 and values up to 256 characters; EC2 stops keys at 127 (EC2 API_Tag);
-  # all reserve the aws: prefix. A tag one of them refuses fails that
+  # all reserve the aws: prefix of keys, and ECS that of values too ("Do not
+  # use aws:, AWS:, or any upper or lowercase combination of such as a prefix
+  # for either keys or values", ECS API_Tag). A tag one of them refuses fails that
   # resource halfway through an apply. Lengths are counted apart from the
   # character class: RE2 expands `[\p{L}...]{0,256}` into 256 copies of the
   # Unicode tables, and regex() compiles its pattern on every call (18 ms of
@@ -35,8 +37,8 @@ variable "tags" {
   }
 
   validation {
-    condition     = alltrue([for key, value in var.tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$", value)) && length(regexall("(?s).", value)) <= 256])
-    error_message = "tags has values AWS refuses: ${join(", ", [for key, value in var.tags : "${key} = \"${value}\"" if !(can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$", value)) && length(regexall("(?s).", value)) <= 256)])}. A value is up to 256 letters, digits, spaces or _ . : / = + - @."
+    condition     = alltrue([for key, value in var.tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$", value)) && length(regexall("(?s).", value)) <= 256 && !startswith(lower(value), "aws:")])
+    error_message = "tags has values AWS refuses: ${join(", ", [for key, value in var.tags : "${key} = \"${value}\"" if !(can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$", value)) && length(regexall("(?s).", value)) <= 256 && !startswith(lower(value), "aws:"))])}. A value is up to 256 letters, digits, spaces or _ . : / = + - @, and does not start with aws: (ECS reserves it in values too)."
   }
 
   # 50 tags a resource (ECS, IAM and CloudWatch Logs models; EC2's documentation), and the module adds
@@ -108,7 +110,7 @@ variable "metrics_port" {
 }
 
 variable "cpu" {
-  description = "Task CPU units, one of the sizes Fargate offers on Linux: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 (0.25 to 32 vCPU). `memory` must be one Fargate pairs with the chosen size (the table is in locals.tf, `fargate_memory_by_cpu`). The default is the seed's 2 vCPU."
+  description = "Task CPU units, one of the sizes Fargate offers on Linux: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768 (0.25 to 32 vCPU). `memory` must be one Fargate pairs with the chosen size (the table is in locals.tf, `fargate_memory_by_cpu`). The default, 2 vCPU, is what upstream's research note for the ECS deployment recommends."
   type        = number
   default     = 2048
   nullable    = false
@@ -179,7 +181,7 @@ variable "cors_allow_credentials" {
 }
 
 variable "termination_grace_seconds" {
-  description = "Seconds the plugin's start script (or the image's entrypoint, `TERMINATION_GRACE_SECONDS`) gives its regional processes after forwarding SIGTERM, before SIGKILL. ECS `stopTimeout` is set 15 s longer, so at most 105."
+  description = "Seconds the plugin's start script (or the image's entrypoint, `TERMINATION_GRACE_SECONDS`) gives its regional processes after forwarding SIGTERM, before SIGKILL, and the port bridge gives open connections once it stops listening. The plugin's ECS `stopTimeout` is 15 s longer and the bridge's adds its DNS-TTL linger, so at most 105."
   type        = number
   default     = 30
   nullable    = false
@@ -225,7 +227,7 @@ variable "environment" {
 }
 
 variable "secrets" {
-  description = "Secret environment variables for the plugin container: name => ARN of an SSM parameter or a Secrets Manager secret (optionally with `:json-key::` suffixes). The execution role may read exactly these ARNs."
+  description = "Secret environment variables for the plugin container: name => ARN of an SSM parameter or a Secrets Manager secret, full or without its 6-character suffix (optionally with `:json-key::` suffixes). The execution role may read exactly these parameters and secrets."
   type        = map(string)
   default     = {}
   nullable    = false
@@ -254,7 +256,7 @@ variable "secrets_kms_key_arns" {
 }
 
 variable "health_check" {
-  description = "The plugin container's health check, in seconds. It probes `/healthz` on every regional port in turn (not the image's `/healthcheck.sh`, unless `use_image_entrypoint`); the first port that does not answer fails the check and is named in the container's health output. ECS limits (API_HealthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300, all whole seconds. The defaults report a task healthy within about 10 s of its regions answering (this check, then the port bridge's, 5 s apart) and a dead region within about 15 s (27 s for a hung one); the regions start one after another (up to 21 s each when one is slow), so the start period is 240 s."
+  description = "The plugin container's health check, in seconds. It probes `/healthz` on every regional port in turn (not the image's `/healthcheck.sh`, unless `use_image_entrypoint`); the first port that does not answer fails the check and is named in the container's health output. ECS limits (API_HealthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300, all whole seconds. The defaults report a task healthy within about 10 s of its regions answering (this check, then the port bridge's, 5 s apart) and a dead region within about 15 s (27 s for a hung one); the regions start one after another (up to 21 s each when one is slow), so the start period is 240 s. A plugin with no passing check within (retries + 1) x (interval + timeout) s of every region answering, or whose region dies before its first pass, stops its task so that ECS replaces it."
   type = object({
     interval     = optional(number, 5)
     timeout      = optional(number, 4)
@@ -420,6 +422,13 @@ variable "capacity_provider_strategy" {
     condition     = length(distinct([for item in var.capacity_provider_strategy : item.capacity_provider])) == length(var.capacity_provider_strategy)
     error_message = "capacity_provider_strategy names a provider more than once."
   }
+
+  # CapacityProviderStrategyItem (ECS API reference): "Only one capacity provider in a capacity
+  # provider strategy can have a base defined." The provider checks each base's range only.
+  validation {
+    condition     = length([for item in var.capacity_provider_strategy : item if item.base > 0]) <= 1
+    error_message = "capacity_provider_strategy gives a base to ${join(" and ", [for item in var.capacity_provider_strategy : "${item.capacity_provider} (base = ${item.base})" if item.base > 0])}: ECS allows a base above 0 on one capacity provider of a strategy only. Keep the base on the provider that must always run tasks (usually FARGATE) and set the others' to 0."
+  }
 }
 
 variable "platform_version" {
@@ -558,6 +567,19 @@ variable "metrics_allowed_security_group_ids" {
   }
 }
 
+variable "security_group_rules_quota" {
+  description = "Inbound rules a security group may hold in this account and region, each IP family apart: AWS's quota \"Inbound or outbound rules per security group\", 60 unless you had it raised. The plan fails when the module's rules would exceed it."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  # The quota is adjustable; AWS caps it so that it times security groups per network interface stays within 1,000.
+  validation {
+    condition     = var.security_group_rules_quota >= 1 && var.security_group_rules_quota <= 1000 && floor(var.security_group_rules_quota) == var.security_group_rules_quota
+    error_message = "security_group_rules_quota = ${var.security_group_rules_quota} is not a quota AWS gives: use a whole number from 1 to 1000 (60 unless raised)."
+  }
+}
+
 variable "egress_cidr_blocks" {
   description = "Destinations the tasks may reach on TCP 443 (the only egress): ghcr.io for the image, CloudWatch Logs, and Secrets Manager or SSM when `secrets` are used. Narrow it to a proxy or VPC endpoint range when you have one."
   type        = list(string)
@@ -642,7 +664,7 @@ variable "service_discovery_name" {
 }
 
 variable "dns_ttl" {
-  description = "TTL in seconds of the A records. Short TTLs let clients follow a replaced task sooner."
+  description = "TTL in seconds of the A records. Short TTLs let clients follow a replaced task sooner; a stopping task's port bridge keeps answering this long (at most 105 minus `termination_grace_seconds`, within Fargate's 120 s stopTimeout)."
   type        = number
   default     = 60
   nullable    = false
@@ -665,6 +687,12 @@ variable "log_group_name" {
   validation {
     condition     = var.log_group_name == null || can(regex("^[A-Za-z0-9_./#-]{1,512}$", var.log_group_name))
     error_message = "log_group_name = \"${coalesce(var.log_group_name, "null")}\" is not a log group name: use 1-512 letters, digits, '_', '-', '/', '.' or '#'."
+  }
+
+  # CreateLogGroup (CloudWatch Logs API reference): "Log group names can't start with the string aws/."
+  validation {
+    condition     = !startswith(coalesce(var.log_group_name, "/"), "aws/")
+    error_message = "log_group_name = \"${coalesce(var.log_group_name, "null")}\" starts with aws/, which CloudWatch Logs reserves: use another name, e.g. /ecs/finfocus (null gives /ecs/NAME)."
   }
 }
 
@@ -727,6 +755,17 @@ variable "create_task_role" {
   description = "Whether the module creates the ECS Exec task role. `null` (the default) decides from `task_role_arn`: it creates one when `task_role_arn` is null and `enable_execute_command` is on. Set `false` when `task_role_arn` comes from a resource of the same configuration: such a value is known only after apply, and Terraform must know at plan what to create (otherwise: \"Invalid count argument\")."
   type        = bool
   default     = null
+}
+
+variable "iam_role_permissions_boundary" {
+  description = "ARN of a managed policy set as the permissions boundary of the roles the module creates, or `null` for none. With one, a deployer allowed to write the roles' policies cannot grant them more than it (docs/ecs-deployment.md, section 2)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", coalesce(var.iam_role_permissions_boundary, "none")))
+    error_message = "iam_role_permissions_boundary = \"${coalesce(var.iam_role_permissions_boundary, "null")}\" is not a managed policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)."
+  }
 }
 
 ################################################################################

@@ -375,7 +375,9 @@ def test_execution_role_trust_failure_is_diagnosed_with_its_exact_message_and_ov
     """The execution role trusts ECS only with aws:SourceAccount: if ECS ever omits the key, users need this."""
     section = (DOCS_DIR / "ecs-deployment.md").read_text().split("## 9. Troubleshooting", 1)[1]
     entry = next(entry for entry in section.split("\n**") if entry.startswith("Tasks fail: `ECS was unable to assume"))
-    assert "ECS was unable to assume the role 'arn:aws:iam::ACCOUNT:role/NAME-execution' that was provided" in entry
+    assert (
+        "ECS was unable to assume the role 'arn:aws:iam::ACCOUNT:role/NAME-execution-REGION' that was provided" in entry
+    )
     override = re.search(r'`execution_role_arn = "(arn:aws:iam::\d{12}:role/[^"]+)"`', entry)
     assert override, entry
     # The override must pass the module's own rule for the input.

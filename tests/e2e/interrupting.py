@@ -144,9 +144,38 @@ def during_init(repo: Path) -> Moment:
     return lambda process: {} if child_runs(process.pid, "init") else None
 
 
-def apply_before_the_lock(repo: Path) -> Moment:
+def apply_before_the_lock(repo: Path) -> tuple[Moment, dict[str, str]]:
+    """`terraform apply` has started and not yet taken the state lock: (the moment, the environment that makes it).
+
+    Terraform takes the lock a fraction of a second after it starts, so a
+    moment polled from outside missed it under load. A `terraform` first on
+    up's PATH holds every `apply` there instead: it writes where it is, then
+    waits, as a Terraform that had not reached its lock; Ctrl-C ends it as it
+    ends such a Terraform, and any other command runs the real Terraform.
+    """
+    shim = repo / ".finfocus" / "hold-apply"
+    shim.mkdir(parents=True, exist_ok=True)
+    holding = shim / "holding"
+    real = shutil.which("terraform")
+    (shim / "terraform").write_text(
+        "#!/bin/sh\n"
+        'for argument in "$@"; do\n'
+        '  if [ "$argument" = apply ]; then\n'
+        f'    echo "$$ $*" > "{holding}"\n'
+        "    while :; do sleep 1; done\n"
+        "  fi\n"
+        "done\n"
+        f'exec "{real}" "$@"\n'
+    )
+    (shim / "terraform").chmod(0o755)
     lock = workspace(repo) / ".terraform.tfstate.lock.info"
-    return lambda process: {"locked": lock.exists()} if child_runs(process.pid, "apply") else None
+
+    def moment(process: subprocess.Popen) -> dict[str, Any] | None:
+        if not holding.exists() or not child_runs(process.pid, "apply"):
+            return None
+        return {"locked": lock.exists(), "held": holding.read_text().split()}
+
+    return moment, {"PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
 
 
 def apply_holding_the_lock(repo: Path) -> Moment:

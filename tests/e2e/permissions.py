@@ -9,14 +9,14 @@ that states it.
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from finfocus_ecs.project import DOCS_DIR
+from finfocus_ecs.deployer_policy import example, render
 
 DOCS = "https://docs.aws.amazon.com"
+EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
 # "No permissions are required to perform this operation." (STS API reference, GetCallerIdentity)
 NEEDS_NOTHING = {"sts:GetCallerIdentity"}
@@ -105,20 +105,59 @@ def required_actions(calls: Iterable[str]) -> dict[str, str]:
 
 
 def guide_iam_policy() -> list[str]:
-    """The actions of the IAM policy in the guide's prerequisites."""
-    guide = DOCS_DIR / "ecs-deployment.md"
-    section = guide.read_text().split("## 2. Prerequisites", 1)[1].split("\n## ", 1)[0]
-    policies = [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", section, re.MULTILINE | re.DOTALL)]
-    assert policies, "no IAM policy (a ```json block) in the guide's prerequisites"
-    return [action for policy in policies for statement in policy["Statement"] for action in statement["Action"]]
+    """The actions of the deployer policy the guide shows (docs/ecs-deployment.md section 2, generated from it)."""
+    return [
+        action
+        for statement in example()["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in statement["Action"]
+    ]
 
 
-def terraform_calls(call_log: Path, start: int = 0) -> set[str]:
-    """The calls Terraform made, from the emulator's call log (CALL_LOG_ENV) from byte `start` on."""
+def _terraform_lines(call_log: Path, start: int) -> list[list[str]]:
+    """The fields of each call Terraform made, from the emulator's call log (CALL_LOG_ENV) from byte `start` on."""
     with call_log.open(encoding="utf-8") as log:
         log.seek(start)
         lines = log.read().splitlines()
-    return {line.split()[0] for line in lines if line.endswith(" terraform")}
+    return [fields for line in lines if len(fields := line.split()) > 1 and fields[1] == "terraform"]
+
+
+def terraform_calls(call_log: Path, start: int = 0) -> set[str]:
+    """The calls Terraform made (SERVICE:Operation), from byte `start` of the emulator's call log on."""
+    return {fields[0] for fields in _terraform_lines(call_log, start)}
+
+
+def role_calls_outside_policy(call_log: Path, start: int, account_id: str, passed_roles: Iterable[str]) -> list[str]:
+    """IAM role calls Terraform made, and roles passed to ECS tasks, that the deployer policy does not allow.
+
+    The policy is rendered for the account, and each call is evaluated on the
+    role it names (the module's own iam:AttachRolePolicy with its managed
+    policy). Empty when every one is allowed.
+    """
+    from tests.iam_simulator import allowed
+
+    # The policy is rendered for the module `name` each role is named after, as a deployer renders it.
+    outside = []
+    for fields in _terraform_lines(call_log, start):
+        if len(fields) < 3:
+            continue
+        action, role = "iam:" + fields[0].split(":", 1)[1], fields[2].removeprefix("role/")
+        arn = f"arn:aws:iam::{account_id}:role/{role}"
+        context = {"iam:PolicyARN": EXECUTION_ROLE_POLICY} if action == "iam:AttachRolePolicy" else {}
+        policy = render(_module_name(role), account_id)
+        if not allowed(policy, action, arn, context):
+            outside.append(f"{action} on {arn}")
+    for arn in passed_roles:
+        policy = render(_module_name(arn.rsplit("/", 1)[-1]), account_id)
+        if not allowed(policy, "iam:PassRole", arn, {"iam:PassedToService": "ecs-tasks.amazonaws.com"}):
+            outside.append(f"iam:PassRole of {arn} to ecs-tasks.amazonaws.com")
+    return outside
+
+
+def _module_name(role: str) -> str:
+    """The module's `name` a role of its was named after: NAME-execution-REGION or NAME-task-REGION (NAME-execution
+    and NAME-task before the region joined them, as an upgrade deletes them)."""
+    return re.sub(r"-(execution|task)(-[a-z]{2}(-gov)?-[a-z]+-[0-9])?$", "", role)
 
 
 def lacking_from_guide(calls: Iterable[str]) -> str:

@@ -128,9 +128,12 @@ def test_autoscaling_target_and_policies_exist(emulator, applied):
     _, outputs, _ = applied
     scaling = emulator.client("application-autoscaling")
     [target] = scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
-    assert (target["ResourceId"], target["ScalableDimension"]) == ("service/scaling/scaled", "ecs:service:DesiredCount")
+    assert (target["ResourceId"], target["ScalableDimension"]) == (
+        "service/scaling/scaled-autoscaled",
+        "ecs:service:DesiredCount",
+    )
     assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
-    assert outputs["autoscaling_resource_id"] == "service/scaling/scaled"
+    assert outputs["autoscaling_resource_id"] == "service/scaling/scaled-autoscaled"
     policies = {
         policy["PolicyName"]: policy["TargetTrackingScalingPolicyConfiguration"]
         for policy in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
@@ -156,7 +159,7 @@ def test_alarms_name_what_broke_and_notify_the_topic(emulator, network, applied)
     alarms = {alarm["AlarmName"]: alarm for alarm in described}
     assert sorted(alarms) == sorted(f"scaled-{name}" for name in ALARMS)
     assert sorted(outputs["alarm_arns"]) == sorted(alarms)
-    dimensions = [{"Name": "ClusterName", "Value": "scaling"}, {"Name": "ServiceName", "Value": "scaled"}]
+    dimensions = [{"Name": "ClusterName", "Value": "scaling"}, {"Name": "ServiceName", "Value": "scaled-autoscaled"}]
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [network["topic"]] and alarm["OKActions"] == [network["topic"]]
         assert alarm["AlarmDescription"].startswith("FinFocus pricing plugin scaled: ")
@@ -170,7 +173,7 @@ def test_alarms_name_what_broke_and_notify_the_topic(emulator, network, applied)
     queries = {query["Id"]: query for query in missing["Metrics"]}
     assert (queries["missing_tasks"]["Expression"], missing["TreatMissingData"]) == (
         "desired - FILL(running, 0)",
-        "breaching",
+        "notBreaching",
     )
     assert {name: queries[name]["MetricStat"]["Metric"]["MetricName"] for name in ("desired", "running")} == {
         "desired": "DesiredTaskCount",
@@ -187,9 +190,9 @@ def rescaled(emulator, applied):
     terraform, outputs, _ = applied
     ecs = emulator.client("ecs")
     # What Application Auto Scaling does when it scales out.
-    ecs.update_service(cluster=outputs["cluster_arn"], service="scaled", desiredCount=5)
+    ecs.update_service(cluster=outputs["cluster_arn"], service="scaled-autoscaled", desiredCount=5)
     plan = terraform.plan_json()
-    [service] = ecs.describe_services(cluster=outputs["cluster_arn"], services=["scaled"])["services"]
+    [service] = ecs.describe_services(cluster=outputs["cluster_arn"], services=["scaled-autoscaled"])["services"]
     return plan, service
 
 
@@ -229,7 +232,9 @@ def test_destroy_leaves_no_target_policy_or_alarm(emulator, applied):
     assert scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
     # Deregistering the policies removes target tracking's own alarms too.
     assert emulator.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
-    services = emulator.client("ecs").describe_services(cluster=outputs["cluster_arn"], services=["scaled"])["services"]
+    services = emulator.client("ecs").describe_services(cluster=outputs["cluster_arn"], services=["scaled-autoscaled"])[
+        "services"
+    ]
     assert [service["status"] for service in services] in ([], ["INACTIVE"])
 
 

@@ -7,9 +7,10 @@ user is expected to change (each its own name and namespace), applied once
 against the emulator; one plan then changes each call's one input. Per call,
 the plan must change what the input is about, and must neither replace nor
 delete the service, the namespace or the Cloud Map service. Then the changes
-are applied, switches of autoscaling without the `moved` block included, and
-every AWS call the update paths made must be granted by the guide's IAM
-prerequisites (retention back to "never expire", a rename).
+are applied, and every AWS call the update paths made must be granted by the guide's IAM
+prerequisites (retention back to "never expire", a rename). Switching
+autoscaling, which moves the service to a resource of another name, is
+tests/e2e/test_service_lifecycle.py's.
 
 Where moto differs from AWS here (see tools/finfocus_ecs/emulator_server.py and
 docs/emulator.md): moto drops the capacity-provider strategy and reports launch
@@ -44,12 +45,22 @@ CHANGES = {
     "image": (
         {"image": f"{IMAGE}:v0.1.8"},
         {"image": f"{IMAGE}:v0.1.7"},
-        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
+        {
+            "aws_ecs_task_definition.this": "create-first",
+            "aws_ecs_service.this[0]": "update",
+            # It holds the revision the service runs: a rolled-back deployment fails its postcondition.
+            "terraform_data.service": "update",
+        },
     ),
     "size": (
         {},
         {"cpu": 1024, "memory": 3072},
-        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
+        {
+            "aws_ecs_task_definition.this": "create-first",
+            "aws_ecs_service.this[0]": "update",
+            # It holds the revision the service runs: a rolled-back deployment fails its postcondition.
+            "terraform_data.service": "update",
+        },
     ),
     # allowed_cidr_blocks null: every IPv4 block of the VPC, whose secondary block the fixture adds.
     "count": (
@@ -81,40 +92,11 @@ CHANGES = {
     "environment": (
         {},
         {"environment": {"EXTRA_SETTING": "1"}},
-        {"aws_ecs_task_definition.this": "create-first", "aws_ecs_service.this[0]": "update"},
-    ),
-    # Switching autoscaling moves the service between two resources (service.tf); with the
-    # `moved` block the guide gives, the switch updates in place.
-    # `terraform_data.service_variant` marks which resource holds the service (service.tf).
-    "autoscaling_on": (
-        {},
-        {"autoscaling": {"max_capacity": 4}},
         {
-            "terraform_data.service_variant": "delete-first",
-            "aws_appautoscaling_target.this[0]": "create",
-            'aws_appautoscaling_policy.this["cpu"]': "create",
-        },
-    ),
-    "autoscaling_off": (
-        {"autoscaling": {"max_capacity": 4}},
-        {"desired_count": 2},
-        {
-            "terraform_data.service_variant": "delete-first",
+            "aws_ecs_task_definition.this": "create-first",
             "aws_ecs_service.this[0]": "update",
-            "aws_appautoscaling_target.this[0]": "delete",
-            'aws_appautoscaling_policy.this["cpu"]': "delete",
-        },
-    ),
-    # The same switch without the state move: what the guide warns of (an outage, not an error).
-    "autoscaling_unmoved": (
-        {},
-        {"autoscaling": {"max_capacity": 4}},
-        {
-            "terraform_data.service_variant": "delete-first",
-            "aws_ecs_service.this[0]": "delete",
-            "aws_ecs_service.autoscaled[0]": "create",
-            "aws_appautoscaling_target.this[0]": "create",
-            'aws_appautoscaling_policy.this["cpu"]': "create",
+            # It holds the revision the service runs: a rolled-back deployment fails its postcondition.
+            "terraform_data.service": "update",
         },
     ),
 }
@@ -123,14 +105,6 @@ CHANGES = {
 # made with boto3: what a rename replaces is not asserted, and replacing the module's own cluster would add
 # its four 10 s waits (delete, create, capacity providers out and in) to the apply.
 RENAME = "rename"
-# call => (from, to): how the guide moves the service before the switch. Switching on, a `moved`
-# block in the root; switching off, `terraform state mv`, as a `moved` block to this[0] clashes with
-# the module's own (from the service's address before it had a count, service.tf).
-SERVICE_MOVES = {
-    "autoscaling_on": ("aws_ecs_service.this[0]", "aws_ecs_service.autoscaled[0]"),
-    "autoscaling_off": ("aws_ecs_service.autoscaled[0]", "aws_ecs_service.this[0]"),
-}
-REPLACES_THE_SERVICE = {"autoscaling_unmoved"}
 # Each call's cluster waits 10 s, then its capacity providers 10 s more: at Terraform's default of
 # 10 operations at once, 13 calls wait in three waves instead of one.
 PARALLELISM = 64
@@ -201,11 +175,6 @@ def applied(emulator, tmp_path_factory):
 def changes(applied):
     """Each call's change planned at once: call => address in the module => action."""
     terraform, calls = applied
-    on, off = SERVICE_MOVES["autoscaling_on"], SERVICE_MOVES["autoscaling_off"]
-    (terraform.directory / "moves.tf").write_text(
-        f"moved {{\n  from = module.autoscaling_on.{on[0]}\n  to   = module.autoscaling_on.{on[1]}\n}}\n"
-    )
-    terraform.run("state", "mv", f"module.autoscaling_off.{off[0]}", f"module.autoscaling_off.{off[1]}")
     write_root(terraform.directory, calls(1), provider={"region": "us-east-1"})
     # Without refresh: the plan shows what the changed inputs do, not what moto reads back.
     plan = terraform.plan_json(extra_args=("-refresh=false",))
@@ -229,10 +198,7 @@ def test_default_sources_are_every_ipv4_block_of_the_vpc(emulator, applied):
 def test_change_updates_in_place(changes, call):
     planned = {address: verb for address, verb in changes[call].items() if verb != "no-op"}
     assert planned == CHANGES[call][2], f"{call}: {planned}"
-    if call in REPLACES_THE_SERVICE:
-        return
-    moved = dict([SERVICE_MOVES[call]]) if call in SERVICE_MOVES else {}
-    for address in (moved.get(address, address) for address in MUST_STAY):
+    for address in MUST_STAY:
         assert changes[call].get(address) in ("no-op", "update"), f"{call} would {changes[call].get(address)} {address}"
 
 
@@ -245,24 +211,9 @@ def applied_changes(emulator, emulator_call_log, applied, changes):
     return terraform, terraform_calls(emulator_call_log, start=calls_from)
 
 
-def test_the_changes_apply_and_the_switches_without_a_move_too(emulator, applied_changes):
-    """Switching autoscaling without the `moved` block deletes the service, then creates it: an outage, no error.
-
-    ECS refuses a service whose name an ACTIVE or DRAINING one holds, and the
-    emulator refuses it as ECS does (docs/emulator.md): created while the old
-    one drains, the new service would fail the apply.
-    """
+def test_the_changes_apply(emulator, applied_changes):
+    """Switching autoscaling is tests/e2e/test_service_lifecycle.py's."""
     terraform, _ = applied_changes
-    ecs = emulator.client("ecs")
-    for call in ("autoscaling_unmoved", "autoscaling_on", "autoscaling_off"):
-        name = f"change-{call.replace('_', '-')}"
-        [service] = ecs.describe_services(cluster=name, services=[name])["services"]
-        assert service["status"] == "ACTIVE", call
-    scaled = emulator.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
-    assert {target["ResourceId"] for target in scaled["ScalableTargets"]} >= {
-        "service/change-autoscaling-unmoved/change-autoscaling-unmoved",
-        "service/change-autoscaling-on/change-autoscaling-on",
-    }
     [group] = emulator.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/change-retention-forever")[
         "logGroups"
     ]

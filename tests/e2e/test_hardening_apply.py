@@ -94,7 +94,9 @@ def test_apply_waits_for_every_desired_task_and_trust_policies_name_the_account(
     assert (service["runningCount"], service["desiredCount"]) == (2, 2)
     iam = emulator.client("iam")
     trust = {
-        role: iam.get_role(RoleName=f"waits-{role}")["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+        role: iam.get_role(RoleName=f"waits-{role}-us-east-1")["Role"]["AssumeRolePolicyDocument"]["Statement"][0][
+            "Condition"
+        ]
         for role in ("execution", "task")
     }
     assert trust == {

@@ -27,7 +27,7 @@ from tests.e2e.interrupting import (
     emulator_processes,
     interrupt_up,
 )
-from tests.e2e.permissions import lacking_from_guide, terraform_calls
+from tests.e2e.permissions import lacking_from_guide, role_calls_outside_policy, terraform_calls
 
 pytestmark = pytest.mark.e2e
 
@@ -206,6 +206,8 @@ def test_new_image_tag_is_a_new_revision_and_an_in_place_service_update(deployed
     assert actions == {
         "module.finfocus.aws_ecs_task_definition.this": "replace",
         "module.finfocus.aws_ecs_service.this[0]": "update",
+        # It holds the revision the service runs, for the rollback postcondition.
+        "module.finfocus.terraform_data.service": "update",
     }
 
 
@@ -244,6 +246,14 @@ def test_guide_iam_prerequisites_cover_every_call_of_apply_and_destroy(repo):
     assert {"ecs:CreateService", "ecs:DeleteService", "ec2:CreateVpc", "ec2:DeleteVpc"} <= calls, sorted(calls)
     lacking = lacking_from_guide(calls)
     assert not lacking, f"the guide's IAM policy lacks:\n{lacking}"
+
+
+def test_the_deployer_policy_reaches_only_the_roles_the_quick_start_made_and_passed(repo, up_result):
+    """Each IAM call on the role it named, and the execution role passed to ECS tasks, within the policy's scope."""
+    role = up_result["outputs"]["execution_role_arn"]
+    assert role.endswith(f"role/finfocus-plugin-aws-public-execution-{up_result['outputs']['region']}")
+    outside = role_calls_outside_policy(repo / CALL_LOG, 0, role.split(":")[4], passed_roles=[role])
+    assert outside == []
 
 
 def test_down_stops_the_emulator(repo, emulator):

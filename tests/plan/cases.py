@@ -259,6 +259,64 @@ SCALING_VARIABLE_CASES = {
 }
 
 
+# Issues 31 and 35: rules AWS enforces that neither the provider nor moto checks (the emulator now does).
+LIFECYCLE_VARIABLE_CASES = {
+    # CapacityProviderStrategyItem: "Only one capacity provider in a capacity provider strategy can have a base".
+    "strategy_two_bases": (
+        {
+            "capacity_provider_strategy": [
+                {"capacity_provider": "FARGATE", "weight": 1, "base": 1},
+                {"capacity_provider": "FARGATE_SPOT", "weight": 3, "base": 2},
+            ]
+        },
+        "capacity_provider_strategy",
+        "FARGATE (base = 1) and FARGATE_SPOT (base = 2)",
+    ),
+    # ECS reserves aws:, in any case, as the prefix of tag values too.
+    "tag_value_reserved": ({"tags": {"Owner": "AWS:pricing"}}, "tags", 'Owner = "AWS:pricing"'),
+    # CreateLogGroup: "Log group names can't start with the string aws/".
+    "log_group_reserved": ({"log_group_name": "aws/finfocus"}, "log_group_name", '"aws/finfocus" starts with aws/'),
+    "rules_quota_zero": ({"security_group_rules_quota": 0}, "security_group_rules_quota", "= 0 is not a quota"),
+    "boundary_not_a_policy": (
+        {"iam_role_permissions_boundary": "arn:aws:iam::123456789012:role/boundary"},
+        "iam_role_permissions_boundary",
+        '"arn:aws:iam::123456789012:role/boundary" is not a managed policy ARN',
+    ),
+}
+
+# Ten regions on every other port fold into no range: ten rules per source, seven sources.
+SCATTERED_PORTS = {
+    region: 8001 + 2 * index
+    for index, region in enumerate(
+        (
+            "us-east-1",
+            "us-west-2",
+            "eu-west-1",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "ap-northeast-1",
+            "ap-south-1",
+            "ca-central-1",
+            "sa-east-1",
+            "us-west-1",
+        )
+    )
+}
+SEVEN_BLOCKS = [f"10.{index}.0.0/16" for index in range(7)]
+LIFECYCLE_PRECONDITION_CASES = {
+    # Two outbound rules (UDP and TCP 53) per DNS server, one for HTTPS to the world.
+    "outbound_rules_over_quota": (
+        {"dns_egress_cidr_blocks": [f"10.0.{index}.2/32" for index in range(30)]},
+        "security_group_rules_quota = 60",
+        "would hold 61 IPv4 and 0 IPv6 outbound rules",
+    ),
+    "inbound_rules_over_quota": (
+        {"image": CUSTOM_IMAGE, "region_ports": SCATTERED_PORTS, "allowed_cidr_blocks": SEVEN_BLOCKS},
+        "security_group_rules_quota = 60",
+        "would hold 70 IPv4 and 0 IPv6 inbound rules",
+    ),
+}
+
 # One item more than AWS's API model allows, per input that flows into an API list or map (api_limits.py).
 SIZE_VARIABLE_CASES = {
     f"{name}_over_the_api_model": (
@@ -276,7 +334,12 @@ def module_calls(*tables: dict[str, tuple]) -> dict[str, dict]:
 
 
 VARIABLE_CALLS = module_calls(
-    VARIABLE_CASES, IMAGE_VARIABLE_CASES, REVIEW_VARIABLE_CASES, SCALING_VARIABLE_CASES, SIZE_VARIABLE_CASES
+    VARIABLE_CASES,
+    IMAGE_VARIABLE_CASES,
+    REVIEW_VARIABLE_CASES,
+    SCALING_VARIABLE_CASES,
+    SIZE_VARIABLE_CASES,
+    LIFECYCLE_VARIABLE_CASES,
 )
 # As many items as the model allows: they must raise nothing.
 for name in INPUT_COLLECTIONS:
@@ -285,7 +348,11 @@ for name in INPUT_COLLECTIONS:
 VARIABLE_CALLS["control_tags_at_their_longest"] = offline_inputs(tags={"\u00e9" * 127: "\u00e9" * 256})
 HARDENING_VARIABLE_CALLS = module_calls(HARDENING_VARIABLE_CASES)
 PRECONDITION_CALLS = module_calls(
-    PRECONDITION_CASES, HARDENING_PRECONDITION_CASES, IMAGE_PRECONDITION_CASES, REVIEW_PRECONDITION_CASES
+    PRECONDITION_CASES,
+    HARDENING_PRECONDITION_CASES,
+    IMAGE_PRECONDITION_CASES,
+    REVIEW_PRECONDITION_CASES,
+    LIFECYCLE_PRECONDITION_CASES,
 )
 # Valid inputs beside the bad ones: they must raise nothing.
 PRECONDITION_CALLS["control"] = offline_inputs()
@@ -302,6 +369,15 @@ PRECONDITION_CALLS["control_mirror_with_known_tag"] = offline_inputs(
 )
 PRECONDITION_CALLS["control_custom_image_with_map"] = offline_inputs(
     image=CUSTOM_IMAGE, region_ports={"us-east-1": 8001}
+)
+# The quota counts each IP family apart: 60 IPv4 and 60 IPv6 rules fit, as do 60 with a raised quota's room.
+PRECONDITION_CALLS["control_rules_per_family"] = offline_inputs(
+    image=CUSTOM_IMAGE,
+    region_ports=SCATTERED_PORTS,
+    allowed_cidr_blocks=SEVEN_BLOCKS[:6] + [f"fd00:{index}::/64" for index in range(6)],
+)
+PRECONDITION_CALLS["control_rules_quota_raised"] = offline_inputs(
+    **LIFECYCLE_PRECONDITION_CASES["inbound_rules_over_quota"][0], security_group_rules_quota=70
 )
 
 

@@ -73,9 +73,19 @@ def test_task_definition_waits_for_every_policy_of_the_module_roles(graph):
 
 
 @pytest.mark.parametrize("service", ["aws_ecs_service.this", "aws_ecs_service.autoscaled"])
-def test_service_waits_for_the_task_definition_and_every_security_group_rule(graph, service):
-    """Both services: the fixed one, and the one autoscaling resizes."""
-    rules = {address for address in graph if address.startswith("aws_vpc_security_group_")}
-    assert len(rules) == 4
+def test_service_waits_for_the_task_definition_and_every_egress_rule_but_not_the_ingress_rules(graph, service):
+    """Both services: tasks pull their image through the egress rules, so those come first.
+
+    Not the ingress rules (service.tf): a create_before_destroy service that waits for their destroys
+    made a cycle when an upgrade from an older release deleted a rule in the apply that replaced it.
+    """
+    egress = {address for address in graph if address.startswith("aws_vpc_security_group_egress_rule.")}
+    assert len(egress) == 3
     waits_for = ancestors(graph, service)
-    assert rules | {"aws_ecs_task_definition.this", "aws_iam_role_policy_attachment.execution"} <= waits_for
+    assert egress | {"aws_ecs_task_definition.this", "aws_iam_role_policy_attachment.execution"} <= waits_for
+    assert "aws_vpc_security_group_ingress_rule.this" not in waits_for
+
+
+def test_the_running_service_is_read_from_both_services(graph):
+    """terraform_data.service reads both, so the old one is destroyed only after it is updated to the new one."""
+    assert {"aws_ecs_service.this", "aws_ecs_service.autoscaled"} <= graph["terraform_data.service"]

@@ -300,8 +300,16 @@ def test_capacity_providers_secrets_and_exec(planned):
     assert environment["FINFOCUS_CORS_ALLOW_CREDENTIALS"] == "true"
     assert environment["EXTRA_SETTING"] == "1"
     policy = json.loads(planned.resource("extras", "aws_iam_role_policy.secrets[0]")["policy"])
-    resources = {statement["Sid"]: statement["Resource"] for statement in policy["Statement"]}
-    assert resources == {"ReadSsmParameters": PARAMETER_ARN, "ReadSecrets": SECRET_ARN, "DecryptSecrets": KMS_ARN}
+    resources = {
+        statement["Sid"]: sorted(resource) if isinstance(resource := statement["Resource"], list) else resource
+        for statement in policy["Statement"]
+    }
+    # The ARN as given, and with -?????? for the suffix Secrets Manager adds when the ARN given is partial.
+    assert resources == {
+        "ReadSsmParameters": PARAMETER_ARN,
+        "ReadSecrets": sorted([SECRET_ARN, SECRET_ARN + "-??????"]),
+        "DecryptSecrets": KMS_ARN,
+    }
     exec_policy = json.loads(planned.resource("extras", "aws_iam_role_policy.execute_command[0]")["policy"])
     assert {action.split(":")[0] for action in exec_policy["Statement"][0]["Action"]} == {"ssmmessages"}
     task = planned.resource("extras", "aws_ecs_task_definition.this")
@@ -352,9 +360,10 @@ def test_alarms_only_when_asked_and_on_the_service_s_metrics(planned):
     assert cpu["dimensions"] == {"ClusterName": "shared", "ServiceName": service["name"]}
     not_running = by_name[f"{service['name']}-tasks-not-running"]
     queries = {query["id"]: query for query in not_running["metric_query"]}
-    # A missing running count is 0, and no count at all is breaching: a total outage alarms.
+    # A missing running count is 0, so a total outage alarms; no point at all (a new service, desired_count 0)
+    # is not a breach, so the alarm does not page when it is created.
     assert queries["missing_tasks"]["expression"] == "desired - FILL(running, 0)"
-    assert not_running["treat_missing_data"] == "breaching"
+    assert not_running["treat_missing_data"] == "notBreaching"
     assert {queries[id]["metric"][0]["metric_name"] for id in ("desired", "running")} == {
         "DesiredTaskCount",
         "RunningTaskCount",

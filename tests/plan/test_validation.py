@@ -12,6 +12,8 @@ from tests.plan.cases import (
     DEFAULT_TAGS,
     IMAGE_PRECONDITION_CASES,
     IMAGE_VARIABLE_CASES,
+    LIFECYCLE_PRECONDITION_CASES,
+    LIFECYCLE_VARIABLE_CASES,
     PRECONDITION_CASES,
     REVIEW_PRECONDITION_CASES,
     REVIEW_VARIABLE_CASES,
@@ -30,6 +32,7 @@ BAD_VARIABLES = {
     **REVIEW_VARIABLE_CASES,
     **SCALING_VARIABLE_CASES,
     **SIZE_VARIABLE_CASES,
+    **LIFECYCLE_VARIABLE_CASES,
 }
 
 
@@ -39,7 +42,12 @@ def test_bad_variable_fails_plan_naming_it(variable_errors, call):
     assert_clear_error(variable_errors[call], variable, bad_value)
 
 
-INCONSISTENT_INPUTS = {**PRECONDITION_CASES, **IMAGE_PRECONDITION_CASES, **REVIEW_PRECONDITION_CASES}
+INCONSISTENT_INPUTS = {
+    **PRECONDITION_CASES,
+    **IMAGE_PRECONDITION_CASES,
+    **REVIEW_PRECONDITION_CASES,
+    **LIFECYCLE_PRECONDITION_CASES,
+}
 
 
 @pytest.mark.parametrize("call", sorted(INCONSISTENT_INPUTS))
@@ -56,6 +64,8 @@ def test_inconsistent_inputs_fail_plan_naming_them(precondition_errors, call):
         "control_digest_with_map",
         "control_mirror_with_known_tag",
         "control_tags_with_default_tags",
+        "control_rules_per_family",
+        "control_rules_quota_raised",
     ],
 )
 def test_valid_inputs_beside_bad_ones_raise_nothing(precondition_errors, call):

@@ -175,12 +175,20 @@ def test_the_only_ignored_change_is_the_count_autoscaling_sets():
 
 
 def test_the_fixed_and_the_autoscaled_service_are_the_same_service():
-    """service.tf writes the service twice, as ignore_changes cannot be conditional: only count and lifecycle differ."""
+    """service.tf writes the service twice, as ignore_changes cannot be conditional.
+
+    Only count, name and lifecycle differ: each has a name of its own, so that a switch can create one
+    while the other drains, and both are created before the other is destroyed.
+    """
     fixed, scaled = (dict(resources()[("aws_ecs_service", name)]) for name in ("this", "autoscaled"))
     assert fixed.pop("count") != scaled.pop("count")
+    assert (fixed.pop("name"), scaled.pop("name")) == (
+        "${local.service_names.fixed}",
+        "${local.service_names.autoscaled}",
+    )
     fixed_lifecycle, scaled_lifecycle = fixed.pop("lifecycle"), scaled.pop("lifecycle")
     assert fixed == scaled
-    assert fixed_lifecycle[0]["postcondition"] == scaled_lifecycle[0]["postcondition"]
+    assert fixed_lifecycle[0]["create_before_destroy"] is scaled_lifecycle[0]["create_before_destroy"] is True
 
 
 def test_every_security_group_and_rule_has_a_description():

@@ -139,6 +139,12 @@ def cost_summary(planned: PlannedModule) -> str:
     return "\n".join(rows)
 
 
+def deployer_policy_json() -> str:
+    from finfocus_ecs.deployer_policy import example
+
+    return "```json\n" + json.dumps(example(), indent=2) + "\n```"
+
+
 def parts() -> list[Part]:
     planned = reference_planned()
     return [
@@ -149,6 +155,7 @@ def parts() -> list[Part]:
         Part(GUIDE, "region-layouts", layouts()),
         Part(GUIDE, "task-definition", task_definition_json(planned)),
         Part(GUIDE, "cost", cost_summary(planned)),
+        Part(GUIDE, "deployer-policy", deployer_policy_json()),
         Part(SECURITY, "suppressions", suppressions()),
     ]
 

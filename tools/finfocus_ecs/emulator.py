@@ -25,6 +25,7 @@ from typing import Any
 import boto3
 
 from finfocus_ecs import shared_provider
+from finfocus_ecs.emulator_server import CLOUD_MAP_HISTORY_PATH, DEFAULT_SETTINGS, SETTINGS_PATH
 from finfocus_ecs.project import RUN_DIR
 
 STATE_FILE = RUN_DIR / "emulator.json"
@@ -88,9 +89,30 @@ class Emulator:
         return _answers(self.endpoint_url)
 
     def reset(self) -> None:
-        """Wipe every resource (about a second), keeping the process."""
+        """Wipe every resource (about a second) and restore the default settings, keeping the process."""
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
         urllib.request.urlopen(request, timeout=10).close()
+        self.settings(**DEFAULT_SETTINGS)
+        self.cloud_map_history(clear=True)
+
+    def cloud_map_history(self, clear: bool = False) -> list[tuple[int, str, int]]:
+        """Every change of a Cloud Map service's instance count: (sequence, service id, count), oldest first."""
+        request = urllib.request.Request(
+            f"{self.endpoint_url}{CLOUD_MAP_HISTORY_PATH}", method="DELETE" if clear else "GET"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return [tuple(entry) for entry in json.loads(answer.read())]
+
+    def settings(self, **changes: float) -> dict[str, float]:
+        """Change run-time settings of the emulator (emulator_server.SETTINGS); return them all."""
+        request = urllib.request.Request(
+            f"{self.endpoint_url}{SETTINGS_PATH}",
+            data=json.dumps(changes).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
 
     def stop(self) -> None:
         shared_provider.forget(self.aws_env())  # a provider attached to this emulator would outlive it

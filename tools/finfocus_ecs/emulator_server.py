@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import datetime
 import functools
 import io
+import itertools
 import json
 import os
 import re
@@ -124,10 +126,58 @@ def report_desired_tasks_running() -> None:
     Service.__init__ = init
 
 
-# How long a deleted service stays DRAINING before it turns INACTIVE: on AWS, until its tasks have
-# stopped (their stopTimeout at most); here long enough that an apply which deletes a service and
-# creates one of the same name at once meets the rule below.
-DRAINING_SECONDS = 2.0
+# Settings a test may change while the emulator runs (POST SETTINGS_PATH with a JSON object), each
+# defaulting to its environment variable. drain_seconds: how long a deleted service stays DRAINING
+# before it turns INACTIVE. On AWS that is until its tasks have stopped: minutes (stopTimeout, up to
+# 120 s, after the deregistration). Tests of ordering use a drain longer than any overlap of a delete
+# and a create within one apply could last, so that an overlap fails every time; the rest use a
+# short one, since the provider's delete waits for INACTIVE.
+SETTINGS_PATH = "/finfocus-emulator/settings"
+DRAIN_SECONDS_ENV = "FINFOCUS_EMULATOR_DRAIN_SECONDS"
+DEFAULT_SETTINGS = {"drain_seconds": float(os.environ.get(DRAIN_SECONDS_ENV, "2"))}
+SETTINGS: dict[str, float] = dict(DEFAULT_SETTINGS)
+
+
+# Every change of a Cloud Map service's instance count, in order: (sequence number, service id, count).
+# GET CLOUD_MAP_HISTORY_PATH answers it, DELETE empties it; a test reads exactly what its apply did to a
+# name's addresses, with nothing sampled.
+CLOUD_MAP_HISTORY_PATH = "/finfocus-emulator/cloud-map-history"
+CLOUD_MAP_HISTORY: list[tuple[int, str, int]] = []
+_history_lock = threading.Lock()
+
+
+def serve_settings() -> None:
+    """GET SETTINGS_PATH answers the settings; POST merges a JSON object of known settings into them.
+
+    Also CLOUD_MAP_HISTORY_PATH: GET the instance-count history, DELETE to empty it.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.__call__
+
+    @functools.wraps(original)
+    def call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == CLOUD_MAP_HISTORY_PATH:
+            with _history_lock:
+                if environ.get("REQUEST_METHOD") == "DELETE":
+                    CLOUD_MAP_HISTORY.clear()
+                answer = json.dumps(CLOUD_MAP_HISTORY).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [answer]
+        if environ.get("PATH_INFO") != SETTINGS_PATH:
+            return original(self, environ, start_response)
+        if environ.get("REQUEST_METHOD") == "POST":
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            asked = json.loads(environ["wsgi.input"].read(size) or b"{}")
+            unknown = sorted(set(asked) - set(SETTINGS))
+            if unknown:
+                start_response("400 Bad Request", [("Content-Type", "application/json")])
+                return [json.dumps({"unknown settings": unknown, "known": sorted(SETTINGS)}).encode()]
+            SETTINGS.update({key: float(value) for key, value in asked.items()})
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(SETTINGS).encode()]
+
+    DomainDispatcherApplication.__call__ = call
 
 
 def enforce_service_names() -> None:
@@ -136,8 +186,8 @@ def enforce_service_names() -> None:
     AWS answers InvalidParameterException "Creation of service was not
     idempotent." and the provider does not retry it; moto 5.2.5 replaces the
     service instead, and marks a deleted one INACTIVE at once. Here
-    DeleteService leaves the service DRAINING for DRAINING_SECONDS, as its
-    tasks stop, then INACTIVE, and a service may take the name of an
+    DeleteService leaves the service DRAINING for SETTINGS["drain_seconds"],
+    as its tasks stop, then INACTIVE, and a service may take the name of an
     INACTIVE one only. As on AWS, a CreateService repeated with the first
     one's clientToken (the provider sets one; the SDK keeps it when it retries
     a request whose answer was lost) answers with the service it created.
@@ -150,7 +200,7 @@ def enforce_service_names() -> None:
     original_create = EC2ContainerServiceResponse.create_service
 
     def status(self: Service) -> str:
-        if self._status == "DRAINING" and time.monotonic() - self.drained_from >= DRAINING_SECONDS:
+        if self._status == "DRAINING" and time.monotonic() - self.drained_from >= SETTINGS["drain_seconds"]:
             self._status = "INACTIVE"
         return self._status
 
@@ -311,8 +361,299 @@ def add_autoscaling_tagging() -> None:
     ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
 
 
+# What starts a new deployment on AWS (ECS API reference, UpdateService): a new task definition,
+# network configuration, capacity provider strategy, platform version, service registries or
+# forceNewDeployment. Any other update (the desired count above all) keeps the PRIMARY deployment.
+DEPLOYMENT_FIELDS = (
+    "taskDefinition",
+    "networkConfiguration",
+    "capacityProviderStrategy",
+    "platformVersion",
+    "serviceRegistries",
+)
+
+
+def deploy_as_ecs_does() -> None:
+    """Start a new deployment when ECS does, and keep the PRIMARY one otherwise, with its counts current.
+
+    moto 5.2.5 starts one only for forceNewDeployment: a new task definition
+    alone kept the old deployment's id and task definition. A desired-count
+    change kept the deployment, as on AWS, but left its desiredCount and
+    runningCount at the old count; AWS updates the PRIMARY deployment's counts.
+    AWS provider 6.4+ tells an update's deployment by it (a new one created
+    after the update began, else the PRIMARY one), so each branch of its wait
+    meets what AWS would give it. The new deployment is COMPLETED at once, as
+    every desired task is reported running (report_desired_tasks_running).
+    """
+    from moto.ecs.responses import EC2ContainerServiceResponse
+    from moto.moto_api._internal import mock_random
+
+    original = EC2ContainerServiceResponse.update_service
+
+    @functools.wraps(original)
+    def update_service(self: EC2ContainerServiceResponse) -> Any:
+        result = original(self)
+        service = _service_from(self)
+        if not service.deployments:
+            return result
+        primary = service.deployments[0]
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        redeploys = self._get_param("forceNewDeployment") or any(
+            self._get_param(field) is not None for field in DEPLOYMENT_FIELDS
+        )
+        if redeploys and not self._get_param("forceNewDeployment"):  # moto made one for the force only
+            primary.update(id=f"ecs-svc/{mock_random.randint(0, 32**12)}", createdAt=now)
+        if redeploys:
+            primary.update(
+                taskDefinition=service.task_definition,
+                rolloutState="COMPLETED",
+                rolloutStateReason=f"ECS deployment {primary['id']} completed.",
+            )
+        primary.update(
+            desiredCount=service.desired_count,
+            runningCount=service.desired_count,
+            pendingCount=0,
+            updatedAt=now,
+        )
+        return result
+
+    EC2ContainerServiceResponse.update_service = update_service
+
+
+def register_service_tasks() -> None:
+    """Register each desired task of a service in its Cloud Map service, as ECS does; deregister them as they stop.
+
+    moto 5.2.5 runs no tasks and registers nothing, so the name a deployment
+    publishes never had an address here, and no test could see it go dark.
+    Here a service with serviceRegistries has one Cloud Map instance per
+    desired task (ECS names the instance after the task id; here an
+    emulator-made id) and the attributes ECS sets, its address from
+    10.255.0.0/16 whatever the subnets: registered when the service is created or scaled
+    out, deregistered when it is scaled in or deleted (AWS deregisters a
+    task when it begins to stop). Not like AWS: an instance is registered
+    at once and HEALTHY, where ECS registers a task once it is RUNNING and
+    reports its health from the container health checks; a new deployment
+    keeps the instances, where ECS would replace the tasks one by one.
+    """
+    from moto.backends import get_backend
+    from moto.ecs.responses import EC2ContainerServiceResponse
+    from moto.moto_api._internal import mock_random
+    from moto.servicediscovery.models import ServiceDiscoveryBackend
+
+    addresses = itertools.count(10)
+    sequence = itertools.count()
+
+    def recorded(original: Any) -> Any:
+        """Each register and deregister, whoever calls it, appends the service's new count to the history."""
+
+        @functools.wraps(original)
+        def change(self: ServiceDiscoveryBackend, service_id: str, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, service_id, *args, **kwargs)
+            with _history_lock:
+                count = len(self.get_service(service_id).instances)
+                CLOUD_MAP_HISTORY.append((next(sequence), service_id, count))
+            return result
+
+        return change
+
+    ServiceDiscoveryBackend.register_instance = recorded(ServiceDiscoveryBackend.register_instance)
+    ServiceDiscoveryBackend.deregister_instance = recorded(ServiceDiscoveryBackend.deregister_instance)
+
+    def reconcile(response: EC2ContainerServiceResponse, service: Any) -> None:
+        registries = getattr(service, "service_registries", None) or []
+        if not registries:
+            return
+        arn = registries[0]["registryArn"]
+        account, region, service_id = arn.split(":")[4], arn.split(":")[3], arn.rsplit("/", 1)[-1]
+        discovery = get_backend("servicediscovery")[account][region]
+        registered: list[str] = service.__dict__.setdefault("cloud_map_instances", [])
+        wanted = service.desired_count if service.status == "ACTIVE" else 0
+        while len(registered) < wanted:
+            task_id = mock_random.get_random_hex(32)
+            address = next(addresses)
+            discovery.register_instance(
+                service_id,
+                task_id,
+                creator_request_id=task_id,
+                attributes={
+                    "AWS_INSTANCE_IPV4": f"10.255.{address // 250}.{address % 250 + 2}",
+                    "AVAILABILITY_ZONE": f"{region}a",
+                    "REGION": region,
+                    "ECS_CLUSTER_NAME": service.cluster_name,
+                    "ECS_SERVICE_NAME": service.name,
+                    "ECS_TASK_DEFINITION_FAMILY": service.task_definition.rsplit("/", 1)[-1].split(":")[0],
+                },
+            )
+            registered.append(task_id)
+        while len(registered) > wanted:
+            with contextlib.suppress(Exception):  # the Cloud Map service may be gone already
+                discovery.deregister_instance(service_id, registered[-1])
+            registered.pop()
+
+    def after(original: Any) -> Any:
+        @functools.wraps(original)
+        def handler(self: EC2ContainerServiceResponse) -> Any:
+            result = original(self)
+            reconcile(self, _service_from(self))
+            return result
+
+        return handler
+
+    EC2ContainerServiceResponse.create_service = after(EC2ContainerServiceResponse.create_service)
+    EC2ContainerServiceResponse.update_service = after(EC2ContainerServiceResponse.update_service)
+    EC2ContainerServiceResponse.delete_service = after(EC2ContainerServiceResponse.delete_service)
+
+
+def enforce_strategy_bases() -> None:
+    """ECS's rule that only one capacity provider of a strategy may have a base above 0.
+
+    CapacityProviderStrategyItem (ECS API reference): "Only one capacity
+    provider in a capacity provider strategy can have a base defined."
+    moto 5.2.5 and the provider's schema (0-100000 per item) take two. The
+    message is ours, not AWS's verbatim text; the exception is AWS's.
+    """
+    from moto.ecs.exceptions import InvalidParameterException
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def checked(original: Any) -> Any:
+        @functools.wraps(original)
+        def handler(self: EC2ContainerServiceResponse) -> Any:
+            strategy = self._get_param("capacityProviderStrategy") or []
+            based = [item["capacityProvider"] for item in strategy if int(item.get("base") or 0) > 0]
+            if len(based) > 1:
+                raise InvalidParameterException(
+                    f"Only one capacity provider in a capacity provider strategy can have a base defined: {based}."
+                )
+            return original(self)
+
+        return handler
+
+    EC2ContainerServiceResponse.create_service = checked(EC2ContainerServiceResponse.create_service)
+    EC2ContainerServiceResponse.update_service = checked(EC2ContainerServiceResponse.update_service)
+
+
+# The ECS operations that take `tags`.
+ECS_TAGGED_OPERATIONS = (
+    "create_cluster",
+    "create_service",
+    "register_task_definition",
+    "tag_resource",
+    "create_capacity_provider",
+)
+
+
+def enforce_reserved_tag_prefix() -> None:
+    """ECS's rule that `aws:`, in any case, starts neither a tag key nor a tag value.
+
+    ECS API reference, Tag: "Do not use aws:, AWS:, or any upper or
+    lowercase combination of such as a prefix for either keys or values as
+    it is reserved for Amazon Web Services use." moto 5.2.5 takes either.
+    The message is ours; the exception is AWS's.
+    """
+    from moto.ecs.exceptions import InvalidParameterException
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def checked(original: Any) -> Any:
+        @functools.wraps(original)
+        def handler(self: EC2ContainerServiceResponse) -> Any:
+            for tag in self._get_param("tags") or []:
+                key, value = tag.get("key") or "", tag.get("value") or ""
+                if key.lower().startswith("aws:") or value.lower().startswith("aws:"):
+                    raise InvalidParameterException(
+                        f"The aws: prefix is reserved for tag keys and values: {key}={value}."
+                    )
+            return original(self)
+
+        return handler
+
+    for operation in ECS_TAGGED_OPERATIONS:
+        setattr(EC2ContainerServiceResponse, operation, checked(getattr(EC2ContainerServiceResponse, operation)))
+
+
+# EC2 quota "Inbound or outbound rules per security group" (VPC User Guide, Amazon VPC quotas): 60 by
+# default, counted apart for IPv4 and IPv6; a rule that references a managed prefix list counts as the
+# list's max_entries.
+RULES_PER_SECURITY_GROUP = 60
+
+
+def count_prefix_list_rules() -> None:
+    """EC2's inbound rule quota, with a prefix list counted at its max_entries, each address family apart.
+
+    moto 5.2.5 counts one per CIDR or group and nothing for a prefix list,
+    so a group could take rules that AWS refuses (RulesPerSecurityGroupLimitExceeded)
+    halfway through an apply. A group reference counts in both families.
+    """
+    from moto.ec2.exceptions import RulesPerSecurityGroupLimitExceededError
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+
+    original = SecurityGroupBackend.authorize_security_group_ingress
+
+    def weights(backend: Any, cidrs: list[Any], groups: list[Any], prefix_lists: list[str]) -> tuple[int, int]:
+        ipv4 = ipv6 = len(groups)
+        for cidr in cidrs:
+            ipv6_cidr = cidr.get("CidrIpv6") if isinstance(cidr, dict) else (cidr if ":" in str(cidr) else None)
+            ipv6, ipv4 = (ipv6 + 1, ipv4) if ipv6_cidr else (ipv6, ipv4 + 1)
+        for prefix_list_id in prefix_lists:
+            found = backend.managed_prefix_lists.get(prefix_list_id)
+            entries = int((found.max_entries if found else None) or 1)
+            family = getattr(found, "address_family", "IPv4") or "IPv4"
+            ipv6, ipv4 = (ipv6 + entries, ipv4) if family == "IPv6" else (ipv6, ipv4 + entries)
+        return ipv4, ipv6
+
+    @functools.wraps(original)
+    def authorize_security_group_ingress(
+        self: SecurityGroupBackend, group_name_or_id: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        group = self.get_security_group_by_name_or_id(group_name_or_id, kwargs.get("vpc_id"))
+        if group is not None:
+            existing = [
+                weights(
+                    self,
+                    [rule.ip_range] if rule.ip_range else [],
+                    [rule.source_group] if rule.source_group else [],
+                    [rule.prefix_list_id] if rule.prefix_list_id else [],
+                )
+                for rule in group.ingress_rules
+            ]
+            cidrs = kwargs.get("ip_ranges") or []
+            groups = kwargs.get("source_groups") or []
+            prefix_lists = [item["PrefixListId"] for item in kwargs.get("prefix_list_ids") or []]
+            new = weights(self, cidrs if isinstance(cidrs, list) else [cidrs], groups, prefix_lists)
+            ipv4 = sum(weight[0] for weight in existing) + new[0]
+            ipv6 = sum(weight[1] for weight in existing) + new[1]
+            if max(ipv4, ipv6) > RULES_PER_SECURITY_GROUP:
+                raise RulesPerSecurityGroupLimitExceededError
+        return original(self, group_name_or_id, *args, **kwargs)
+
+    SecurityGroupBackend.authorize_security_group_ingress = authorize_security_group_ingress
+
+
+def refuse_reserved_log_group_names() -> None:
+    """CloudWatch Logs' rule that a log group name does not start with `aws/`.
+
+    CreateLogGroup (CloudWatch Logs API reference): "Log group names can't
+    start with the string aws/". moto 5.2.5 checks only the length.
+    """
+    from moto.logs.exceptions import InvalidParameterException
+    from moto.logs.models import LogsBackend
+
+    original = LogsBackend.create_log_group
+
+    @functools.wraps(original)
+    def create_log_group(self: LogsBackend, log_group_name: str, *args: Any, **kwargs: Any) -> Any:
+        if log_group_name.startswith("aws/"):
+            raise InvalidParameterException(
+                constraint="Log group names can't start with the string aws/",
+                parameter="logGroupName",
+                value=log_group_name,
+            )
+        return original(self, log_group_name, *args, **kwargs)
+
+    LogsBackend.create_log_group = create_log_group
+
+
 # Set to a file name, the emulator appends one line per AWS request it serves:
-# "SERVICE:Operation CLIENT", where SERVICE is the request's signing name (the
+# "SERVICE:Operation CLIENT", and for IAM's role calls " role/NAME", where SERVICE is the request's signing name (the
 # IAM prefix of every service used here but CloudWatch, which signs as
 # "monitoring") and CLIENT is terraform, boto3 or
 # other, from the User-Agent. tests/e2e/test_quickstart.py and test_autoscaling.py
@@ -346,21 +687,30 @@ def _describe_request(environ: dict[str, Any]) -> str | None:
     service = signing.group(1)
     agent = environ.get("HTTP_USER_AGENT", "")
     client = "terraform" if "Terraform/" in agent else "boto3" if "Boto3/" in agent else "other"
-    return f"{service}:{_operation(service, environ)} {client}"
+    form = _form(environ)
+    line = f"{service}:{_operation(service, environ, form)} {client}"
+    # IAM's role calls name their role: a deployer policy scoped to roles is checked role by role.
+    role = form.get("RoleName") if service == "iam" else None
+    return f"{line} role/{role[0]}" if role else line
 
 
-def _operation(service: str, environ: dict[str, Any]) -> str:
+def _form(environ: dict[str, Any]) -> dict[str, list[str]]:
+    """A query-protocol request's parameters, leaving its body readable for moto."""
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(size)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return urllib.parse.parse_qs(body.decode("utf-8"))
+
+
+def _operation(service: str, environ: dict[str, Any], form: dict[str, list[str]]) -> str:
     """The operation name, by protocol: JSON target header, query Action, or the REST method and path."""
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target.rsplit(".", 1)[-1]
-    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(size)
-        environ["wsgi.input"] = io.BytesIO(body)
-        action = urllib.parse.parse_qs(body.decode("utf-8")).get("Action")
-        if action:
-            return action[0]
+    if form.get("Action"):
+        return form["Action"][0]
     return _rest_operation(service, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
 
 
@@ -507,10 +857,17 @@ def main() -> None:
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     if os.environ.get(CALL_LOG_ENV):
         record_calls(os.environ[CALL_LOG_ENV])
+    serve_settings()
     apply_response_fixes()
     describe_every_rule_description()
     report_desired_tasks_running()
     enforce_service_names()
+    deploy_as_ecs_does()
+    register_service_tasks()
+    enforce_strategy_bases()
+    enforce_reserved_tag_prefix()
+    count_prefix_list_rules()
+    refuse_reserved_log_group_names()
     add_service_deployments()
     add_autoscaling_tagging()
     honour_client_tokens()

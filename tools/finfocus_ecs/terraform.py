@@ -83,14 +83,19 @@ def terraform_binary() -> str:
 class Terraform:
     """One Terraform working directory, driven through tftest."""
 
-    def __init__(self, directory: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, directory: Path, env: Mapping[str, str] | None = None, share_provider: bool = True) -> None:
+        """share_provider=False for a root that configures the AWS provider more than once (aliases): a
+        provider process holds one configuration, so a shared one would send every alias's calls to the
+        region configured last."""
         self.directory = Path(directory)
         self.env = dict(env or {})
+        self.share_provider = share_provider
         self._runner = tftest.TerraformTest(str(self.directory), binary=terraform_binary(), env=terraform_env(env))
 
     def run(self, command: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> tftest.TerraformCommandOutput:
         """Run `terraform COMMAND ARGS`, raising TerraformError with its stderr on failure."""
-        provider = None if command == "init" else shared_provider.for_env(self.env)
+        shared = command != "init" and self.share_provider
+        provider = shared_provider.for_env(self.env) if shared else None
         if provider is None:
             # An earlier command of this directory may have attached to a provider since forgotten.
             self._runner.env.pop("TF_REATTACH_PROVIDERS", None)
