@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +10,7 @@ from rich.table import Table
 from finfocus_ecs.cli.common import (
     EXIT_CHECK_FAILED,
     ImageOption,
+    ModuleDefaultsHelp,
     RegionPortsOption,
     app,
     err,
@@ -30,16 +29,15 @@ def _time_scale(value: float) -> float:
     return value
 
 
-@app.command()
+@app.command(cls=ModuleDefaultsHelp)
 def rehearse(
-    task_definition_file: Annotated[
-        Path | None,
+    task_definition: Annotated[
+        str | None,
         typer.Option(
             "--task-definition",
-            help="RegisterTaskDefinition JSON to run (e.g. from `finfocus-ecs task-definition`); "
-            "default: the module planned with the options below.",
-            exists=True,
-            dir_okay=False,
+            metavar="FAMILY[:REVISION]|ARN|FILE",
+            help="The task definition to run, as it is: read with ecs:DescribeTaskDefinition, or a JSON file (e.g. "
+            "from `finfocus-ecs task-definition`). Default: the module planned with --image and --region-ports.",
         ),
     ] = None,
     image: ImageOption = None,
@@ -48,6 +46,7 @@ def rehearse(
         str | None,
         typer.Option(
             "--image-regions",
+            metavar="REGION,...",
             help="Regions whose binaries the plugin image ships, comma-separated; default: its tag's layout. "
             "Leave one out to see how a missing region fails.",
         ),
@@ -56,11 +55,14 @@ def rehearse(
         float,
         typer.Option(
             "--time-scale",
+            metavar="FACTOR",
             callback=_time_scale,
             help="Shorten health-check interval and timeout by this factor (start period and stop timeouts stay real).",
         ),
     ] = 1.0,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for HEALTHY.")] = 600,
+    healthy_timeout: Annotated[
+        float, typer.Option("--healthy-timeout", metavar="SECONDS", help="Seconds to wait for the task to be HEALTHY.")
+    ] = 600,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Run the task definition on this machine as Fargate would, then stop it, and report.
@@ -78,13 +80,18 @@ def rehearse(
     stopped within its stop timeouts; 1 it did not; 2 bad input or this
     machine cannot rehearse.
 
+    Without --task-definition it runs the module planned with --image and
+    --region-ports (default: the module's defaults); with it, that task
+    definition as it is: a file, or one read from ECS.
+
+    sudo resets the PATH: from the clone, run the command in .venv/bin by its path.
+
+    \b
     Examples:
-
-      sudo finfocus-ecs rehearse
-
-      sudo finfocus-ecs rehearse --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --time-scale 0.1
-
-      finfocus-ecs task-definition > td.json && sudo finfocus-ecs rehearse --task-definition td.json --json
+      sudo .venv/bin/finfocus-ecs rehearse
+      sudo .venv/bin/finfocus-ecs rehearse --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --time-scale 0.1
+      finfocus-ecs task-definition > td.json
+      sudo .venv/bin/finfocus-ecs rehearse --task-definition td.json --json
     """
     require_extra("plugin", "rehearse")
     from finfocus_ecs.rehearsal.images import ImageError
@@ -96,13 +103,16 @@ def rehearse(
     unavailable = namespaces_unavailable()
     if unavailable:
         fail(f"cannot rehearse on this machine: {unavailable}")
-    if task_definition_file is not None:
+    if task_definition is not None:
+        from finfocus_ecs.deployment import TaskDefinitionError as ReadError
+        from finfocus_ecs.deployment import read_task_definition
+
         if image or region_ports:
-            fail("--task-definition runs that file as it is: leave out --image and --region-ports")
+            fail("--task-definition runs that task definition as it is: leave out --image and --region-ports")
         try:
-            definition = json.loads(task_definition_file.read_text())
-        except ValueError as error:
-            fail(f"{task_definition_file} is not JSON: {error}")
+            definition = read_task_definition(task_definition)
+        except ReadError as error:
+            fail(str(error))
     else:
         from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN
 
@@ -116,7 +126,7 @@ def rehearse(
 
     try:
         result = run_rehearsal(
-            definition, time_scale=time_scale, plugin_regions=regions, timeout=timeout, on_event=progress
+            definition, time_scale=time_scale, plugin_regions=regions, timeout=healthy_timeout, on_event=progress
         )
     except (TaskDefinitionError, ImageError, KeyError) as error:
         fail(f"cannot rehearse this task definition: {error}")
