@@ -51,7 +51,9 @@ VariablesOption = Annotated[
 
 
 def quickstart_variables(values: list[str]) -> dict[str, str]:
-    """--var NAME=VALUE, each NAME a variable the quick start declares."""
+    """--var NAME=VALUE, each NAME a variable the quick start declares (read only when there is one to check)."""
+    if not values:
+        return {}
     from finfocus_ecs.module import variables
     from finfocus_ecs.project import QUICKSTART_DIR
 
