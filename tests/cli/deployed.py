@@ -11,13 +11,11 @@ emulator. Only the outputs are there: no resources, which nothing here reads.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.interrupting import copy_repo
+from tests.e2e.interrupting import cli, copy_repo
 
 CLUSTER = "finfocus-plugin-aws-public"
 
@@ -50,22 +48,8 @@ def deployed_copy(directory: Path, outputs: dict[str, Any]) -> Path:
     return repo
 
 
-def cli_in(repo: Path, *arguments: str, **popen: Any) -> subprocess.Popen[str]:
-    """`finfocus-ecs ARGUMENTS` with repo as the repository, started (the caller waits); env None values unset."""
-    env = {**os.environ, "FINFOCUS_REPO_ROOT": str(repo), **popen.pop("env", {})}
-    env = {name: value for name, value in env.items() if value is not None}
-    return subprocess.Popen(
-        [sys.executable, "-m", "finfocus_ecs.cli", *arguments],
-        cwd=repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **popen,
-    )
-
-
 def run_in(repo: Path, *arguments: str, env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess[str]:
-    process = cli_in(repo, *arguments, env=env or {})
+    """`finfocus-ecs ARGUMENTS` with repo as the repository, to its end (env: as interrupting.cli's extra_env)."""
+    process = cli(repo, *arguments, extra_env=env)
     stdout, stderr = process.communicate(timeout=120)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)

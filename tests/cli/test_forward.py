@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.deployed import CLUSTER, cli_in, deployed_copy, quickstart_outputs, run_in
+from tests.cli.deployed import CLUSTER, deployed_copy, quickstart_outputs, run_in
 from tests.cli.fake_aws import RUNTIME_ID, TASK_ID
 from tests.cli.standins import start_region, stop
+from tests.e2e.interrupting import cli
 
 REGIONS = {"us-east-1": 8001, "eu-west-1": 8003}
 IMAGE = "ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.8"
@@ -79,7 +80,7 @@ def test_forward_then_a_first_price_through_it(repo, task_ports, tmp_path):
     log = tmp_path / "aws.log"
     env = tools_on_path(tmp_path / "bin", log, task_ports)
     offset = free_offset()
-    forwarding = cli_in(repo, "forward", "--local-port-offset", str(offset), env=env)
+    forwarding = cli(repo, "forward", "--local-port-offset", str(offset), extra_env=env)
     try:
         printed = ""
         deadline = time.monotonic() + 60

@@ -142,37 +142,30 @@ def deployments_from_plan(plan: Mapping[str, Any]) -> list[Deployment]:
     return found
 
 
+# Resource type => what it bills by the hour: (prices.json key, the line's name, what one is).
+_HOURLY = {
+    "aws_nat_gateway": ("nat_gateway_hour", "NAT gateway hours", "gateway(s)"),
+    "aws_eip": ("public_ipv4_address_hour", "public IPv4 addresses", "address(es) (the NAT gateway's)"),
+}
+
+
 def network_lines(plan: Mapping[str, Any], prices: Mapping[str, Any] | None = None) -> list[Line]:
     """What else in a plan bills by the hour: NAT gateways and public IPv4 addresses (the quick start's network).
 
-    Every public IPv4 address bills, attached or not, the NAT gateway's own included.
+    Every public IPv4 address bills, attached or not, the NAT gateway's own included; a NAT gateway
+    also bills each GB it carries (each task start's image pull), which is not counted here.
     """
     prices = prices or load_prices()
     hours = prices["hours_per_month"]
-    count = {kind: 0 for kind in ("aws_nat_gateway", "aws_eip")}
+    count = dict.fromkeys(_HOURLY, 0)
     for resource in planned_resources(plan):
         if resource["type"] in count:
             count[resource["type"]] += 1
     lines = []
-    if count["aws_nat_gateway"]:
-        rate = prices["nat_gateway_hour"]
-        lines.append(
-            Line(
-                "NAT gateway hours",
-                rate * hours * count["aws_nat_gateway"],
-                f"${rate} × {hours} h × {count['aws_nat_gateway']} gateway(s); plus ${prices['nat_gateway_gb']} per GB "
-                "it carries, such as each task start's image pull",
-            )
-        )
-    if count["aws_eip"]:
-        rate = prices["public_ipv4_address_hour"]
-        lines.append(
-            Line(
-                "public IPv4 addresses",
-                rate * hours * count["aws_eip"],
-                f"${rate} × {hours} h × {count['aws_eip']} address(es) (the NAT gateway's)",
-            )
-        )
+    for kind, (price, item, unit) in _HOURLY.items():
+        if count[kind]:
+            rate = prices[price]
+            lines.append(Line(item, rate * hours * count[kind], f"${rate} × {hours} h × {count[kind]} {unit}"))
     return lines
 
 
