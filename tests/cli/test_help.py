@@ -22,11 +22,12 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from finfocus_ecs import deployment, evaluate
+from finfocus_ecs import deployment, evaluate, module
 from finfocus_ecs.cli import app
 from finfocus_ecs.cost import fargate_regions
 from finfocus_ecs.evaluate import PlannedModule
-from finfocus_ecs.module import default
+from finfocus_ecs.module import default, load_hcl
+from finfocus_ecs.project import DOCS_DIR, QUICKSTART_DIR, REPO_ROOT
 from finfocus_ecs.roots import offline_inputs
 
 pytestmark = pytest.mark.plan
@@ -51,6 +52,31 @@ def examples(name: str) -> list[list[str]]:
 
 
 ALL_EXAMPLES = [(name, words) for name in COMMANDS for words in examples(name)]
+
+
+def up_variables() -> list[dict[str, str]]:
+    """The quick start variables every `up --var` the help and the docs show sets (`make up ARGS="..."` too)."""
+    lines = [words for name, words in ALL_EXAMPLES if name == "up"]
+    for path in (REPO_ROOT / "README.md", DOCS_DIR / "ecs-deployment.md"):
+        lines += [shlex.split(found) for found in re.findall(r'make up ARGS="([^"]*)"', path.read_text())]
+    sets = [dict(words[i + 1].split("=", 1) for i, word in enumerate(words) if word == "--var") for words in lines]
+    return [variables for variables in sets if variables]
+
+
+def as_module_inputs(variables: dict[str, str]) -> dict[str, Any]:
+    """The module inputs a set of quick start variables becomes: main.tf passes var.X on as the module's Y."""
+    call = load_hcl(QUICKSTART_DIR / "main.tf")["module"][0]["finfocus"]
+    passed_as = {value[6:-1]: name for name, value in call.items() if re.fullmatch(r"\$\{var\.\w+\}", str(value))}
+    declared = module.variables(QUICKSTART_DIR)
+    inputs = {}
+    for name, text in variables.items():
+        assert name in declared, f"--var {name}: examples/quickstart declares no such variable"
+        if name in passed_as:
+            # As -var reads it: a string as it is, anything else as HCL (JSON for these values).
+            inputs[passed_as[name]] = text if declared[name].type == "string" else json.loads(text)
+    return inputs
+
+
 PLANNING_EXAMPLES = [item for item in ALL_EXAMPLES if item[0] in PLANNING]
 # `cost --plan FILE` prices a plan of the user's: here, the plan of every example's call.
 RECORDED = [item for item in PLANNING_EXAMPLES if "--plan" not in item[1]]
@@ -104,8 +130,17 @@ def planned_examples(plan_root) -> dict[str, Any]:
     """Every planning example's call, planned in one root: example id => (inputs, planned root)."""
     with pytest.MonkeyPatch.context() as patch:
         calls = {f"example_{index}": record_inputs(name, words, patch) for index, (name, words) in enumerate(RECORDED)}
+    calls |= {f"up_vars_{index}": as_module_inputs(variables) for index, variables in enumerate(up_variables())}
     root = plan_root("help-examples", {call: offline_inputs(**inputs) for call, inputs in calls.items()})
     return {"calls": calls, "root": root}
+
+
+def test_every_up_var_shown_is_one_the_module_accepts(planned_examples):
+    """`up --var` examples in the help, the README and the guide: each set planned in the module (the fixture)."""
+    planned = [call for call in planned_examples["calls"] if call.startswith("up_vars_")]
+    assert len(planned) == len(up_variables()) >= 3
+    for call in planned:
+        assert planned_examples["root"].output(call)["endpoints"], call
 
 
 @pytest.mark.parametrize("example", PLANNING_EXAMPLES, ids=example_id)

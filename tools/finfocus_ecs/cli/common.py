@@ -298,7 +298,9 @@ def deployment_host(host: str | None) -> str:
 
     deployed = deployed_quickstart()
     if deployed is not None:
-        note(f"HOST: {deployed.dns_name}, the Cloud Map name of {deployed.describe()}")
+        # The emulator holds the resources but runs no task: say so before the calls fail.
+        idle = "; the emulator runs no tasks, so nothing answers there" if deployed.target == "local" else ""
+        note(f"HOST: {deployed.dns_name}, the Cloud Map name of {deployed.describe()}{idle}")
         return deployed.dns_name
     name = f"{default('service_discovery_name')}.{default('namespace_name')}"
     note(f"HOST: {name}, the module's default Cloud Map name (nothing is deployed from this clone's quick start)")

@@ -98,7 +98,7 @@ def up(
     \b
     Examples:
       finfocus-ecs up
-      finfocus-ecs up --var image=ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --var memory=3072 --destroy
+      finfocus-ecs up --var image=ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --var cpu=1024 --destroy
       finfocus-ecs up --target aws
       finfocus-ecs up --target aws --var enable_execute_command=true --yes --json
     """
