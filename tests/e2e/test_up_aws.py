@@ -158,6 +158,7 @@ def test_a_value_the_module_refuses_reads_as_the_module_wrote_it(repo, aws_env, 
     assert "Invalid index" not in text and "Error:" not in text and "../" not in text, text
     assert re.search(r"\(modules/finfocus_ecs/\w+\.tf:\d+\)", text), text
     assert not created_anything(account)
+    assert not list((repo / "examples" / "quickstart").glob("*.tfplan")), "Terraform saves a failed plan too"
 
 
 @pytest.fixture(scope="module")

@@ -297,24 +297,24 @@ def _up(
             _init(terraform, root)
     if running is not None:
         share_provider(terraform, root)
-    plan_file = None
-    if identity is not None:
-        plan_file = root / PLAN_FILE
-        with timed(timings, "terraform plan", progress):
-            planned = AwsPlan(identity, _saved_plan(terraform, plan_file), plan_file)
-        if confirm is not None and not confirm(planned):
+    # Terraform saves a plan that failed too (it cannot be applied): none is left behind, whatever happens.
+    plan_file = root / PLAN_FILE if identity is not None else None
+    try:
+        if identity is not None and plan_file is not None:
+            with timed(timings, "terraform plan", progress):
+                planned = AwsPlan(identity, _saved_plan(terraform, plan_file), plan_file)
+            if confirm is not None and not confirm(planned):
+                raise Cancelled
+        with timed(timings, "terraform apply", progress):
+            try:
+                outputs = terraform.apply(plan_file=plan_file)
+            except TerraformError:
+                if ready is not None and not guard.received:
+                    ready.result()  # an emulator that never came up is the real cause
+                raise
+    finally:
+        if plan_file is not None:
             plan_file.unlink(missing_ok=True)
-            raise Cancelled
-    with timed(timings, "terraform apply", progress):
-        try:
-            outputs = terraform.apply(plan_file=plan_file)
-        except TerraformError:
-            if ready is not None and not guard.received:
-                ready.result()  # an emulator that never came up is the real cause
-            raise
-        finally:
-            if plan_file is not None:
-                plan_file.unlink(missing_ok=True)
     if ready is not None:
         timings["start emulator (during init and apply)"] = ready.result()
     with timed(timings, "verify through AWS APIs", progress):

@@ -117,7 +117,8 @@ def up(
                 _report_up(outcome, destroy, as_json)
     finally:
         if guard.settled:
-            err.print(f"interrupted: stopped what this run started; run `{runnable('up')}` again")
+            again = runnable("up --target aws" if target == "aws" else "up")
+            err.print(f"interrupted: stopped what this run started; run `{again}` again")
             raise typer.Exit(130) from None
 
 
@@ -136,7 +137,8 @@ def _run_up(guard: Any, target: str, destroy: bool, variables: dict[str, str], y
             def confirm(planned: Any) -> bool:
                 status.stop()
                 print_aws_plan(planned)
-                if not yes:
+                # Nothing to add, change or destroy: nothing to ask about (the checks still run).
+                if not yes and any(planned.actions().values()):
                     identity = planned.identity
                     question = f"Apply this plan to AWS account {identity.account} in {identity.region}?"
                     if not typer.confirm(question, default=False, err=True):
