@@ -58,7 +58,7 @@ proto: $(STAMP)  ## Regenerate the Python code of tools/finfocus_ecs/proto/**/*.
 venv: $(STAMP)
 compiled: $(UP_STAMP)
 	@$(BIN)/python -m compileall -q tools tests bench
-system-packages: $(STAMP)  ## Debian packages the rehearsal and bridge tests rebuild the images from (installed when root)
+system-packages: $(STAMP)  ## Debian packages the rehearsal and bridge tests rebuild the images from, and Chromium (installed when root)
 	@sh tools/system-packages.sh $(BIN)/python
 checkov: $(CHECKOV_STAMP)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,14 +31,35 @@ LONGEST_FIRST = (
 )
 
 
+RUN_DIR = pytest.StashKey[Path]()
+_RUN_DIR_INPUT = "finfocus_run_dir"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Terraform commands attach to one AWS provider per worker and environment (shared_provider.py).
 
     What each test proves is unchanged: the same Terraform, the same provider
     release, the same plans; the provider is started once instead of per walk.
     tests/plan/test_shared_provider.py shows both ways plan alike.
+
+    The results the workers share (planned roots) live in a directory made new
+    for this run by the process that runs it (pytest-xdist's controller, or
+    pytest alone) and removed when it ends: no later run can find it, whatever
+    its process id.
     """
     shared_provider.enable()
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None:
+        config.stash[RUN_DIR] = Path(worker_input[_RUN_DIR_INPUT])
+        return
+    config.stash[RUN_DIR] = Path(tempfile.mkdtemp(prefix="finfocus-tests-"))
+    config.add_cleanup(lambda: shutil.rmtree(config.stash[RUN_DIR], ignore_errors=True))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Each pytest-xdist worker shares the controller's run directory."""
+    node.workerinput[_RUN_DIR_INPUT] = str(node.config.stash[RUN_DIR])
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -90,16 +112,14 @@ class PlannedRoot:
         return render_task_definition(PlannedModule(resources, self.output(call), "us-east-1"))
 
 
-def _shared_dir() -> Path:
-    """A folder the workers of one test run share (pytest-xdist gives them one run id)."""
-    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"solo-{os.getpid()}"
-    shared = Path(tempfile.gettempdir()) / f"finfocus-tests-{run_id}"
-    shared.mkdir(exist_ok=True)
-    return shared
+@pytest.fixture(scope="session")
+def run_dir(pytestconfig: pytest.Config) -> Path:
+    """The folder the workers of this test run share, and no other run (pytest_configure)."""
+    return pytestconfig.stash[RUN_DIR]
 
 
 @pytest.fixture(scope="session")
-def plan_root(tmp_path_factory: pytest.TempPathFactory):
+def plan_root(tmp_path_factory: pytest.TempPathFactory, run_dir: Path):
     """Plan a root with the given module calls; one init and one plan per root and test run.
 
     A plan costs seconds of CPU, so the first worker that needs a root plans it
@@ -114,8 +134,7 @@ def plan_root(tmp_path_factory: pytest.TempPathFactory):
         return terraform.plan_json()
 
     def build(name: str, modules: Mapping[str, Mapping[str, Any]], **root: Any) -> PlannedRoot:
-        shared = _shared_dir() / f"{name}.plan.json"
-        return PlannedRoot(computed_once(shared, lambda: plan(name, modules, root)))
+        return PlannedRoot(computed_once(run_dir / f"{name}.plan.json", lambda: plan(name, modules, root)))
 
     return build
 
@@ -129,7 +148,7 @@ def module_cases(plan_root) -> PlannedRoot:
 
 
 @pytest.fixture(scope="session")
-def plan_diagnostics(tmp_path_factory: pytest.TempPathFactory):
+def plan_diagnostics(tmp_path_factory: pytest.TempPathFactory, run_dir: Path):
     """Plan a root expected to fail; return its error diagnostics by module call."""
 
     def build(
@@ -143,7 +162,7 @@ def plan_diagnostics(tmp_path_factory: pytest.TempPathFactory):
         `extra` adds top-level blocks; an output of it whose name starts with
         `CALL__` counts as that call's. `provider` replaces the offline provider block.
         """
-        return computed_once(_shared_dir() / f"{name}.errors.json", lambda: diagnose(name, modules, extra, provider))
+        return computed_once(run_dir / f"{name}.errors.json", lambda: diagnose(name, modules, extra, provider))
 
     def diagnose(
         name: str,

@@ -3,18 +3,19 @@
 Each curl command and the Python example run against region stand-ins (the
 region of each port the examples use, from the default layout) with the
 Cloud Map name pointed at them, and must print what the guide shows after
-them. grpcurl, Go and browser examples cannot run here (no grpcurl, Go
-toolchain or browser): they are parsed, and grpcurl's proto, import path and
-method are checked against this repository.
+them; no curl line of the docs is left unrun. grpcurl and Go examples cannot
+run here (no grpcurl or Go toolchain): they are parsed, and every grpcurl
+line of the docs is read as grpcurl reads it, its protos compiled and its
+method and request resolved against this repository. The browser example is
+parsed here and runs in headless Chromium in tests/browser.
 """
 
 from __future__ import annotations
 
-import itertools
+import importlib.resources
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,14 +24,18 @@ from pathlib import Path
 import pytest
 import tree_sitter_go
 import tree_sitter_javascript
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from grpc_tools import protoc
 from tree_sitter import Language, Parser
 
+from finfocus_ecs import module
 from finfocus_ecs.module import default_region_ports
 from finfocus_ecs.plugin_api import METHODS, SERVICE
 from finfocus_ecs.project import DOCS_DIR, PACKAGE_DIR, REPO_ROOT
 from tests.cli.standins import start_region, stop
+from tests.docs.doc_code import GUIDE, command_lines, logical_lines, words
 
-HOST = "aws-public.finfocus.local"
+HOST = f"{module.default('service_discovery_name')}.{module.default('namespace_name')}"
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -96,17 +101,85 @@ def test_python_example_prints_what_the_guide_shows(ports, example):
     assert completed.stdout.strip() == shown.strip()
 
 
-def test_grpcurl_example_names_a_proto_and_method_that_exist():
-    [command] = blocks("sh", "grpcurl")
-    words = shlex.split(command.replace("\\\n", " "))
-    options = dict(itertools.pairwise(words))
-    assert "-plaintext" in words, "the plugin speaks h2c: no TLS"
-    proto = REPO_ROOT / options["-import-path"] / options["-proto"]
-    assert proto.is_file(), proto
-    json.loads(options["-d"])
-    service, method = words[-1].split("/")
-    assert service == SERVICE and method in METHODS
-    assert words[-2] == f"{HOST}:8001"
+def test_every_curl_line_in_the_docs_is_one_the_tests_run():
+    """A curl command with no output shown after it would be left out of the test above."""
+    run = {line for command, _ in examples("sh", "json", "curl") for _, line in logical_lines(command)}
+    shown = {line.text for line in command_lines("curl")}
+    assert shown == run, f"shown, not run: {shown - run}; run, not shown: {run - shown}"
+    assert len(run) >= 4
+
+
+# grpcurl's flags (fullstorydev/grpcurl v1.9.3, cmd/grpcurl/grpcurl.go and unix.go), and those of them that take
+# no value. Go's flag package reads `-flag value`, `-flag=value` and `--flag`, up to the first other word.
+GRPCURL_FLAGS = {
+    "H", "allow-unknown-fields", "alts", "alts-handshaker-service", "alts-target-service-account", "authority",
+    "cacert", "cert", "connect-timeout", "d", "emit-defaults", "expand-headers", "format", "format-error", "help",
+    "import-path", "insecure", "keepalive-time", "key", "max-msg-sz", "max-time", "msg-template", "plaintext",
+    "proto", "proto-out-dir", "protoset", "protoset-out", "reflect-header", "rpc-header", "servername", "unix",
+    "use-reflection", "user-agent", "v", "version", "vv",
+}  # fmt: skip
+GRPCURL_SWITCHES = {
+    "allow-unknown-fields", "alts", "emit-defaults", "expand-headers", "format-error", "help", "insecure",
+    "msg-template", "plaintext", "unix", "use-reflection", "v", "version", "vv",
+}  # fmt: skip
+GRPCURL_LINES = command_lines("grpcurl")
+
+
+def grpcurl_arguments(arguments: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """(flag => values, the words after the flags), as grpcurl's flag parsing reads them."""
+    flags: dict[str, list[str]] = {}
+    remaining = iter(arguments)
+    for word in remaining:
+        if not word.startswith("-"):
+            return flags, [word, *remaining]
+        name, given, value = word.lstrip("-").partition("=")
+        assert name in GRPCURL_FLAGS, f"grpcurl has no flag -{name}"
+        flags.setdefault(name, []).append(value if given or name in GRPCURL_SWITCHES else next(remaining))
+    return flags, []
+
+
+def compiled(import_paths: list[Path], protos: list[str], into: Path) -> descriptor_pool.DescriptorPool:
+    """The protos as protoc compiles them, with grpcurl's import paths: what grpcurl would know."""
+    well_known = importlib.resources.files("grpc_tools") / "_proto"
+    included = [f"-I{path}" for path in [*import_paths, well_known]]
+    out = into / "protos.pb"
+    assert protoc.main(["protoc", *included, "--include_imports", f"--descriptor_set_out={out}", *protos]) == 0
+    pool = descriptor_pool.DescriptorPool()
+    for file in descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()).file:
+        pool.Add(file)
+    return pool
+
+
+def test_the_guide_shows_grpcurl_lines():
+    """So that the parametrized test below has lines to read (an empty list would make it skip)."""
+    assert sum(line.path == GUIDE for line in GRPCURL_LINES) >= 2
+
+
+@pytest.mark.parametrize("line", GRPCURL_LINES, ids=str)
+def test_grpcurl_line_resolves_against_the_repository(line, tmp_path):
+    """Flags, import paths, protos, method, request and address, as grpcurl would resolve them.
+
+    Web mode has no gRPC reflection (calling-the-plugin.md section 1.7), so
+    the line must name protos; it runs from a clone of this repository.
+    """
+    flags, positional = grpcurl_arguments(words(line.text)[1:])
+    assert "plaintext" in flags, f"{line}: the plugin speaks h2c, without -plaintext grpcurl tries TLS"
+    assert "proto" in flags, f"{line}: web mode serves no reflection: name the protos (-proto)"
+    import_paths = [REPO_ROOT / path for path in flags.get("import-path", [])]
+    assert all(path.is_dir() for path in import_paths), f"{line}: no directory {flags['import-path']}"
+    for proto in flags["proto"]:
+        assert any((path / proto).is_file() for path in import_paths or [REPO_ROOT]), f"{line}: no {proto}"
+    pool = compiled(import_paths or [REPO_ROOT], flags["proto"], tmp_path)
+
+    assert len(positional) == 2, f"{line}: grpcurl takes the address and the method: {positional}"
+    address, symbol = positional
+    service_name, method_name = re.split(r"[/.](?=[^/.]+$)", symbol)
+    method = pool.FindServiceByName(service_name).FindMethodByName(method_name)
+    request = message_factory.GetMessageClass(method.input_type)()
+    json_format.Parse(flags.get("d", ["{}"])[0], request, ignore_unknown_fields="allow-unknown-fields" in flags)
+
+    host, _, port = address.rpartition(":")
+    assert host == HOST and int(port) in default_region_ports().values(), f"{line}: {address}"
 
 
 @pytest.mark.parametrize(
@@ -122,7 +195,3 @@ def test_go_and_browser_examples_parse(language, grammar):
 def test_every_path_in_the_section_is_a_method_of_the_service():
     named = set(re.findall(rf"/{re.escape(SERVICE)}/(\w+)", section())) - {"METHOD"}
     assert named and named <= set(METHODS), named - set(METHODS)
-
-
-def test_the_proto_the_guide_points_at_is_in_the_repository():
-    assert Path(REPO_ROOT, "tools/finfocus_ecs/proto/finfocus/v1/costsource.proto").is_file()

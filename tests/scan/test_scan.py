@@ -16,6 +16,7 @@ from finfocus_ecs.scan import CHECKOV_VENV, port_coverage_failures, scan
 from finfocus_ecs.terraform import Terraform, planned_resources
 from tests.commands import run_cli
 from tests.module_cases import CALLS, NETWORK
+from tests.plan.examples import EXAMPLES, EXAMPLES_DIR
 
 pytestmark = pytest.mark.scan
 
@@ -33,7 +34,8 @@ EXPECTED = {
 def test_checkov_parses_every_terraform_file():
     """checkov's own HCL parser (bc-python-hcl2) drops a file it cannot read, and with it every check on
     that file's resources, without failing: an error message with `{}` inside once hid ecs.tf from it."""
-    files = sorted(str(path) for directory in (MODULE_DIR, QUICKSTART_DIR) for path in directory.glob("*.tf"))
+    directories = (MODULE_DIR, QUICKSTART_DIR, *(EXAMPLES_DIR / example for example in EXAMPLES))
+    files = sorted(str(path) for directory in directories for path in directory.glob("*.tf"))
     program = "import hcl2, sys\nfor name in sys.argv[1:]:\n    with open(name) as handle:\n        hcl2.load(handle)"
     python = str(CHECKOV_VENV / "bin" / "python")
     completed = subprocess.run([python, "-c", program, *files], capture_output=True, text=True)

@@ -37,7 +37,6 @@ import contextlib
 import ctypes
 import json
 import os
-import platform
 import re
 import signal
 import subprocess
@@ -45,6 +44,8 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from finfocus_ecs.provider_mirror import newest_binary, platform_name
 
 # Off: the provider logs every request at TRACE in this mode, megabytes per plan.
 _QUIET = dict.fromkeys(
@@ -81,42 +82,19 @@ def enable() -> None:
     _enabled = True
 
 
-def provider_binary() -> Path | None:
-    """The newest AWS provider in the machine's mirror, for this platform, or None."""
-    from finfocus_ecs.terraform import REQUIRED_PROVIDER, find_provider_mirror
-
-    mirror = find_provider_mirror()
-    if mirror is None:
-        return None
-    system = _platform()
-    found = [
-        binary
-        for host in mirror.iterdir()
-        for version in Path(host, *REQUIRED_PROVIDER).glob("*")
-        for binary in (version / system).glob("terraform-provider-aws*")
-    ]
-    return max(found, key=lambda path: _version_key(path.parent.parent.name), default=None)
-
-
-_ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64"}
-
-
-def _platform() -> str:
-    """Terraform's name for this platform, as in a mirror's or a root's provider directories."""
-    return f"{platform.system().lower()}_{_ARCHITECTURES.get(platform.machine(), platform.machine())}"
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else -1 for part in version.replace("-", ".").split("."))
-
-
 class SharedProvider:
-    """A running provider in debug mode: `reattach` is the TF_REATTACH_PROVIDERS value."""
+    """A running provider in debug mode: `reattach` is the TF_REATTACH_PROVIDERS value.
 
-    def __init__(self, binary: Path, env: Mapping[str, str]) -> None:
+    With `log`, the provider writes there every call it serves (terraform-plugin-go's
+    sdk.proto log, one JSON line per step, naming the RPC and the resource type): the
+    record, kept by the provider itself, of which plans it made.
+    """
+
+    def __init__(self, binary: Path, env: Mapping[str, str], log: Path | None = None) -> None:
         provider_env = {key: value for key, value in {**os.environ, **env}.items() if key != "AWS_CA_BUNDLE"}
+        log_levels = {**_QUIET, "TF_LOG_SDK_PROTO": "trace"} if log else _QUIET
         self.lock = threading.Lock()
-        self._process = _spawner.submit(_start, binary, {**provider_env, **_QUIET}).result()
+        self._process = _spawner.submit(_start, binary, {**provider_env, **log_levels}, log).result()
         self.pid = self._process.pid
         self.reattach = self._read_handshake()
 
@@ -146,17 +124,18 @@ class SharedProvider:
             self._process.stdout.close()
 
 
-def _start(binary: Path, env: Mapping[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(binary), "-debug"],
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-    )
+def _start(binary: Path, env: Mapping[str, str], log: Path | None) -> subprocess.Popen[str]:
+    with open(log, "ab") if log else contextlib.nullcontext(subprocess.DEVNULL) as stderr:
+        return subprocess.Popen(
+            [str(binary), "-debug"],
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
 
 
 def _die_with_parent() -> None:
@@ -171,17 +150,22 @@ def for_env(env: Mapping[str, str] | None) -> SharedProvider | None:
     the provider: the command then starts its own, as Terraform always does.
     """
     env = env or {}
-    return _get_or_start(env, provider_binary if _enabled else lambda: None)
+    return _get_or_start(env, newest_binary if _enabled else lambda: None)
 
 
-def start(env: Mapping[str, str], binary: Path) -> SharedProvider:
-    """Start `binary` for Terraform commands run with `env` (the release `terraform init` installed in a root)."""
-    provider = _get_or_start(env, lambda: binary)
+def start(env: Mapping[str, str], binary: Path, log: Path | None = None) -> SharedProvider:
+    """Start `binary` for Terraform commands run with `env` (the release `terraform init` installed in a root).
+
+    `log` receives the calls it serves (SharedProvider), if this call starts it.
+    """
+    provider = _get_or_start(env, lambda: binary, log)
     assert provider is not None
     return provider
 
 
-def _get_or_start(env: Mapping[str, str], binary: Callable[[], Path | None]) -> SharedProvider | None:
+def _get_or_start(
+    env: Mapping[str, str], binary: Callable[[], Path | None], log: Path | None = None
+) -> SharedProvider | None:
     """The provider registered for `env`, or one started from `binary()` (None: no binary, none started)."""
     key = frozenset(env.items())
     with _providers_lock:
@@ -189,7 +173,7 @@ def _get_or_start(env: Mapping[str, str], binary: Callable[[], Path | None]) -> 
             found = binary()
             if found is None:
                 return None
-            _providers[key] = SharedProvider(found, env)
+            _providers[key] = SharedProvider(found, env, log)
         return _providers[key]
 
 
@@ -201,8 +185,8 @@ def installed_binary(root: Path) -> Path | None:
     found = re.search(r'provider "[^"]*/hashicorp/aws" \{\s*version\s*=\s*"([^"]+)"', lock_file.read_text())
     if found is None:
         return None
-    directory = root / ".terraform" / "providers"
-    return next(iter(sorted(directory.glob(f"*/hashicorp/aws/{found[1]}/{_platform()}/terraform-provider-aws*"))), None)
+    pattern = f"*/hashicorp/aws/{found[1]}/{platform_name()}/terraform-provider-aws*"
+    return next(iter(sorted((root / ".terraform" / "providers").glob(pattern))), None)
 
 
 def pids() -> set[int]:

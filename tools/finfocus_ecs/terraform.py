@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,54 +22,15 @@ import tftest
 from finfocus_ecs import shared_provider
 from finfocus_ecs.diagnostics import errors_text, readable_errors
 from finfocus_ecs.project import CACHE_DIR
+from finfocus_ecs.provider_mirror import REQUIRED_PROVIDER, find_provider_mirror
 
 # tftest logs a failed command's whole output as CRITICAL, which Python prints to stderr when nothing
 # handles it: errors here carry Terraform's own diagnostics instead.
 logging.getLogger("tftest").addHandler(logging.NullHandler())
 
-MIRROR_ENV = "FINFOCUS_TF_PROVIDER_MIRROR"
-REQUIRED_PROVIDER = ("hashicorp", "aws")
-_SKIPPED_TOP_LEVEL = {"proc", "sys", "dev", "run", "tmp"}
-
 
 class TerraformError(RuntimeError):
     """Terraform failed; the message carries its own diagnostics."""
-
-
-def find_provider_mirror(search_root: Path = Path("/"), max_depth: int = 3) -> Path | None:
-    """Find a filesystem mirror that holds the AWS provider, or None.
-
-    A mirror is a directory whose child is a registry host directory holding
-    `hashicorp/aws/VERSION/OS_ARCH`. Machine images put it in different places,
-    so look (shallowly, a few milliseconds) rather than hard-code one.
-    """
-    override = os.environ.get(MIRROR_ENV)
-    if override:
-        return Path(override) if _holds_provider_host(Path(override)) else None
-
-    def walk(directory: Path, depth: int) -> Path | None:
-        try:
-            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-        except OSError:
-            return None
-        for entry in entries:
-            if not entry.is_dir(follow_symlinks=False):
-                continue
-            if directory == search_root and entry.name in _SKIPPED_TOP_LEVEL:
-                continue
-            if Path(entry.path, *REQUIRED_PROVIDER).is_dir():
-                return directory
-            if depth < max_depth - 1:
-                found = walk(Path(entry.path), depth + 1)
-                if found:
-                    return found
-        return None
-
-    return walk(search_root, 0)
-
-
-def _holds_provider_host(mirror: Path) -> bool:
-    return mirror.is_dir() and any(Path(child, *REQUIRED_PROVIDER).is_dir() for child in mirror.iterdir())
 
 
 def render_cli_config(mirror: Path | None) -> str:

@@ -16,8 +16,6 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperCommand
 
-from finfocus_ecs import __version__
-
 app = typer.Typer(
     name="finfocus-ecs",
     help="Deploy the FinFocus AWS public-pricing plugin on ECS Fargate, and prove it works.",
@@ -98,7 +96,8 @@ def print_json(value: Any) -> None:
 
 def version_callback(value: bool) -> None:
     if value:
-        out.print(f"finfocus-ecs {__version__}")
+        # pyproject.toml holds the version (the newest release in CHANGELOG.md); make reinstalls when it changes.
+        out.print(f"finfocus-ecs {metadata.version('finfocus-ecs')}")
         raise typer.Exit()
 
 

@@ -30,10 +30,12 @@ METADATA_IP = "169.254.170.2"
 IP = shutil.which("ip") or "/usr/sbin/ip"
 
 
-# The host's programs the rehearsal runs, each with the Debian package that
-# brings it: namespaces, then what rebuilds the images (BusyBox is the Alpine
-# images' shell; HAProxy, curl and tini are the images' own programs).
-# tools/system-packages.sh installs from this list.
+# The browser the guide's browser example runs in (tests/browser), on the client host.
+BROWSER = "chromium"
+# The host's programs the tests run, each with the Debian package that brings
+# it: namespaces, then what rebuilds the images (BusyBox is the Alpine images'
+# shell; HAProxy, curl and tini are the images' own programs), then the
+# browser. tools/system-packages.sh installs from this list.
 HOST_TOOLS = {
     "ip": "iproute2",
     "nsenter": "util-linux",
@@ -42,6 +44,7 @@ HOST_TOOLS = {
     "haproxy": "haproxy",
     "curl": "curl",
     "tini-static": "tini",
+    BROWSER: "chromium",
 }
 
 
@@ -61,7 +64,8 @@ def namespaces_unavailable() -> str | None:
     if os.geteuid() != 0:
         return "the rehearsal needs root (network, mount and PID namespaces, chroot)"
     for tool, package in missing_tools().items():
-        return f"{tool} is not installed (apt-get install {package})"
+        if tool != BROWSER:
+            return f"{tool} is not installed (apt-get install {package})"
     probe = subprocess.run([IP, "netns", "list"], capture_output=True, text=True)
     if probe.returncode != 0:
         return f"ip netns is unavailable: {probe.stderr.strip()}"
