@@ -5,8 +5,10 @@ image pull: the plugin's first health check runs one interval after start, and
 the bridge, which starts once the plugin is HEALTHY, one interval after its own
 start, so it is bounded below by the sum of the two intervals (recorded with
 the figures, from the definition). At the tests' time scale it shows how long
-the rehearsal itself takes. Stop time is the same either way: stopTimeout and
-the start script's grace are never scaled.
+the rehearsal itself takes. Stop time is the same either way: stopTimeout, the
+start script's grace and the port bridge's linger are never scaled, so it is
+mostly the linger: HAProxy keeps listening for the DNS TTL (60 s) after ECS's
+stop signal, for clients that still hold the task's address.
 
 Health timing, at Fargate's own timing: from the moment every region answers
 (the start script's "regions answer /healthz" line) to task HEALTHY, and from
@@ -51,7 +53,6 @@ def health_timing(definition: dict[str, Any]) -> dict[str, float]:
         if not task.wait_for_health("UNHEALTHY", 300):
             raise RuntimeError("the task never turned UNHEALTHY with a dead region")
         unhealthy = time.monotonic() - killed
-        task.stop()
     return {"answering_to_healthy_s": healthy - answered, "dead_region_to_unhealthy_s": unhealthy}
 
 

@@ -51,6 +51,11 @@ CALLS = {
     "all_spot": offline_inputs(capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}]),
     # The switch back to the image's own scripts, for an image whose bash scripts can run.
     "image_entrypoint": offline_inputs(use_image_entrypoint=True),
+    # Short stop and health timings, so the rehearsal can show the port bridge's linger after
+    # the stop signal (the 4 s TTL) and a plugin that never turns HEALTHY in seconds.
+    "short_timings": offline_inputs(
+        dns_ttl=4, termination_grace_seconds=3, health_check={"interval": 5, "timeout": 2, "retries": 1}
+    ),
     # Every optional feature on at once, with the longest name and tags of every allowed kind
     # of character: tests/plan/test_aws_strings.py checks each string it plans against AWS's rules.
     "full_featured": offline_inputs(
@@ -158,6 +163,7 @@ GOOD_CALLS = {
     "largest_task": offline_inputs(cpu=32768, memory=249856),
     "smallest_32_vcpu": offline_inputs(cpu=32768, memory=61440),
     "no_wait": offline_inputs(wait_for_steady_state=False),
-    "dns": offline_inputs(dns_egress_cidr_blocks=DNS_SERVERS),
+    # The longest TTL: more than the port bridge can linger within Fargate's 120 s stopTimeout.
+    "dns": offline_inputs(dns_egress_cidr_blocks=DNS_SERVERS, dns_ttl=86400),
 }
 CALLS.update(GOOD_CALLS)

@@ -25,6 +25,19 @@ locals {
   # POSIX sh: it runs unchanged under busybox in the HAProxy Alpine image and
   # under Debian's dash in the tests. Exit code 78 (EX_CONFIG) when the task
   # IP cannot be found, so ECS stops the task and the circuit breaker acts.
+  # How long the bridge keeps listening after ECS's stop signal: the A
+  # record's TTL. ECS deregisters a stopping task from Cloud Map and signals
+  # its containers at once, so a client that resolved the name just before
+  # keeps this address for up to dns_ttl. ECS stops the bridge before the
+  # plugin and signals the plugin only once the bridge has exited (the API's
+  # ContainerDependency: "for container shutdown it is reversed"; the agent's
+  # verifyShutdownOrder waits for every dependent to stop), so every region
+  # still answers through this window. Then HAProxy stops listening and gives
+  # open connections termination_grace_seconds (hard-stop-after). Both fit in
+  # the bridge's stopTimeout, which Fargate caps at 120 s: a longer TTL is cut
+  # to what is left (75 s with the default grace).
+  port_bridge_linger_seconds = min(var.dns_ttl, 120 - local.stop_timeout)
+
   port_bridge_script = <<-EOT
     set -eu
     log() { echo "port-bridge: $*" >&2; }
@@ -63,6 +76,7 @@ locals {
     if ! cat > "$run_dir/port-bridge.cfg" 2>/dev/null <<CFG
     global
       maxconn 4096
+      grace ${local.port_bridge_linger_seconds}s
       hard-stop-after ${var.termination_grace_seconds}s
     defaults
       mode tcp
@@ -118,9 +132,10 @@ locals {
       retries     = 3
       startPeriod = 5
     }
-    # The image stops with SIGUSR1 (soft stop); hard-stop-after ends open
-    # connections within the plugin's grace, before ECS's SIGKILL.
-    stopTimeout      = local.stop_timeout
+    # The image stops with SIGUSR1 (soft stop): HAProxy keeps listening for
+    # the linger (grace), then hard-stop-after ends open connections within
+    # the plugin's grace, before ECS's SIGKILL.
+    stopTimeout      = local.stop_timeout + local.port_bridge_linger_seconds
     logConfiguration = local.log_configurations["port-bridge"]
   }
 }

@@ -51,6 +51,17 @@ locals {
   # would show as a timeout instead of naming itself.
   health_probe_seconds = max(1, var.health_check.timeout - 1)
 
+  # A passing health check leaves this file on the plugin's /tmp volume, so
+  # the start script can tell whether ECS has ever seen the plugin HEALTHY.
+  health_passed_file = "/tmp/finfocus-health-passed"
+  # Once every region answers, ECS's next check should pass. A plugin with no
+  # passing check after `retries` more chances never turns HEALTHY: the port
+  # bridge waits for HEALTHY, and ECS leaves such a task PENDING rather than
+  # replace it (Fargate's startTimeout is at most 120 s, below the start
+  # period, and the circuit breaker sees no failure: containers-roadmap#2379).
+  # The start script then exits, so the task stops and ECS replaces it.
+  plugin_first_pass_seconds = (var.health_check.retries + 1) * (var.health_check.interval + var.health_check.timeout)
+
   # The image's /entrypoint.sh and /healthcheck.sh are bash scripts in an
   # image without bash (every tag v0.1.1-v0.1.8), so they cannot run. This is
   # their POSIX sh replacement, run by the image's tini as `sh -c SCRIPT`:
@@ -103,28 +114,36 @@ locals {
     "    sleep 0.5",
     "  done",
     "done",
+    "answered=$(date +%s)",
     "log \"${length(local.regional_ports)} regions answer /healthz on ${join(",", local.regional_ports)}\"",
     var.metrics_port == null ? "" : "/usr/local/bin/metrics-aggregator -listen :${var.metrics_port} -start-port ${try(local.regional_ports[0], 0)} -end-port ${try(local.regional_ports[length(local.regional_ports) - 1], 0)} &",
     var.metrics_port == null ? "" : "started=\"$started metrics-aggregator:${var.metrics_port}:$!\"",
-    # A process that dies later is logged once; the health check fails and ECS
+    # Until a health check has passed, a region that dies, or no passing check
+    # in time, ends the container: the task would never turn HEALTHY. After
+    # that, a process that dies is logged once; the health check fails and ECS
     # replaces the task. wait returns at once when a trapped signal arrives.
+    "passed=''",
     "reported=''",
     "while :; do",
     "  sleep 1 &",
     "  wait $!",
+    "  [ -n \"$passed\" ] || { [ -e ${local.health_passed_file} ] && passed=yes; }",
     "  for entry in $started; do",
     "    case \" $reported \" in *\" $entry \"*) continue ;; esac",
     "    kill -0 \"$${entry##*:}\" 2>/dev/null && continue",
     "    reported=\"$reported $entry\"",
     "    name=$${entry%%:*}",
     "    port=$${entry#*:}",
+    "    [ -n \"$passed\" ] || [ \"$name\" = metrics-aggregator ] || stop \"region $name (port $${port%%:*}) exited before the first passing health check: the plugin can never turn HEALTHY, so the task stops for ECS to replace it\" 1",
     "    log \"$name (port $${port%%:*}) exited: the health check fails until ECS replaces the task\"",
     "  done",
+    "  [ -n \"$passed\" ] || [ \"$(date +%s)\" -lt $((answered + ${local.plugin_first_pass_seconds})) ] || stop \"no health check passed within ${local.plugin_first_pass_seconds}s of every region answering: the plugin never turned HEALTHY, so the task stops for ECS to replace it\" 1",
     "done",
   ]))
 
   # Every regional port in turn; the first that does not answer names itself.
-  plugin_health_command = "for pair in ${join(" ", local.region_port_words)}; do curl -fsS -m ${local.health_probe_seconds} -o /dev/null \"http://127.0.0.1:$${pair##*:}/healthz\" || { echo \"region $${pair%%:*} (port $${pair##*:}) does not answer /healthz\"; exit 1; }; done"
+  # A pass leaves health_passed_file for the start script.
+  plugin_health_command = "for pair in ${join(" ", local.region_port_words)}; do curl -fsS -m ${local.health_probe_seconds} -o /dev/null \"http://127.0.0.1:$${pair##*:}/healthz\" || { echo \"region $${pair%%:*} (port $${pair##*:}) does not answer /healthz\"; exit 1; }; done; [ -e ${local.health_passed_file} ] || : > ${local.health_passed_file}"
 
   plugin_container = merge(
     {

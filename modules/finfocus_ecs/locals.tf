@@ -107,7 +107,9 @@ locals {
   plugin_cpu                = var.cpu - (var.port_bridge_enabled ? var.port_bridge_cpu : 0)
   plugin_memory_reservation = var.memory - (var.port_bridge_enabled ? var.port_bridge_memory : 0)
 
-  # ECS stops the container this long after SIGTERM; the entrypoint needs its
-  # grace plus time to reap its processes.
+  # ECS kills the plugin this long after SIGTERM; the entrypoint needs its
+  # grace plus time to reap its processes. The port bridge's stopTimeout adds
+  # its linger after the stop signal (bridge.tf), which keeps it within
+  # Fargate's 120 s as well.
   stop_timeout = var.termination_grace_seconds + 15
 }

@@ -36,7 +36,7 @@ from finfocus_ecs.module import parse_hcl
 from finfocus_ecs.project import MODULE_DIR, REPO_ROOT
 from finfocus_ecs.roots import offline_provider
 from finfocus_ecs.terraform import Terraform
-from tests.conftest import PlannedRoot, _shared_dir
+from tests.conftest import PlannedRoot
 
 EXAMPLES_DIR = REPO_ROOT / "examples"
 EXAMPLES = ("existing-network", "production")
@@ -112,9 +112,12 @@ def example_root(directory: Path, example: str) -> Terraform:
     return terraform
 
 
-def planned_example(example: str, make_root: Callable[[], Terraform]) -> PlannedRoot:
-    """The example's plan with its README's values, planned once per test run for every worker that reads it."""
-    shared = _shared_dir() / f"example-{example}.plan.json"
+def planned_example(example: str, make_root: Callable[[], Terraform], run_dir: Path) -> PlannedRoot:
+    """The example's plan with its README's values, planned once per test run for every worker that reads it.
+
+    run_dir: the folder the workers of this test run share (the run_dir fixture).
+    """
+    shared = run_dir / f"example-{example}.plan.json"
     return PlannedRoot(computed_once(shared, lambda: make_root().plan_json()))
 
 

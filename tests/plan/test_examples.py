@@ -13,9 +13,9 @@ CALL = "finfocus"
 
 
 @pytest.fixture(scope="module")
-def existing(tmp_path_factory):
+def existing(tmp_path_factory, run_dir):
     return planned_example(
-        "existing-network", lambda: example_root(tmp_path_factory.mktemp("existing"), "existing-network")
+        "existing-network", lambda: example_root(tmp_path_factory.mktemp("existing"), "existing-network"), run_dir
     )
 
 
@@ -25,8 +25,8 @@ def production_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def production(production_root):
-    return planned_example("production", lambda: production_root)
+def production(production_root, run_dir):
+    return planned_example("production", lambda: production_root, run_dir)
 
 
 def managed(plan, prefix: str = "") -> dict[str, dict]:

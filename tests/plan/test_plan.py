@@ -81,7 +81,17 @@ def test_bridge_reservation_comes_out_of_the_task(planned):
     assert "\n  retries 0\n" in bridge["command"][0]
     assert "bind 127.0.0.1:8999\n  monitor-uri /healthz" in bridge["command"][0]
     assert bridge["image"].endswith("-alpine") and ":latest" not in bridge["image"]
-    assert bridge["stopTimeout"] == plugin["stopTimeout"] and "hard-stop-after 30s" in bridge["command"][0]
+    # After ECS's stop signal the bridge keeps listening for the DNS TTL (60 s), then gives open
+    # connections the plugin's grace (30 s), within its stopTimeout and Fargate's 120 s.
+    assert "\n  grace 60s\n  hard-stop-after 30s\n" in bridge["command"][0]
+    assert (bridge["stopTimeout"], plugin["stopTimeout"]) == (105, 45)
+
+
+def test_a_dns_ttl_longer_than_fits_still_stops_the_bridge_within_fargates_cap(planned):
+    """dns_ttl = 86400: the bridge lingers only what Fargate's 120 s stopTimeout leaves after the grace."""
+    bridge = planned.containers("dns")["port-bridge"]
+    assert bridge["stopTimeout"] == 120
+    assert "\n  grace 75s\n  hard-stop-after 30s\n" in bridge["command"][0]
 
 
 def test_plugin_environment_and_logging(planned):
@@ -106,7 +116,8 @@ def test_plugin_environment_and_logging(planned):
             "CMD-SHELL",
             f"for pair in {probes}; do curl -fsS -m 3 -o /dev/null "
             '"http://127.0.0.1:${pair##*:}/healthz" || { echo "region ${pair%%:*} (port ${pair##*:}) '
-            'does not answer /healthz"; exit 1; }; done',
+            'does not answer /healthz"; exit 1; }; done; '
+            "[ -e /tmp/finfocus-health-passed ] || : > /tmp/finfocus-health-passed",
         ],
         "interval": 5,
         "timeout": 4,

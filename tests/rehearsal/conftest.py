@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from finfocus_ecs.rehearsal.task import TaskRehearsal
+from finfocus_ecs.rehearsal.task import ContainerReport, TaskRehearsal
 
 # Health-check interval and timeout at a twentieth, within the rehearsal's floors (1 s, 2 s).
 TIME_SCALE = 0.05
@@ -32,6 +32,13 @@ def rehearse(rehearsal_available, tmp_path) -> Callable[..., contextlib.Abstract
             yield task
 
     return run
+
+
+def healths_since_last_pass(container: ContainerReport) -> list[str]:
+    """The container's health after each failed check since its last passing one."""
+    checks = container.health_checks
+    last_pass = max((index for index, check in enumerate(checks) if check.exit_code == 0), default=-1)
+    return [check.health for check in checks[last_pass + 1 :]]
 
 
 def failure_report(task: TaskRehearsal) -> str:

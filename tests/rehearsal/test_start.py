@@ -54,10 +54,25 @@ def test_task_turns_healthy_and_every_region_answers_through_the_bridge(module_c
 
 
 def process_uids(task, name: str) -> set[int]:
+    """The users of the container's own processes: its PID 1 and what descends from it.
+
+    A health check joins the container's PID namespace from outside (nsenter), and is root for a
+    moment before it takes the container's user: that is ECS's exec, not the container's process.
+    """
+    container_pid = task.containers[name].pid
     uids = set()
     for pid in task.processes(name):
         # The start script's `sleep 1` and a health check's curl come and go between listing and reading.
         with contextlib.suppress(FileNotFoundError):
-            status = Path(f"/proc/{pid}/status").read_text()
-            uids.add(int(status.split("Uid:")[1].split()[0]))
+            if container_pid in ancestry(pid):
+                status = Path(f"/proc/{pid}/status").read_text()
+                uids.add(int(status.split("Uid:")[1].split()[0]))
     return uids
+
+
+def ancestry(pid: int) -> list[int]:
+    """pid and its parents, up to the host's PID 1."""
+    chain = [pid]
+    while chain[-1] > 1:
+        chain.append(int(Path(f"/proc/{chain[-1]}/stat").read_text().rsplit(")", 1)[1].split()[1]))
+    return chain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +21,7 @@ from finfocus_ecs.cli.common import (
     plan_or_fail,
     print_json,
     require_extra,
+    runnable,
 )
 
 
@@ -63,6 +65,14 @@ def rehearse(
     healthy_timeout: Annotated[
         float, typer.Option("--healthy-timeout", metavar="SECONDS", help="Seconds to wait for the task to be HEALTHY.")
     ] = 600,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Keep the task serving, reachable from this machine's own shell, until Ctrl-C; "
+            "then stop it as ECS does. Prints the commands to call it.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Run the task definition on this machine as Fargate would, then stop it, and report.
@@ -75,6 +85,13 @@ def rehearse(
     stopTimeout. A client host then calls every regional port over HTTP and
     gRPC. Needs Linux, root, iproute2, util-linux, BusyBox, HAProxy, curl
     and tini (docs/fargate-rehearsal.md lists what it cannot reproduce).
+
+    With --serve the task keeps serving after the check, on a 198.18.N.2
+    address this machine's own shell reaches, so that `verify`, `price` and
+    `connect` can call it, until Ctrl-C. Its answers come from the
+    rehearsal's stand-in region binaries and their small price table, not
+    from AWS. Ctrl-C then stops it as ECS does (the port bridge first keeps
+    answering for the DNS TTL); a second Ctrl-C kills it at once.
 
     Exit codes: 0 the task turned HEALTHY, every port answered and it
     stopped within its stop timeouts; 1 it did not; 2 bad input or this
@@ -89,6 +106,7 @@ def rehearse(
     \b
     Examples:
       sudo .venv/bin/finfocus-ecs rehearse
+      sudo .venv/bin/finfocus-ecs rehearse --serve
       sudo .venv/bin/finfocus-ecs rehearse --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --time-scale 0.1
       finfocus-ecs task-definition > td.json
       sudo .venv/bin/finfocus-ecs rehearse --task-definition td.json --json
@@ -96,7 +114,9 @@ def rehearse(
     require_extra("plugin", "rehearse")
     from finfocus_ecs.rehearsal.images import ImageError
     from finfocus_ecs.rehearsal.network import namespaces_unavailable
+    from finfocus_ecs.rehearsal.run import regional_ports
     from finfocus_ecs.rehearsal.run import rehearse as run_rehearsal
+    from finfocus_ecs.rehearsal.run import serve as serve_rehearsal
     from finfocus_ecs.rehearsal.task import TaskDefinitionError
     from finfocus_ecs.taskdef import render_task_definition
 
@@ -124,18 +144,75 @@ def rehearse(
     def progress(seconds: float, text: str) -> None:
         err.print(f"[dim]{seconds:7.2f} s[/] {text.splitlines()[0][:110]}", highlight=False)
 
-    try:
-        result = run_rehearsal(
-            definition, time_scale=time_scale, plugin_regions=regions, timeout=healthy_timeout, on_event=progress
+    def stopping() -> None:
+        err.print(
+            "Stopping as ECS would: the port bridge keeps answering for the DNS TTL (a minute by default), "
+            "then the plugin stops. Ctrl-C again kills every container at once.",
+            highlight=False,
         )
+
+    options = {
+        "time_scale": time_scale,
+        "plugin_regions": regions,
+        "timeout": healthy_timeout,
+        "on_event": progress,
+        "on_stopping": stopping,
+    }
+    try:
+        if serve:
+            ports = regional_ports(definition)
+            if not ports:
+                fail("--serve needs regional port mappings, named after their regions: this definition has none")
+            calls = layout_options(image, region_ports, task_definition, definition)
+            first_port = min(ports.values())
+            result = serve_rehearsal(
+                definition,
+                on_ready=lambda task_ip: print_serving(task_ip, calls, first_port),
+                **options,
+            )
+        else:
+            result = run_rehearsal(definition, **options)
     except (TaskDefinitionError, ImageError, KeyError) as error:
         fail(f"cannot rehearse this task definition: {error}")
+    except KeyboardInterrupt:
+        err.print("Interrupted: every container was killed at once, without ECS's stop.", highlight=False)
+        raise typer.Exit(EXIT_CHECK_FAILED) from None
     if as_json:
         print_json(result.to_dict())
     else:
         print_rehearsal(result)
     if not result.ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def layout_options(
+    image: str | None, region_ports: str | None, task_definition: str | None, definition: Mapping[str, Any]
+) -> list[str]:
+    """The options that tell `verify`, `price` and `connect` the layout and release of what is rehearsed."""
+    from finfocus_ecs.module import is_plugin_image
+    from finfocus_ecs.rehearsal.run import regional_ports
+
+    if task_definition is not None:
+        plugin_image = next(c["image"] for c in definition["containerDefinitions"] if is_plugin_image(c["image"]))
+        ports = ",".join(f"{region}={port}" for region, port in regional_ports(definition).items())
+        return ["--image", plugin_image, "--region-ports", ports]
+    return [*(["--image", image] if image else []), *(["--region-ports", region_ports] if region_ports else [])]
+
+
+def print_serving(task_ip: str, options: list[str], port: int) -> None:
+    """The banner of a served task: where it is, that its answers are the stand-in's, and what to type."""
+    extra = "".join(f" {option}" for option in options)
+    lines = [
+        f"Serving the rehearsed task at {task_ip}, reachable from this machine's own shell, until Ctrl-C.",
+        "Its answers are the stand-in's: the rehearsal's region binaries price from a small table of their own,",
+        "not from AWS. From another shell (no sudo needed):",
+        f"  {runnable(f'verify {task_ip}{extra}')}",
+        f"  {runnable(f'price {task_ip} --resource-type ec2 --sku t3.micro{extra}')}",
+        f"  {runnable(f'connect {task_ip}{extra}')}",
+        f"  curl http://{task_ip}:{port}/healthz",
+        f"connect installs FinFocus's aws-public plugin pointing here: `{runnable('connect --remove')}` takes it out.",
+    ]
+    err.print("\n".join(lines), highlight=False, soft_wrap=True)
 
 
 def _seconds(value: float | None) -> str:

@@ -11,17 +11,31 @@ fargate-runtime.md gives them:
   `command` (an `entryPoint` drops the image's CMD), `readonlyRootFilesystem`;
 - task volumes as root-owned 0755 directories mounted at each `containerPath`;
 - `dependsOn` with START, COMPLETE, SUCCESS and HEALTHY; COMPLETE and SUCCESS
-  may not name an essential container; a dependency that cannot be met stops
-  the task;
+  may not name an essential container; a dependency that stopped without
+  meeting its condition stops the task; a HEALTHY dependency that is
+  UNHEALTHY is waited for, as the ECS agent does, so the dependent stays
+  PENDING and so does the task (containers-roadmap#2379). The agent's
+  dependency graph gives up only on a dependency that will never start, a
+  SUCCESS one that exited non-zero, or one past its startTimeout; for a
+  non-essential HEALTHY dependency that stopped it would wait forever, where
+  the rehearsal stops the task (an essential one stops it on both);
 - `healthCheck`: CMD runs the program, CMD-SHELL runs `/bin/sh -c`, in the
-  container as its user; the first check one interval after start; failures
-  during the start period do not count, a success in it counts; UNHEALTHY
-  after `retries` consecutive failures, a timeout being one; task health from
-  the essential containers that have a check;
+  container as its user; the first check one interval after start, the next
+  one interval after the last ended; a failed check that started within the
+  start period does not count unless a check has passed (Docker's rule); a
+  pass makes the container HEALTHY; UNHEALTHY after `retries` consecutive
+  counted failures, a timeout being one; task health from the essential
+  containers that have a check; each check's result is in the report;
 - an essential container that exits stops the task;
 - stop: each container gets its image's stop signal, then SIGKILL after its
-  `stopTimeout` (default 30 s, at most 120 s), dependents before the
-  containers they depend on (ECS reverses start-up dependencies on shutdown).
+  `stopTimeout` (default 30 s, at most 120 s). A container is signalled only
+  once every container that depends on it has exited: the API reference's
+  ContainerDependency says "when a dependency is defined for container
+  startup, for container shutdown it is reversed", and the ECS agent's
+  dependency graph (agent/engine/dependencygraph/graph.go,
+  verifyShutdownOrder) holds a container's stop until its dependents are
+  stopped. So the port bridge stops first and the plugin gets SIGTERM after
+  the bridge has exited.
 
 `time_scale` shortens the health checks' interval and timeout (never the start
 period, stopTimeout, nor anything inside the containers), so a test can
@@ -54,7 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from finfocus_ecs.rehearsal.images import Image, build_root, read_only_mounts
-from finfocus_ecs.rehearsal.network import IP, METADATA_IP, TASK_IP, TaskNetwork, awsvpc_networks
+from finfocus_ecs.rehearsal.network import IP, METADATA_IP, TaskNetwork, awsvpc_networks
 
 FARGATE_DEFAULT_STOP_TIMEOUT = 30
 FARGATE_MAX_STOP_TIMEOUT = 120
@@ -64,6 +78,20 @@ TICK = 0.05
 
 class TaskDefinitionError(ValueError):
     """What ECS would refuse when the task definition is registered."""
+
+
+@dataclass
+class HealthCheckResult:
+    """One health check as it ran: seconds since the task started, its exit code (None: timed out), health after."""
+
+    started: float
+    ended: float
+    exit_code: int | None
+    health: str
+
+
+# The most recent checks a report keeps: a served task checks each container every few seconds for hours.
+HEALTH_RECORDS = 1000
 
 
 @dataclass
@@ -83,6 +111,7 @@ class ContainerReport:
     killed: bool = False
     last_health_output: str = ""
     log_tail: list[str] = field(default_factory=list)
+    health_checks: list[HealthCheckResult] = field(default_factory=list)
 
 
 @dataclass
@@ -144,13 +173,14 @@ class TaskRehearsal:
         plugin_regions: Iterable[str] | None = None,
         tag: str = "r",
         region: str = "us-east-1",
+        client_on_host: bool = False,
     ) -> None:
         self.task_definition = task_definition
         self.workdir = workdir
         self.time_scale = time_scale
         self.plugin_regions = None if plugin_regions is None else list(plugin_regions)
         self.region = region
-        self.network = TaskNetwork(tag)
+        self.network = TaskNetwork(tag, client_on_host=client_on_host)
         self.containers: dict[str, Container] = {}
         self.events: list[tuple[float, str]] = []
         self.stopping = False
@@ -202,7 +232,7 @@ class TaskRehearsal:
                 "DesiredStatus": "RUNNING",
                 "KnownStatus": "RUNNING",
                 "Type": "NORMAL",
-                "Networks": awsvpc_networks(),
+                "Networks": awsvpc_networks(self.network.task_ip),
             }
             for name, container in self.containers.items()
         }
@@ -227,7 +257,7 @@ class TaskRehearsal:
         uri = f"http://{METADATA_IP}/v4/{container.metadata_id}"
         env = {
             **container.image.env,
-            "HOSTNAME": f"ip-{TASK_IP.replace('.', '-')}.ec2.internal",
+            "HOSTNAME": f"ip-{self.network.task_ip.replace('.', '-')}.ec2.internal",
             "AWS_EXECUTION_ENV": "AWS_ECS_FARGATE",
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
@@ -323,7 +353,8 @@ class TaskRehearsal:
         if condition == "HEALTHY":
             if report.health == "HEALTHY":
                 return True
-            return None if report.state == "STOPPED" or report.health == "UNHEALTHY" else False
+            # UNHEALTHY is not final: a later pass turns the container HEALTHY, and the agent waits.
+            return None if report.state == "STOPPED" else False
         raise TaskDefinitionError(f"unknown dependsOn condition {condition}")
 
     def _supervise(self) -> None:
@@ -370,9 +401,10 @@ class TaskRehearsal:
             report.exit_code = 128 - code if code < 0 else code
             report.state = "STOPPED"
             report.stopped_at = self.elapsed()
-            report.log_tail = self.log(container.name)[-8:]
+            log = self.log(container.name)
+            report.log_tail = log[-8:]
             if report.exit_code != 0:
-                report.reason = report.reason or _exit_reason(report)
+                report.reason = report.reason or _exit_reason(log, report.exit_code)
             self._event(f"{container.name} exited with code {report.exit_code}")
             if report.essential and not self.stopping:
                 self._stop_task(f"Essential container in task exited: {container.name} (exit code {report.exit_code})")
@@ -425,6 +457,8 @@ class TaskRehearsal:
         while not self._closed.wait(interval):
             if container.report.state != "RUNNING":
                 return
+            check_started = time.monotonic()
+            started_at = self.elapsed()
             code, output = self.exec_in(container.name, _health_argv(settings["command"]), timeout)
             with self._lock:
                 if container.report.state != "RUNNING":
@@ -437,12 +471,15 @@ class TaskRehearsal:
                         report.health = "HEALTHY"
                         report.healthy_at = report.healthy_at or self.elapsed()
                         self._event(f"{container.name} HEALTHY")
-                # A success ends the start period: failures count from then on.
-                elif report.healthy_at is not None or time.monotonic() - started >= start_period:
+                # Docker's rule: a failure counts unless the check started within the start
+                # period while no check had passed yet (a pass ends the start period).
+                elif report.healthy_at is not None or check_started - started >= start_period:
                     failures += 1
                     if failures >= settings["retries"] and report.health != "UNHEALTHY":
                         report.health = "UNHEALTHY"
                         self._event(f"{container.name} UNHEALTHY: {report.last_health_output or f'exit {code}'}")
+                report.health_checks.append(HealthCheckResult(started_at, self.elapsed(), code, report.health))
+                del report.health_checks[:-HEALTH_RECORDS]
 
     def exec_in(self, name: str, argv: list[str], timeout: float, user: str | None = None) -> tuple[int | None, str]:
         """Run argv inside a running container (its namespaces, root, user and environment).
@@ -492,11 +529,14 @@ class TaskRehearsal:
 
     @property
     def last_status(self) -> str:
+        """ECS's lastStatus: PENDING until every essential container has started, then RUNNING."""
         with self._lock:
-            states = {container.report.state for container in self.containers.values()}
-        if states == {"STOPPED"}:
+            reports = [container.report for container in self.containers.values()]
+        if all(report.state == "STOPPED" for report in reports):
             return "STOPPED"
-        return "STOPPING" if self.stopping else "RUNNING"
+        if self.stopping:
+            return "STOPPING"
+        return "PENDING" if any(r.essential and r.state == "PENDING" for r in reports) else "RUNNING"
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -540,10 +580,14 @@ class TaskRehearsal:
                 os.kill(pid, signum)
         return len(matching)
 
-    def stop(self, reason: str = "Task stopped by user", timeout: float = FARGATE_MAX_STOP_TIMEOUT * 3) -> TaskReport:
-        """Stop the task as `ecs stop-task` does, and wait until every container has exited."""
+    def request_stop(self, reason: str = "Task stopped by user") -> None:
+        """Begin to stop the task as `ecs stop-task` does, and return at once."""
         with self._lock:
             self._stop_task(reason)
+
+    def stop(self, reason: str = "Task stopped by user", timeout: float = FARGATE_MAX_STOP_TIMEOUT * 3) -> TaskReport:
+        """Stop the task as `ecs stop-task` does, and wait until every container has exited."""
+        self.request_stop(reason)
         self.wait_until(lambda: self.last_status == "STOPPED", timeout)
         return self.report()
 
@@ -630,10 +674,22 @@ def _numeric_user(container: Container, user: str) -> tuple[int, int]:
     return user_ids(container.root, user)
 
 
-def _exit_reason(report: ContainerReport) -> str:
-    """The line of a stopped container's output that most likely says why."""
-    keywords = ("error", "failed", "cannot", "can't", "denied", "no binary", "not found", "exited", "fatal")
-    for line in reversed(report.log_tail):
+def _exit_reason(log: list[str], exit_code: int) -> str:
+    """The line of a stopped container's output that most likely says why (a stop's own lines may follow it)."""
+    keywords = (
+        "error",
+        "failed",
+        "cannot",
+        "can't",
+        "denied",
+        "no binary",
+        "not found",
+        "exited",
+        "fatal",
+        "never",
+        "did not",
+    )
+    for line in reversed(log):
         if any(keyword in line.lower() for keyword in keywords):
             return line.strip()
-    return report.log_tail[-1].strip() if report.log_tail else f"exit code {report.exit_code}"
+    return log[-1].strip() if log else f"exit code {exit_code}"
