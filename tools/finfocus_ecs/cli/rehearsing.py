@@ -163,7 +163,7 @@ def rehearse(
             ports = regional_ports(definition)
             if not ports:
                 fail("--serve needs regional port mappings, named after their regions: this definition has none")
-            calls = layout_options(image, region_ports, task_definition, definition)
+            calls = layout_options(definition)
             first_port = min(ports.values())
             result = serve_rehearsal(
                 definition,
@@ -185,18 +185,25 @@ def rehearse(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def layout_options(
-    image: str | None, region_ports: str | None, task_definition: str | None, definition: Mapping[str, Any]
-) -> list[str]:
-    """The options that tell `verify`, `price` and `connect` the layout and release of what is rehearsed."""
-    from finfocus_ecs.module import is_plugin_image
+def layout_options(definition: Mapping[str, Any]) -> list[str]:
+    """The options that tell `verify`, `price` and `connect` the layout and release of what is rehearsed.
+
+    Always given: without them those commands would take what `up` deployed
+    from this clone, which need not be what is rehearsed. --image alone when
+    its tag's layout is the task's; --region-ports too otherwise.
+    """
+    from finfocus_ecs.module import image_layout_for, image_tag, is_plugin_image
     from finfocus_ecs.rehearsal.run import regional_ports
 
-    if task_definition is not None:
-        plugin_image = next(c["image"] for c in definition["containerDefinitions"] if is_plugin_image(c["image"]))
-        ports = ",".join(f"{region}={port}" for region, port in regional_ports(definition).items())
-        return ["--image", plugin_image, "--region-ports", ports]
-    return [*(["--image", image] if image else []), *(["--region-ports", region_ports] if region_ports else [])]
+    images = [c["image"] for c in definition["containerDefinitions"] if is_plugin_image(c["image"])]
+    ports = regional_ports(definition)
+    layout = ["--region-ports", ",".join(f"{region}={port}" for region, port in ports.items())]
+    if not images:
+        return layout
+    tag = image_tag(images[0])
+    if tag is not None and image_layout_for(tag) == ports:
+        return ["--image", images[0]]
+    return ["--image", images[0], *layout]
 
 
 def print_serving(task_ip: str, options: list[str], port: int) -> None:
