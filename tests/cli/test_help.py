@@ -127,19 +127,29 @@ def record_inputs(name: str, words: list[str], monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.fixture(scope="module")
 def planned_examples(plan_root) -> dict[str, Any]:
-    """Every planning example's call, planned in one root: example id => (inputs, planned root)."""
+    """Every planning example's module inputs, and every `up --var` set's, planned once each in one root.
+
+    Returns the call each example and each --var set is planned as (examples asking for the same
+    inputs share one), and the planned root.
+    """
     with pytest.MonkeyPatch.context() as patch:
-        calls = {f"example_{index}": record_inputs(name, words, patch) for index, (name, words) in enumerate(RECORDED)}
-    calls |= {f"up_vars_{index}": as_module_inputs(variables) for index, variables in enumerate(up_variables())}
-    root = plan_root("help-examples", {call: offline_inputs(**inputs) for call, inputs in calls.items()})
-    return {"calls": calls, "root": root}
+        asked = [record_inputs(name, words, patch) for name, words in RECORDED]
+    asked += [as_module_inputs(variables) for variables in up_variables()]
+    distinct: dict[str, dict[str, Any]] = {}
+    call_of = []
+    for inputs in asked:
+        key = json.dumps(inputs, sort_keys=True)
+        distinct.setdefault(key, inputs)
+        call_of.append(f"call_{list(distinct).index(key)}")
+    calls = {f"call_{index}": offline_inputs(**inputs) for index, inputs in enumerate(distinct.values())}
+    root = plan_root("help-examples", calls)
+    return {"examples": call_of[: len(RECORDED)], "up_vars": call_of[len(RECORDED) :], "root": root}
 
 
 def test_every_up_var_shown_is_one_the_module_accepts(planned_examples):
     """`up --var` examples in the help, the README and the guide: each set planned in the module (the fixture)."""
-    planned = [call for call in planned_examples["calls"] if call.startswith("up_vars_")]
-    assert len(planned) == len(up_variables()) >= 3
-    for call in planned:
+    assert len(planned_examples["up_vars"]) == len(up_variables()) >= 3
+    for call in planned_examples["up_vars"]:
         assert planned_examples["root"].output(call)["endpoints"], call
 
 
@@ -148,7 +158,7 @@ def test_every_planning_example_runs(example, planned_examples, monkeypatch, tmp
     name, words = example
     root = planned_examples["root"]
     if example in RECORDED:
-        call = f"example_{RECORDED.index(example)}"
+        call = planned_examples["examples"][RECORDED.index(example)]
         prefix = f"module.{call}."
         resources = {
             resource["address"][len(prefix) :]: resource["values"]
