@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 UV     := .cache/uv/bin/uv
-# Only what the main job needs, then everything (the extras, the test tools).
+# What the command line needs (`make up`, `make install`), then everything (the scan extra, the test tools).
 UP_STAMP := $(VENV)/.up-stamp
 STAMP    := $(VENV)/.installed-stamp
 CHECKOV_STAMP := .cache/checkov-venv/.installed-stamp
@@ -24,13 +24,16 @@ UV_INSTALL := $(UV) pip install -q --compile-bytecode
 # `finfocus-ecs scan --setup` installs checkov's environment with this uv.
 export FINFOCUS_UV := $(CURDIR)/$(UV)
 
-.PHONY: up down test test-fast lint fmt bench proto venv checkov lock system-packages compiled clean
+.PHONY: up down install test test-fast lint fmt bench proto venv checkov lock system-packages compiled clean
 
 up: compiled  ## Deploy the quick start into the local AWS emulator and print the endpoints
 	$(BIN)/finfocus-ecs up $(ARGS)
 
 down: compiled  ## Destroy the quick start and stop the emulator
 	$(BIN)/finfocus-ecs down $(ARGS)
+
+install: compiled  ## Only install the command line into .venv/bin (what `make up` installs), e.g. on a host in the VPC
+	@echo "installed: $(CURDIR)/$(BIN)/finfocus-ecs"
 
 test: $(STAMP) $(CHECKOV_STAMP) system-packages compiled  ## The whole suite: static, plan, e2e, netns, rehearsal, scan, cli, docs
 	$(BIN)/pytest -n 4 --dist loadfile $(ARGS)
@@ -64,7 +67,7 @@ checkov: $(CHECKOV_STAMP)
 # Re-resolve every lock from pyproject.toml and checkov-requirements.txt (needs the package index).
 lock: $(UV)  ## Update requirements/*.txt and checkov's lock to the newest releases the pins allow
 	$(UV) pip compile -q --universal --generate-hashes --all-extras pyproject.toml -o requirements/dev.txt
-	$(UV) pip compile -q --universal --generate-hashes -c requirements/dev.txt pyproject.toml -o requirements/up.txt
+	$(UV) pip compile -q --universal --generate-hashes --extra plugin -c requirements/dev.txt pyproject.toml -o requirements/up.txt
 	$(UV) pip compile -q --universal --generate-hashes --python-version 3.11 \
 	  tools/finfocus_ecs/checkov-requirements.txt -o tools/finfocus_ecs/checkov-lock.txt
 

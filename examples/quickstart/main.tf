@@ -7,4 +7,8 @@ module "finfocus" {
   image         = var.image
   region_ports  = var.region_ports
   desired_count = var.desired_count
+  cpu           = var.cpu
+  memory        = var.memory
+
+  enable_execute_command = var.enable_execute_command
 }

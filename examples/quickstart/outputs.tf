@@ -9,8 +9,14 @@ output "dns_name" {
 }
 
 output "how_to_reach" {
-  description = "How to call the plugin from a host in the VPC."
-  value       = "From a host in ${local.vpc_id}: curl http://${module.finfocus.endpoints["us-east-1"]}/healthz, or check every region with: finfocus-ecs verify ${module.finfocus.dns_name}"
+  description = "How to call the plugin: from a host in the VPC, or from outside it through ECS Exec."
+  # try(): with a region_ports the module refuses, its own error is the one to read, not an invalid index here.
+  value = "From a host in ${local.vpc_id}: curl http://${try(module.finfocus.endpoints["us-east-1"], values(module.finfocus.endpoints)[0], "${module.finfocus.dns_name}:PORT")}/healthz, or check every region with: finfocus-ecs verify ${module.finfocus.dns_name}. From outside the VPC: port forwarding through ECS Exec (enable_execute_command = true), as docs/ecs-deployment.md section 11 shows."
+}
+
+output "image" {
+  description = "Plugin image the tasks run: its tag is the release every port reports."
+  value       = one([for container in jsondecode(module.finfocus.container_definitions_json) : container.image if container.name == "finfocus-plugin"])
 }
 
 output "metrics_endpoint" {

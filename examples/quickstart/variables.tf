@@ -54,6 +54,25 @@ variable "region_ports" {
   default     = null
 }
 
+variable "cpu" {
+  description = "Task CPU units, a Fargate size (256 to 32768). `null` keeps the module's default; the module checks the value."
+  type        = number
+  default     = null
+}
+
+variable "memory" {
+  description = "Task memory in MiB, one Fargate offers for `cpu`. `null` keeps the module's default; the module checks the value."
+  type        = number
+  default     = null
+}
+
+variable "enable_execute_command" {
+  description = "Allow ECS Exec into the tasks, which port forwarding to the ports from outside the VPC needs (docs/ecs-deployment.md section 11). Off by default: it adds a task role with the ssmmessages actions and a writable root for the plugin container."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "desired_count" {
   description = "Number of tasks."
   type        = number

@@ -547,7 +547,9 @@ def test_a_plugin_directory_only_later_cores_read_is_warned_about(deployment, tm
     assert unseen["plugins"] == [], "v0.2.6 looks in HOME/plugins only"
 
 
-def test_connect_without_a_host_is_a_usage_error(tmp_path):
-    completed = run_cli("connect", "--plugin-dir", str(tmp_path))
-    assert completed.returncode == 2
-    assert "give the deployment's HOST (or --remove)" in completed.stderr
+def test_connect_without_a_host_takes_the_deployments_name_and_says_so(tmp_path):
+    """What `up` deployed from this checkout, else the module's default name: here neither resolves."""
+    completed = run_cli("connect", "--plugin-dir", str(tmp_path / "plugins"))
+    assert completed.returncode == 1
+    assert "note: HOST: aws-public.finfocus.local, the " in completed.stderr
+    assert not (tmp_path / "plugins").exists()

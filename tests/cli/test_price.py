@@ -69,8 +69,8 @@ def test_table_marks_the_cheapest_region_and_gives_the_unit(standins):
 
 def test_only_the_regions_asked_for(standins):
     completed = run_price(
-        standins, "--resource-type", "aws:ec2/instance:Instance", "--sku", "m5.large", "--region", "sa-east-1",
-        "--region", "us-east-1", "--json",
+        standins, "--resource-type", "aws:ec2/instance:Instance", "--sku", "m5.large", "--only-region", "sa-east-1",
+        "--only-region", "us-east-1", "--json",
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     rows = json.loads(completed.stdout)["results"]
@@ -168,7 +168,7 @@ def test_a_port_with_web_mode_off_says_so_or_prices_over_grpc(protocol):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--region", "eu-central-1"], "--region eu-central-1: not in this deployment's layout"),
+        (["--only-region", "eu-central-1"], "--only-region eu-central-1: not in this deployment's layout"),
         (["--tag", "size"], "--tag 'size' is not KEY=VALUE"),
         (["--protocol", "soap"], "--protocol 'soap' is not one of connect, connect-h2c, grpc-web, grpc"),
         (["--region-ports", "us-east-1=eighty"], "port 'eighty' of us-east-1 is not a whole number"),

@@ -25,7 +25,7 @@ def test_rehearse_the_defaults_reports_healthy_answers_and_a_clean_stop(rehearsa
 
 def test_rehearse_exits_1_when_the_task_is_not_healthy_in_time(rehearsal_available):
     """At Fargate's timing the first health check runs 30 s after start: a 3 s limit cannot be met."""
-    completed = run_cli("rehearse", "--timeout", "3")
+    completed = run_cli("rehearse", "--healthy-timeout", "3")
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "Task STOPPED, health UNKNOWN" in completed.stdout
     assert "FAILED: see above" in completed.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import botocore.session
 import pytest
@@ -77,18 +78,24 @@ def test_options_change_the_definition_in_process():
 
 
 # One case per way a bad input is caught: a variable's validation, the CLI's parsing, a precondition
-# (tests/plan has every message).
+# (tests/plan has every message), each with the file the module checks it in (None: the CLI checks it).
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "message", "checked_in"),
     [
-        (["--region-ports", "us-east-1=8001,mars-north-1=8002"], "mars-north-1"),
-        (["--region-ports", "us-east-1=eighty"], "'eighty'"),
-        (["--cpu", "2048", "--memory", "3000"], "memory = 3000 is not offered by Fargate with cpu = 2048"),
+        (["--region-ports", "us-east-1=8001,mars-north-1=8002"], "mars-north-1", "variables.tf"),
+        (["--region-ports", "us-east-1=eighty"], "'eighty'", None),
+        (["--cpu", "2048", "--memory", "3000"], "memory = 3000 is not offered by Fargate with cpu = 2048", "ecs.tf"),
     ],
 )
-def test_bad_input_is_a_usage_error_on_stderr(arguments, message):
+def test_bad_input_is_a_usage_error_on_stderr(arguments, message, checked_in):
     completed = run_cli("task-definition", *arguments)
     assert completed.returncode == 2
-    assert message in " ".join(completed.stderr.split())
+    text = " ".join(completed.stderr.split())
+    assert message in text
     assert "Traceback" not in completed.stderr
     assert completed.stdout == ""
+    # Terraform's error as the module wrote it, once: not "error: Error: ...", no snippet, no path of ours.
+    assert text.startswith("error: ") and "Error:" not in text and "../" not in text and ".cache" not in text, text
+    assert "├" not in text and " is list of " not in text, "the values Terraform shows beside its snippet"
+    if checked_in:
+        assert re.search(rf"\(modules/finfocus_ecs/{re.escape(checked_in)}:\d+\)$", text), text

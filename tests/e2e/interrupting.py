@@ -82,10 +82,12 @@ def answers(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def cli(repo: Path, *arguments: str, extra_env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "FINFOCUS_REPO_ROOT": str(repo), **(extra_env or {})}
+def cli(repo: Path, *arguments: str, extra_env: dict[str, str | None] | None = None, **kwargs) -> subprocess.Popen:
+    """`finfocus-ecs ARGUMENTS` in repo, with none of the caller's AWS settings but extra_env's (None: unset)."""
+    env = {**os.environ, "FINFOCUS_REPO_ROOT": str(repo)}
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         env.pop(name, None)
+    env = {name: value for name, value in {**env, **(extra_env or {})}.items() if value is not None}
     return subprocess.Popen(
         [sys.executable, "-m", "finfocus_ecs.cli", *arguments],
         cwd=repo,

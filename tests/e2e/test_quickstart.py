@@ -12,6 +12,10 @@ again, to an `up` that reuses the emulator, during its checks
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -104,6 +108,32 @@ def test_up_prints_every_endpoint_and_its_checks_pass(up_result, repo):
         "verify through AWS APIs",
     }
     assert len(emulator_processes(repo)) == 1, "up leaves the emulator running for exploring"
+
+
+def test_the_printed_emulator_hint_works_with_the_aws_cli(up_result, repo):
+    """`export` the variables up prints, and the AWS CLI reaches the emulator: a region and keys included.
+
+    With only AWS_ENDPOINT_URL (the hint before), the CLI stops at "You must specify a region" or
+    "Unable to locate credentials". The machine's AWS CLI when there is one; else botocore, which AWS
+    CLI v1 is, reading the same variables.
+    """
+    hint = up_result["emulator_env"]
+    assert hint["AWS_ENDPOINT_URL"] == up_result["emulator_url"]
+    clean = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("AWS_") and name not in ("FINFOCUS_REPO_ROOT",)
+    }
+    env = {**clean, **hint, "AWS_CONFIG_FILE": str(repo / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(repo / "none")}
+    aws = shutil.which("aws")
+    command = (
+        [aws, "ecs", "list-clusters", "--output", "json"]
+        if aws
+        else [sys.executable, "-c", "import boto3, json; print(json.dumps(boto3.client('ecs').list_clusters()))"]
+    )
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert up_result["outputs"]["cluster_arn"] in json.loads(completed.stdout)["clusterArns"]
 
 
 def test_cluster_exists_with_container_insights(emulator, deployed):

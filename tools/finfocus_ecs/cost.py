@@ -40,6 +40,10 @@ class Deployment:
     creates_namespace: bool = True
     # (min, max) tasks when autoscaling sets the count, else None.
     capacity: tuple[int, int] | None = None
+    # A cluster created here with Container Insights on (the module's own cluster has it).
+    container_insights: bool = False
+    # Metrics the alarms read, which is what an alarm is billed by (a metric-math alarm bills each).
+    alarm_metrics: int = 0
 
     @property
     def vcpu(self) -> float:
@@ -75,6 +79,8 @@ def deployments_from_resources(
     configuration), the provider's region as configured, if it is a constant.
     """
     task = next(values for key, values in resources.items() if key.startswith("aws_ecs_task_definition."))
+    clusters = [values for key, values in resources.items() if key.startswith("aws_ecs_cluster.")]
+    alarms = [values for key, values in resources.items() if key.startswith("aws_cloudwatch_metric_alarm.")]
     service = next((values for key, values in resources.items() if key.startswith("aws_ecs_service.")), {})
     scaling = next((values for key, values in resources.items() if key.startswith("aws_appautoscaling_target.")), None)
     containers = json.loads(task.get("container_definitions", "[]"))
@@ -101,7 +107,20 @@ def deployments_from_resources(
         strategy=list(service.get("capacity_provider_strategy") or []),
         creates_namespace=any(key.startswith("aws_service_discovery_private_dns_namespace.") for key in resources),
         capacity=None if scaling is None else (int(scaling["min_capacity"]), int(scaling["max_capacity"])),
+        container_insights=any(
+            setting.get("name") == "containerInsights" and setting.get("value") in ("enabled", "enhanced")
+            for cluster in clusters
+            for setting in cluster.get("setting") or []
+        ),
+        alarm_metrics=sum(_alarm_metrics(alarm) for alarm in alarms),
     )
+
+
+def _alarm_metrics(alarm: Mapping[str, Any]) -> int:
+    """How many metrics an alarm is billed for: its one metric, or each metric of its metric math."""
+    if alarm.get("metric_name"):
+        return 1
+    return sum(1 for query in alarm.get("metric_query") or [] if query.get("metric"))
 
 
 def deployments_from_plan(plan: Mapping[str, Any]) -> list[Deployment]:
@@ -121,6 +140,49 @@ def deployments_from_plan(plan: Mapping[str, Any]) -> list[Deployment]:
     if not found:
         raise CostError("the plan has no aws_ecs_task_definition to price")
     return found
+
+
+# Resource type => what it bills by the hour: (prices.json key, the line's name, what one is).
+_HOURLY = {
+    "aws_nat_gateway": ("nat_gateway_hour", "NAT gateway hours", "gateway(s)"),
+    "aws_eip": ("public_ipv4_address_hour", "public IPv4 addresses", "address(es) (the NAT gateway's)"),
+}
+
+
+def network_lines(plan: Mapping[str, Any], prices: Mapping[str, Any] | None = None) -> list[Line]:
+    """What else in a plan bills by the hour: NAT gateways and public IPv4 addresses (the quick start's network).
+
+    Every public IPv4 address bills, attached or not, the NAT gateway's own included; a NAT gateway
+    also bills each GB it carries (each task start's image pull), which is not counted here.
+    """
+    prices = prices or load_prices()
+    hours = prices["hours_per_month"]
+    count = dict.fromkeys(_HOURLY, 0)
+    for resource in planned_resources(plan):
+        if resource["type"] in count:
+            count[resource["type"]] += 1
+    lines = []
+    for kind, (price, item, unit) in _HOURLY.items():
+        if count[kind]:
+            rate = prices[price]
+            lines.append(Line(item, rate * hours * count[kind], f"${rate} × {hours} h × {count[kind]} {unit}"))
+    return lines
+
+
+def plan_lines(plan: Mapping[str, Any], log_gb_per_month: float = 1.0) -> list[Line]:
+    """Every monthly line of a plan: each deployment's (as `cost` prices it), then the network's."""
+    lines = []
+    deployments = deployments_from_plan(plan)
+    for deployment in deployments:
+        for line in estimate(deployment, log_gb_per_month).lines:
+            named = f"{deployment.address}: {line.item}" if len(deployments) > 1 else line.item
+            lines.append(replace(line, item=named))
+    return lines + network_lines(plan)
+
+
+def fargate_regions() -> list[str]:
+    """The regions prices.json has Fargate prices for: `cost` prices a deployment in these only."""
+    return list(load_prices()["fargate"])
 
 
 def read_plan_file(path: Path) -> dict[str, Any]:
@@ -220,6 +282,24 @@ def estimate(
                 f"${prices['route53_private_zone_month']} × 1 zone",
             )
         )
+    if deployment.container_insights:
+        metrics = prices["container_insights_metrics_per_service"]
+        lines.append(
+            Line(
+                "Container Insights (on for the cluster the module creates)",
+                metrics * prices["cloudwatch_metric_month"],
+                f"{metrics} metrics for the cluster, the service and the task family × "
+                f"${prices['cloudwatch_metric_month']} a metric",
+            )
+        )
+    if deployment.alarm_metrics:
+        lines.append(
+            Line(
+                "CloudWatch alarms",
+                deployment.alarm_metrics * prices["cloudwatch_alarm_metric_month"],
+                f"{deployment.alarm_metrics} alarm metrics × ${prices['cloudwatch_alarm_metric_month']}",
+            )
+        )
     logs = log_gb_per_month * (prices["cloudwatch_logs_ingest_gb"] + prices["cloudwatch_logs_storage_gb_month"])
     lines.append(
         Line(
@@ -243,6 +323,9 @@ def estimate(
         f"{hours} hours a month; prices from {PRICES_FILE.name} (read {prices['_read_on']}): {prices['_source']}",
         f"Fargate Spot at {discount:.0%} off on demand (AWS says up to 70%; it varies)",
         f"{log_gb_per_month:g} GB of logs a month (--log-gb); NLB at {nlcu_per_hour:g} NLCU an hour (--nlcu)",
-        "not included: NAT gateway and data transfer, the same for both designs",
+        "Container Insights and alarms at us-east-1 prices, before the free tier (10 metrics, 10 alarm metrics)",
+        "not included, the same for both designs: the network (a NAT gateway or other route to ghcr.io, its public "
+        "IPv4 address, data transfer), Container Insights' performance log events (CloudWatch Logs ingestion), "
+        "Cloud Map API calls and Route 53 queries",
     ]
     return Estimate(deployment, lines, alternative, assumptions)

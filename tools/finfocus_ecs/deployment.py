@@ -1,9 +1,13 @@
-"""Checking through the AWS APIs that a deployment is what Terraform says it is, and reading what it runs.
+"""What is deployed: checked through the AWS APIs, read from the quick start's state or a task definition.
 
 `up` prints endpoints and rules from Terraform's outputs; this asks ECS, Cloud
-Map and EC2 directly, so a printed endpoint is never taken on trust. `verify`
-and `connect` read a deployed task definition here for the ports and the
-image tag (the release every port must report).
+Map and EC2 directly, so a printed endpoint is never taken on trust. The
+commands that describe or call a deployment (`endpoints`, `verify`, `price`,
+`connect`) read its ports, image and name here: from the state `up` wrote,
+or from a task definition.
+
+boto3 is imported only where an AWS API is called: `price` and `verify` read
+the state on every run, and the import costs more than their calls.
 """
 
 from __future__ import annotations
@@ -13,12 +17,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import boto3
-import botocore.exceptions
+from typing import TYPE_CHECKING, Any
 
 from finfocus_ecs.module import is_plugin_image
+from finfocus_ecs.project import QUICKSTART_DIR, REPO_ROOT
+
+if TYPE_CHECKING:
+    import boto3
+
+# `up` keeps one Terraform workspace per target, so a local run never reads or writes a real deployment's state.
+WORKSPACES = {"local": "emulator", "aws": "default"}
+TARGETS = tuple(WORKSPACES)
 
 
 @dataclass
@@ -154,14 +163,13 @@ class TaskDefinitionError(ValueError):
     """A task definition that cannot be read, or that does not run the plugin."""
 
 
-def deployed_layout(task_definition: str, ecs: Any = None) -> tuple[dict[str, int], str]:
-    """Region => port and the plugin's image, as a deployed task definition says them.
+def read_task_definition(task_definition: str, ecs: Any = None) -> dict[str, Any]:
+    """A task definition from a JSON file, or from ECS by family, family:revision or ARN.
 
-    task_definition is a JSON file (what `finfocus-ecs task-definition`
-    writes, or `aws ecs describe-task-definition` prints), or a family,
-    family:revision or ARN read with ecs:DescribeTaskDefinition. The ports
-    are the port mappings the module names after their regions (on the
-    bridge, or on the plugin with the bridge off).
+    The file is what `finfocus-ecs task-definition` writes or what `aws ecs
+    describe-task-definition` prints; ECS is asked with
+    ecs:DescribeTaskDefinition, in the region and with the credentials of the
+    usual AWS_* variables or profile.
     """
     path = Path(task_definition)
     if path.is_file():
@@ -169,13 +177,29 @@ def deployed_layout(task_definition: str, ecs: Any = None) -> tuple[dict[str, in
             document = json.loads(path.read_text())
         except ValueError as error:
             raise TaskDefinitionError(f"{task_definition} is not JSON: {error}") from None
-        document = document.get("taskDefinition", document)
-    else:
-        try:
-            client = ecs or boto3.client("ecs")
-            document = client.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise TaskDefinitionError(f"cannot read task definition {task_definition}: {error}") from None
+        return document.get("taskDefinition", document)
+    import boto3
+    import botocore.exceptions
+
+    try:
+        client = ecs or boto3.client("ecs")
+        document = client.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+        # As `aws ecs describe-task-definition` prints it: timestamps as text, like the file's.
+        return json.loads(json.dumps(document, default=str))
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+        raise TaskDefinitionError(
+            f"cannot read task definition {task_definition}: not a file here, and from ECS: {error}"
+        ) from None
+
+
+def deployed_layout(task_definition: str, ecs: Any = None) -> tuple[dict[str, int], str]:
+    """Region => port and the plugin's image, as a deployed task definition says them.
+
+    task_definition is what read_task_definition reads. The ports are the
+    port mappings the module names after their regions (on the bridge, or on
+    the plugin with the bridge off).
+    """
+    document = read_task_definition(task_definition, ecs)
     containers = document.get("containerDefinitions", [])
     ports = {
         mapping["name"]: int(mapping["containerPort"])
@@ -190,3 +214,67 @@ def deployed_layout(task_definition: str, ecs: Any = None) -> tuple[dict[str, in
             "named after their regions (as the module writes them)"
         )
     return ports, images[0]
+
+
+def quickstart_state(target: str, root: Path = QUICKSTART_DIR) -> Path:
+    """The state file of the quick start's workspace for a target (Terraform's local backend)."""
+    workspace = WORKSPACES[target]
+    if workspace == "default":
+        return root / "terraform.tfstate"
+    return root / "terraform.tfstate.d" / workspace / "terraform.tfstate"
+
+
+@dataclass(frozen=True)
+class QuickStartDeployment:
+    """The quick start as `up` deployed it: its outputs, from its Terraform state."""
+
+    target: str
+    state: Path
+    outputs: dict[str, Any]
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {region: int(endpoint.rsplit(":", 1)[1]) for region, endpoint in self.outputs["endpoints"].items()}
+
+    @property
+    def image(self) -> str | None:
+        return self.outputs.get("image")
+
+    @property
+    def dns_name(self) -> str:
+        return str(self.outputs["dns_name"])
+
+    def describe(self) -> str:
+        where = "your AWS account" if self.target == "aws" else "the local emulator"
+        state = self.state.relative_to(REPO_ROOT) if self.state.is_relative_to(REPO_ROOT) else self.state
+        return f"the quick start deployed to {where} (state {state})"
+
+
+def deployed_quickstart(root: Path = QUICKSTART_DIR) -> QuickStartDeployment | None:
+    """What `up` deployed from this clone, or None: AWS first, then the local emulator while it runs.
+
+    Read from the state file's outputs, without Terraform (a command that
+    calls the deployment should not wait for a Terraform process). A state
+    with no outputs (destroyed, or never applied) is nothing deployed; so is
+    a local state whose emulator has stopped, since the deployment lived in
+    its memory.
+    """
+    for target in ("aws", "local"):
+        outputs = _state_outputs(quickstart_state(target, root))
+        if not outputs or "endpoints" not in outputs:
+            continue
+        if target == "local":
+            from finfocus_ecs import emulator
+
+            if emulator.recorded() is None:
+                continue
+        return QuickStartDeployment(target, quickstart_state(target, root), outputs)
+    return None
+
+
+def _state_outputs(state: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(state.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {name: output.get("value") for name, output in (document.get("outputs") or {}).items()}

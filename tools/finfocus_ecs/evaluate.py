@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ CALL = "finfocus"
 
 
 class InputError(ValueError):
-    """The module rejected an input; the message is its own."""
+    """The module rejected an input; the message is its own (as diagnostics.readable_errors writes it)."""
 
 
 @dataclass
@@ -38,22 +37,6 @@ class PlannedModule:
 
     def resource(self, address: str) -> dict[str, Any]:
         return self.resources[address]
-
-
-def _module_errors(message: str) -> str:
-    """Terraform's validation messages without the box drawing around them."""
-    details = []
-    for block in re.split(r"\n(?=Error: )", message.replace("\r", "")):
-        if not block.strip().startswith("Error: "):
-            continue
-        lines = [line.strip(" │╷╵") for line in block.splitlines()]
-        summary, text = lines[0], []
-        for line in lines[1:]:
-            if line.startswith(("on ", "├", "│", "This was checked by")) or re.match(r"^\d+:", line):
-                continue
-            text.append(line)
-        details.append(f"{summary}: {' '.join(' '.join(text).split())}")
-    return "\n".join(details) or message.strip()
 
 
 def _cache_key(inputs: dict[str, Any], region: str) -> str:
@@ -86,7 +69,7 @@ def _plan_module(inputs: dict[str, Any], region: str) -> PlannedModule:
         try:
             plan = terraform.plan_json()
         except TerraformError as error:
-            raise InputError(_module_errors(str(error))) from None
+            raise InputError(str(error)) from None
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     prefix = f"module.{CALL}."

@@ -20,6 +20,7 @@ from typing import Any
 import tftest
 
 from finfocus_ecs import shared_provider
+from finfocus_ecs.diagnostics import errors_text, readable_errors
 from finfocus_ecs.project import CACHE_DIR
 from finfocus_ecs.provider_mirror import REQUIRED_PROVIDER, find_provider_mirror
 
@@ -111,9 +112,9 @@ class Terraform:
             # tftest raises on exit code 1 and folds stdout into the message.
             if 1 in ok_codes:
                 return tftest.TerraformCommandOutput(1, str(error.args[0]), error.cmd_error or "")
-            raise TerraformError(_diagnostics(error)) from None
+            raise TerraformError(readable_errors(_diagnostics(error), self.directory)) from None
         if result.retcode not in ok_codes:
-            raise TerraformError(result.err or result.out)
+            raise TerraformError(readable_errors(result.err or result.out, self.directory))
         return result
 
     def init(self) -> None:
@@ -161,8 +162,10 @@ class Terraform:
         result = self.run("plan", *args, ok_codes=(0, 2))
         return result.retcode == 2, result.out
 
-    def apply(self, var_file: Path | None = None, parallelism: int | None = None) -> dict[str, Any]:
-        """Apply, and return the output values by name.
+    def apply(
+        self, var_file: Path | None = None, parallelism: int | None = None, plan_file: Path | None = None
+    ) -> dict[str, Any]:
+        """Apply (a saved plan: exactly that plan), and return the output values by name.
 
         `-json` ends with the outputs, which saves running `terraform output`
         (a second Terraform process) after every apply. `parallelism` replaces
@@ -173,10 +176,14 @@ class Terraform:
             args.append(f"-var-file={var_file}")
         if parallelism is not None:
             args.append(f"-parallelism={parallelism}")
+        if plan_file is not None:
+            args.append(str(plan_file))
         result = self.run("apply", *args, ok_codes=(0, 1))
         messages = _json_messages(result.out)
         if result.retcode != 0:
-            raise TerraformError(_errors_text(messages) or result.err or result.out)
+            raise TerraformError(
+                errors_text(messages, self.directory) or readable_errors(result.err or result.out, self.directory)
+            )
         outputs = next((message["outputs"] for message in reversed(messages) if message.get("type") == "outputs"), {})
         return {name: item["value"] for name, item in outputs.items()}
 
@@ -208,16 +215,6 @@ def _json_messages(text: str) -> list[dict[str, Any]]:
         except ValueError:
             continue
     return messages
-
-
-def _errors_text(messages: list[dict[str, Any]]) -> str:
-    """The error diagnostics of `-json` output, as Terraform prints them without it."""
-    errors = [
-        message["diagnostic"]
-        for message in messages
-        if message.get("type") == "diagnostic" and message["diagnostic"].get("severity") == "error"
-    ]
-    return "\n\n".join(f"Error: {error['summary']}\n\n{error.get('detail', '')}".strip() for error in errors)
 
 
 def _diagnostics(error: tftest.TerraformTestError) -> str:

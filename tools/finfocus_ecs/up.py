@@ -3,17 +3,24 @@
 Against the local emulator by default (no account, no network); against real
 AWS with target "aws". Each target has its own Terraform workspace, so a local
 run never reads or writes a real deployment's state.
+
+On AWS nothing is created before the caller has seen what will be: the
+credentials are checked first (STS GetCallerIdentity: the account and the
+region), then the plan is saved, shown to the caller's `confirm` (the
+account, the region, what the plan creates and what it costs a month), and
+only that saved plan is applied.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,15 +28,60 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.exceptions
 
 from finfocus_ecs import emulator, shared_provider
-from finfocus_ecs.deployment import Finding, check_deployment
+from finfocus_ecs.deployment import WORKSPACES, Finding, check_deployment, quickstart_state
 from finfocus_ecs.interrupts import InterruptGuard
 from finfocus_ecs.project import QUICKSTART_DIR, RUN_DIR
 from finfocus_ecs.terraform import Terraform, TerraformError
 
-WORKSPACES = {"local": "emulator", "aws": "default"}
-TARGETS = tuple(WORKSPACES)
+
+class CredentialsError(RuntimeError):
+    """No AWS credentials or region that work, found before anything was planned or created."""
+
+
+class Cancelled(Exception):
+    """The caller declined the plan: nothing was applied."""
+
+
+@dataclass(frozen=True)
+class AwsIdentity:
+    """Who the credentials are (STS GetCallerIdentity) and where the quick start would go."""
+
+    account: str
+    arn: str
+    region: str
+
+
+@dataclass
+class AwsPlan:
+    """The saved plan `up --target aws` applies once confirmed, and `terraform show -json` of it."""
+
+    identity: AwsIdentity
+    plan: dict[str, Any]
+    plan_file: Path
+
+    def actions(self) -> dict[str, int]:
+        """add / change / destroy counts, as Terraform's "Plan:" line counts them (a replacement is one of each)."""
+        counts = {"add": 0, "change": 0, "destroy": 0}
+        for change in self.plan.get("resource_changes", []):
+            actions = change["change"]["actions"]
+            counts["add"] += "create" in actions
+            counts["change"] += "update" in actions
+            counts["destroy"] += "delete" in actions
+        return counts
+
+    def created(self) -> dict[str, int]:
+        """Resource type => how many the plan creates."""
+        created: dict[str, int] = {}
+        for change in self.plan.get("resource_changes", []):
+            if "create" in change["change"]["actions"]:
+                created[change["type"]] = created.get(change["type"], 0) + 1
+        return created
+
+
+Confirm = Callable[[AwsPlan], bool]
 
 
 @dataclass
@@ -41,6 +93,7 @@ class UpResult:
     findings: list[Finding]
     timings: dict[str, float] = field(default_factory=dict)
     emulator_url: str | None = None
+    identity: AwsIdentity | None = None
 
     @property
     def ok(self) -> bool:
@@ -61,17 +114,54 @@ def timed(timings: dict[str, float], step: str, progress: Progress) -> Iterator[
 
 
 def _workspace_state(root: Path, target: str) -> Path:
-    workspace = WORKSPACES[target]
-    if workspace == "default":
-        return root / "terraform.tfstate"
-    return root / "terraform.tfstate.d" / workspace
+    """The state of a target's workspace: the file for AWS, the workspace's folder (state and lock) locally."""
+    state = quickstart_state(target, root)
+    return state if target == "aws" else state.parent
 
 
-def terraform_for(target: str, aws_env: dict[str, str], root: Path = QUICKSTART_DIR) -> Terraform:
-    env = dict(aws_env)
+def terraform_for(
+    target: str, aws_env: dict[str, str], root: Path = QUICKSTART_DIR, variables: Mapping[str, str] | None = None
+) -> Terraform:
+    """Terraform in the quick start, in the target's workspace, with the quick start's variables as TF_VAR_NAME.
+
+    TF_VAR_ rather than -var: Terraform reads a value there exactly as from
+    -var (a string for a string variable, HCL for the others), for every
+    command, saved plans included.
+    """
+    env = dict(aws_env) | {f"TF_VAR_{name}": value for name, value in (variables or {}).items()}
     if WORKSPACES[target] != "default":
         env["TF_WORKSPACE"] = WORKSPACES[target]
     return Terraform(root, env=env)
+
+
+def aws_identity(region: str | None = None) -> AwsIdentity:
+    """The account and the region the quick start would be deployed to, or CredentialsError saying what to set."""
+    try:
+        session = boto3.Session()
+    except botocore.exceptions.ProfileNotFound as error:
+        raise CredentialsError(f"{error}: set AWS_PROFILE to a profile of your AWS config, or unset it") from None
+    # As the provider reads it: AWS_REGION first (which boto3 does not read), then AWS_DEFAULT_REGION, the profile's.
+    region = region or os.environ.get("AWS_REGION") or session.region_name
+    if not region:
+        raise CredentialsError(
+            "no AWS region: set AWS_REGION (or a region in your AWS profile), or give --var aws_region=REGION"
+        )
+    try:
+        answer = session.client("sts", region_name=region).get_caller_identity()
+    except botocore.exceptions.NoCredentialsError:
+        raise CredentialsError(
+            "no AWS credentials found: set AWS_PROFILE (after `aws sso login` for an SSO profile), or "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        ) from None
+    except botocore.exceptions.ClientError as error:
+        details = error.response.get("Error", {})
+        raise CredentialsError(
+            f"AWS refused the credentials ({details.get('Code')}: {details.get('Message')}): "
+            "renew them, or choose another AWS_PROFILE"
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise CredentialsError(f"cannot check the AWS credentials: {error}") from None
+    return AwsIdentity(answer["Account"], answer["Arn"], region)
 
 
 INIT_MARKER = Path(".terraform") / "finfocus-initialized"
@@ -149,59 +239,88 @@ def up(
     progress: Progress = lambda step: None,
     root: Path = QUICKSTART_DIR,
     guard: InterruptGuard | None = None,
+    variables: Mapping[str, str] | None = None,
+    confirm: Confirm | None = None,
 ) -> UpResult:
     """Apply the quick start to the target, read its outputs and check them.
 
-    Ctrl-C, wherever it lands, raises KeyboardInterrupt here once Terraform
-    has stopped and an emulator this run started is stopped; also when
-    Terraform, stopped by the same Ctrl-C, failed first. With a guard from
-    the caller, a Ctrl-C that comes after this returns stops that emulator
-    when the caller settles the guard.
+    variables are the quick start's (name => value as -var takes it). On
+    AWS, confirm is shown the saved plan before it is applied; False raises
+    Cancelled. Ctrl-C, wherever it lands (the question included), raises
+    KeyboardInterrupt here once Terraform has stopped and an emulator this run
+    started is stopped; also when Terraform, stopped by the same Ctrl-C,
+    failed first. With a guard from the caller, a Ctrl-C that comes after
+    this returns stops that emulator when the caller settles the guard.
     """
     if guard is None:
         with InterruptGuard() as own:
-            return up(target, destroy_after, progress, root, own)
+            return up(target, destroy_after, progress, root, own, variables, confirm)
     # Whatever else stops, Terraform finishes its own graceful stop first (it releases the state lock).
     guard.on_interrupt(lambda: _stop_terraform(ignore=set()))
     try:
         with guard.interruptible():
-            return _up(target, destroy_after, progress, root, guard)
+            return _up(target, destroy_after, progress, root, guard, dict(variables or {}), confirm)
     except BaseException:
         if guard.settle():
             raise KeyboardInterrupt from None
         raise
 
 
-def _up(target: str, destroy_after: bool, progress: Progress, root: Path, guard: InterruptGuard) -> UpResult:
+def _up(
+    target: str,
+    destroy_after: bool,
+    progress: Progress,
+    root: Path,
+    guard: InterruptGuard,
+    variables: dict[str, str],
+    confirm: Confirm | None,
+) -> UpResult:
     timings: dict[str, float] = {}
     running: emulator.Emulator | None = None
     ready: Future[float] | None = None
+    identity: AwsIdentity | None = None
     if target == "local":
         running, ready = local_emulator(root, guard)
         aws_env = running.aws_env()
         session = running.session()
     else:
         aws_env = {}
-        session = boto3.Session()
-    terraform = terraform_for(target, aws_env, root)
+        with timed(timings, "check AWS credentials", progress):
+            # The quick start's aws_region, as Terraform would read it (--var, else the environment); unset,
+            # the provider takes the region boto3 does (AWS_REGION, the profile's).
+            region = variables.get("aws_region") or os.environ.get("TF_VAR_aws_region")  # noqa: SIM112
+            identity = aws_identity(region)
+        session = boto3.Session(region_name=identity.region)
+    terraform = terraform_for(target, aws_env, root, variables)
     if _needs_init(root):
         with timed(timings, "terraform init", progress):
             _init(terraform, root)
     if running is not None:
         share_provider(terraform, root)
-    with timed(timings, "terraform apply", progress):
-        try:
-            outputs = terraform.apply()
-        except TerraformError:
-            if ready is not None and not guard.received:
-                ready.result()  # an emulator that never came up is the real cause
-            raise
+    # Terraform saves a plan that failed too (it cannot be applied): none is left behind, whatever happens.
+    plan_file = root / PLAN_FILE if identity is not None else None
+    try:
+        if identity is not None and plan_file is not None:
+            with timed(timings, "terraform plan", progress):
+                planned = AwsPlan(identity, _saved_plan(terraform, plan_file), plan_file)
+            if confirm is not None and not confirm(planned):
+                raise Cancelled
+        with timed(timings, "terraform apply", progress):
+            try:
+                outputs = terraform.apply(plan_file=plan_file)
+            except TerraformError:
+                if ready is not None and not guard.received:
+                    ready.result()  # an emulator that never came up is the real cause
+                raise
+    finally:
+        if plan_file is not None:
+            plan_file.unlink(missing_ok=True)
     if ready is not None:
         timings["start emulator (during init and apply)"] = ready.result()
     with timed(timings, "verify through AWS APIs", progress):
         _test_pause("verify through AWS APIs")
         findings = check_deployment(outputs, session, running.endpoint_url if running else None)
-    result = UpResult(target, outputs, findings, timings, running.endpoint_url if running else None)
+    result = UpResult(target, outputs, findings, timings, running.endpoint_url if running else None, identity)
     if destroy_after:
         with timed(timings, "terraform destroy", progress):
             terraform.destroy()
@@ -209,6 +328,16 @@ def _up(target: str, destroy_after: bool, progress: Progress, root: Path, guard:
             running.stop()
             emulator.forget()
     return result
+
+
+# The plan `up --target aws` shows, then applies; *.tfplan is ignored by git.
+PLAN_FILE = "finfocus-aws.tfplan"
+
+
+def _saved_plan(terraform: Terraform, plan_file: Path) -> dict[str, Any]:
+    """Plan into plan_file (kept for apply) and return `terraform show -json` of it."""
+    terraform.run("plan", "-input=false", "-no-color", f"-out={plan_file}")
+    return json.loads(terraform.run("show", "-json", "-no-color", str(plan_file)).out)
 
 
 def share_provider(terraform: Terraform, root: Path) -> None:
@@ -238,7 +367,7 @@ def _test_pause(step: str) -> None:
     time.sleep(30)
 
 
-def down(target: str = "local", root: Path = QUICKSTART_DIR) -> bool:
+def down(target: str = "local", root: Path = QUICKSTART_DIR, variables: Mapping[str, str] | None = None) -> bool:
     """Tear the quick start down on the target; for local, stop the emulator. True if anything was up.
 
     Locally the deployment lives only in the emulator's memory: stopping the
@@ -257,7 +386,7 @@ def down(target: str = "local", root: Path = QUICKSTART_DIR) -> bool:
             emulator.forget()
             shutil.rmtree(_workspace_state(root, "local"), ignore_errors=True)
         return running is not None
-    terraform_for(target, {}, root).destroy()
+    terraform_for(target, {}, root, variables).destroy()
     return True
 
 

@@ -10,7 +10,7 @@ from finfocus_ecs.cli.common import app
 
 # Each module registers its commands on the app when imported, in the order --help lists them.
 # isort: off
-from finfocus_ecs.cli import deploy, scanning, module_views, calling, rehearsing, policy  # noqa: F401
+from finfocus_ecs.cli import deploy, scanning, module_views, calling, forwarding, rehearsing, policy  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]

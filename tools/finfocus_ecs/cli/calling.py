@@ -16,6 +16,7 @@ from finfocus_ecs.cli.common import (
     TaskDefinitionOption,
     TimeoutOption,
     app,
+    deployment_host,
     deployment_layout,
     err,
     fail,
@@ -27,7 +28,7 @@ from finfocus_ecs.cli.common import (
 
 @app.command()
 def verify(
-    host: HostArgument,
+    host: HostArgument = None,
     image: PluginImageOption = None,
     region_ports: RegionPortsOption = None,
     task_definition: TaskDefinitionOption = None,
@@ -77,6 +78,7 @@ def verify(
     require_extra("plugin", "verify")
     from finfocus_ecs.verify import verify as run_verify
 
+    host = deployment_host(host)
     layout = deployment_layout(image, region_ports, task_definition)
     with err.status(f"checking {len(layout.ports)} ports on {host}"):
         checks = run_verify(host, layout.ports, timeout, layout.release)
@@ -116,16 +118,29 @@ def _tags(values: list[str]) -> dict[str, str]:
 
 @app.command()
 def price(
-    host: HostArgument,
     resource_type: Annotated[
-        str, typer.Option("--resource-type", help="ec2, ebs, rds, s3... or a Pulumi type: aws:ec2/instance:Instance.")
+        str,
+        typer.Option(
+            "--resource-type", metavar="TYPE", help="ec2, ebs, rds, s3... or a Pulumi type: aws:ec2/instance:Instance."
+        ),
     ],
-    sku: Annotated[str, typer.Option("--sku", help="Instance type, volume type, storage class: t3.micro, gp3...")],
+    sku: Annotated[
+        str, typer.Option("--sku", metavar="SKU", help="Instance type, volume type, storage class: t3.micro, gp3...")
+    ],
+    host: HostArgument = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="KEY=VALUE the plugin reads, e.g. size=100 for EBS; repeatable.")
+        list[str] | None,
+        typer.Option(
+            "--tag", metavar="KEY=VALUE", help="KEY=VALUE the plugin reads, e.g. size=100 for EBS; repeatable."
+        ),
     ] = None,
-    region: Annotated[
-        list[str] | None, typer.Option("--region", help="Price in this region only; repeatable. Default: every region.")
+    only_region: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only-region",
+            metavar="REGION",
+            help="Price in this region of the layout only; repeatable. Default: every region.",
+        ),
     ] = None,
     image: PluginImageOption = None,
     region_ports: RegionPortsOption = None,
@@ -133,6 +148,7 @@ def price(
         str,
         typer.Option(
             "--protocol",
+            metavar="PROTOCOL",
             help="connect: Connect JSON over HTTP/1.1 (as curl); grpc: gRPC over h2c (as FinFocus); also "
             "connect-h2c and grpc-web.",
         ),
@@ -154,7 +170,7 @@ def price(
     Examples:
       finfocus-ecs price aws-public.finfocus.local --resource-type ec2 --sku t3.micro
       finfocus-ecs price aws-public.finfocus.local --resource-type ebs --sku gp3 --tag size=100 --json
-      finfocus-ecs price 10.42.0.17 --resource-type ec2 --sku m5.large --region us-east-1 --region eu-west-1
+      finfocus-ecs price 10.42.0.17 --resource-type ec2 --sku m5.large --only-region us-east-1 --only-region eu-west-1
     """
     require_extra("plugin", "price")
     from finfocus_ecs.plugin_api import PROTOCOLS
@@ -162,11 +178,12 @@ def price(
 
     if protocol not in PROTOCOLS:
         fail(f"--protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    host = deployment_host(host)
     ports = deployment_layout(image, region_ports).ports
-    unknown = [name for name in region or [] if name not in ports]
+    unknown = [name for name in only_region or [] if name not in ports]
     if unknown:
-        fail(f"--region {', '.join(unknown)}: not in this deployment's layout ({', '.join(ports)})")
-    wanted = {name: ports[name] for name in region} if region else ports
+        fail(f"--only-region {', '.join(unknown)}: not in this deployment's layout ({', '.join(ports)})")
+    wanted = {name: ports[name] for name in only_region} if only_region else ports
     tags = _tags(tag or [])
     with err.status(f"pricing {sku} in {len(wanted)} regions on {host}"):
         rows = run_price(host, wanted, resource_type, sku, tags, protocol, timeout)  # type: ignore[arg-type]
@@ -206,13 +223,12 @@ def print_prices(host: str, resource_type: str, sku: str, rows: list[Any]) -> No
 
 @app.command()
 def connect(
-    host: Annotated[
-        str | None, typer.Argument(help="The deployment's Cloud Map name (e.g. aws-public.finfocus.local) or an IP.")
-    ] = None,
+    host: HostArgument = None,
     finfocus_home: Annotated[
         Path | None,
         typer.Option(
             "--finfocus-home",
+            metavar="DIR",
             help="FinFocus's home. Default: as FinFocus finds it (FINFOCUS_HOME, then PULUMI_HOME/finfocus, then "
             "~/.finfocus).",
         ),
@@ -221,6 +237,7 @@ def connect(
         Path | None,
         typer.Option(
             "--plugin-dir",
+            metavar="DIR",
             help="FinFocus's plugin directory. Default: as FinFocus finds it (FINFOCUS_PLUGIN_DIR, then plugin_dir in "
             "HOME/config.hujson, then HOME/plugins).",
         ),
@@ -306,9 +323,8 @@ def connect(
         lines += [f"could not put back {entry}" for entry in removal.not_restored]
         out.print("\n".join(lines) or f"nothing finfocus-ecs wrote is in {plugins}", highlight=False)
         return
-    if host is None:
-        fail("give the deployment's HOST (or --remove)")
     require_extra("plugin", "connect")
+    host = deployment_host(host)
     from finfocus_ecs.plugin_api import PluginClient, PluginError
     from finfocus_ecs.verify import verify as run_verify
 

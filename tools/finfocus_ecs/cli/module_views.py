@@ -1,4 +1,4 @@
-"""Commands that read the module itself: `task-definition`, `endpoints`, `cost` and `docs`."""
+"""Commands that read the module, or the quick start deployed from it: task-definition, endpoints, cost, docs."""
 
 from __future__ import annotations
 
@@ -14,20 +14,21 @@ from finfocus_ecs.cli.common import (
     CpuOption,
     ImageOption,
     MemoryOption,
+    ModuleDefaultsHelp,
     NameOption,
-    RegionOption,
     RegionPortsOption,
     app,
     err,
     fail,
     module_inputs,
+    note,
     out,
     plan_or_fail,
     print_json,
 )
 
 
-@app.command("task-definition")
+@app.command("task-definition", cls=ModuleDefaultsHelp)
 def task_definition(
     name: NameOption = None,
     image: ImageOption = None,
@@ -36,12 +37,18 @@ def task_definition(
     memory: MemoryOption = None,
     cpu_architecture: ArchitectureOption = None,
     execution_role_arn: Annotated[
-        str | None, typer.Option("--execution-role-arn", help="Task execution role; default: a placeholder.")
+        str | None,
+        typer.Option("--execution-role-arn", metavar="ARN", help="Task execution role. Default: a placeholder."),
     ] = None,
     log_group: Annotated[
-        str | None, typer.Option("--log-group", help="CloudWatch log group; default /ecs/NAME.")
+        str | None, typer.Option("--log-group", metavar="NAME", help="CloudWatch log group. Default: /ecs/NAME.")
     ] = None,
-    region: RegionOption = "us-east-1",
+    region: Annotated[
+        str,
+        typer.Option(
+            "--region", metavar="REGION", help="AWS region of the deployment: the containers' awslogs-region."
+        ),
+    ] = "us-east-1",
     no_port_bridge: Annotated[
         bool, typer.Option("--no-port-bridge", help="Leave out the port bridge (only for an image that binds 0.0.0.0).")
     ] = False,
@@ -49,14 +56,16 @@ def task_definition(
     """Print the task definition JSON for `aws ecs register-task-definition --cli-input-json`.
 
     The JSON is the module's own task definition, planned with Terraform.
+    --region-ports is for an image the module does not know: a known tag
+    brings its own layout, and the module refuses a map that differs from it.
 
+    \b
     Examples:
-
       finfocus-ecs task-definition > td.json
-
       aws ecs register-task-definition --cli-input-json file://td.json
-
-      finfocus-ecs task-definition --region-ports us-east-1=8001,us-west-2=8002 --cpu 1024 --memory 2048
+      finfocus-ecs task-definition --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2
+      finfocus-ecs task-definition --image registry.example.com/finfocus-plugin-aws-public:build-42 \\
+        --region-ports us-east-1=8001,us-west-2=8002 --cpu 512 --memory 1024
     """
     from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN, render_task_definition
 
@@ -79,13 +88,24 @@ def task_definition(
     print_json(render_task_definition(planned))
 
 
-@app.command()
+@app.command(cls=ModuleDefaultsHelp)
 def endpoints(
-    service_name: Annotated[
-        str | None, typer.Option("--service-name", help="Cloud Map service name (first DNS label).")
+    service_discovery_name: Annotated[
+        str | None,
+        typer.Option(
+            "--service-discovery-name",
+            metavar="NAME",
+            help="The Cloud Map service's name, the first label of the DNS name. Default: the module's "
+            "`service_discovery_name`.",
+        ),
     ] = None,
     namespace: Annotated[
-        str | None, typer.Option("--namespace", help="Private DNS namespace, e.g. finfocus.local.")
+        str | None,
+        typer.Option(
+            "--namespace",
+            metavar="DOMAIN",
+            help="The private DNS namespace. Default: the module's `namespace_name`.",
+        ),
     ] = None,
     image: ImageOption = None,
     region_ports: RegionPortsOption = None,
@@ -93,20 +113,31 @@ def endpoints(
 ) -> None:
     """Print the region, port and host:port of every endpoint.
 
+    With no option: the endpoints of the quick start deployed from this clone
+    (`up`'s Terraform state, AWS first, then the local emulator while it
+    runs); when nothing is deployed, the module's defaults, which a note on
+    stderr says. With options: the module planned with them.
+
+    \b
     Examples:
-
       finfocus-ecs endpoints
-
       finfocus-ecs endpoints --namespace pricing.internal --json
-
       finfocus-ecs endpoints --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2
     """
+    from finfocus_ecs.deployment import deployed_quickstart
     from finfocus_ecs.endpoints import endpoint_rows
 
     inputs = module_inputs(
-        image=image, region_ports=region_ports, service_discovery_name=service_name, namespace_name=namespace
+        image=image, region_ports=region_ports, service_discovery_name=service_discovery_name, namespace_name=namespace
     )
-    rows = endpoint_rows(plan_or_fail(inputs, "us-east-1"))
+    deployed = None if inputs else deployed_quickstart()
+    if deployed is not None:
+        note(f"the endpoints of {deployed.describe()}")
+        rows = endpoint_rows(deployed.outputs["endpoints"])
+    else:
+        if not inputs:
+            note("nothing is deployed from this clone's quick start: the endpoints of the module's defaults")
+        rows = endpoint_rows(plan_or_fail(inputs, "us-east-1").outputs["endpoints"])
     if as_json:
         print_json([row.__dict__ for row in rows])
         return
@@ -118,43 +149,74 @@ def endpoints(
     out.print(table)
 
 
-@app.command()
+@app.command(cls=ModuleDefaultsHelp)
 def cost(
     plan: Annotated[
-        Path | None, typer.Option("--plan", help="A plan JSON (terraform show -json PLAN) to price instead of options.")
+        Path | None,
+        typer.Option(
+            "--plan", metavar="FILE", help="A plan JSON (terraform show -json PLAN) to price instead of options."
+        ),
     ] = None,
     cpu: CpuOption = None,
     memory: MemoryOption = None,
     cpu_architecture: ArchitectureOption = None,
-    region: RegionOption = "us-east-1",
-    desired_count: Annotated[int | None, typer.Option("--desired-count", help="Number of tasks.")] = None,
-    spot_weight: Annotated[int, typer.Option("--spot-weight", help="FARGATE_SPOT weight (0: no Spot).")] = 0,
-    on_demand_weight: Annotated[int, typer.Option("--on-demand-weight", help="FARGATE weight.")] = 1,
-    on_demand_base: Annotated[int, typer.Option("--on-demand-base", help="Tasks always on FARGATE.")] = 0,
+    region: Annotated[
+        str,
+        typer.Option(
+            "--region",
+            metavar="REGION",
+            help="AWS region of the deployment, for its Fargate price: one of those prices.json has (see above).",
+        ),
+    ] = "us-east-1",
+    desired_count: Annotated[
+        int | None,
+        typer.Option(
+            "--desired-count", metavar="TASKS", help="Number of tasks. Default: the module's `desired_count`."
+        ),
+    ] = None,
+    spot_weight: Annotated[
+        int, typer.Option("--spot-weight", metavar="WEIGHT", help="FARGATE_SPOT weight (0: no Spot).")
+    ] = 0,
+    on_demand_weight: Annotated[int, typer.Option("--on-demand-weight", metavar="WEIGHT", help="FARGATE weight.")] = 1,
+    on_demand_base: Annotated[
+        int, typer.Option("--on-demand-base", metavar="TASKS", help="Tasks always on FARGATE.")
+    ] = 0,
     min_capacity: Annotated[
-        int | None, typer.Option("--min-capacity", help="With autoscaling: its fewest tasks (with --max-capacity).")
+        int | None,
+        typer.Option(
+            "--min-capacity", metavar="TASKS", help="With autoscaling: its fewest tasks (with --max-capacity)."
+        ),
     ] = None,
     max_capacity: Annotated[
-        int | None, typer.Option("--max-capacity", help="With autoscaling: its most tasks (with --min-capacity).")
+        int | None,
+        typer.Option("--max-capacity", metavar="TASKS", help="With autoscaling: its most tasks (with --min-capacity)."),
     ] = None,
-    log_gb: Annotated[float, typer.Option("--log-gb", help="GB of logs a month.")] = 1.0,
-    nlcu: Annotated[float, typer.Option("--nlcu", help="NLB capacity units an hour, for the NLB alternative.")] = 1.0,
+    log_gb: Annotated[float, typer.Option("--log-gb", metavar="GB", help="GB of logs a month.")] = 1.0,
+    nlcu: Annotated[
+        float, typer.Option("--nlcu", metavar="NLCU", help="NLB capacity units an hour, for the NLB alternative.")
+    ] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Estimate the monthly cost, with the arithmetic, and compare it with an NLB.
+
+    What it prices: Fargate (on demand and Spot), Cloud Map, the namespace's
+    hosted zone, Container Insights (on for a cluster the module creates),
+    the alarms (with alarm_actions), CloudWatch Logs; and of a plan, its NAT
+    gateways and public IPv4 addresses too. Fargate prices come from
+    prices.json, which has us-east-1, ap-southeast-2 and sa-east-1 only: a
+    deployment in another region is refused, naming them. The rest are
+    us-east-1's prices.
 
     With autoscaling (a plan whose module has it, or --min-capacity and
     --max-capacity), it also gives the total at the fewest and at the most
     tasks; the tables are for desired_count.
 
+    \b
     Examples:
-
       finfocus-ecs cost
-
+      finfocus-ecs cost --spot-weight 1 --on-demand-weight 0
       finfocus-ecs cost --spot-weight 3 --on-demand-weight 1 --on-demand-base 1 --desired-count 2
-
       finfocus-ecs cost --min-capacity 1 --max-capacity 4
-
       terraform show -json tfplan > plan.json && finfocus-ecs cost --plan plan.json
     """
     from finfocus_ecs.cost import (
@@ -163,6 +225,7 @@ def cost(
         deployments_from_resources,
         estimate,
         load_prices,
+        network_lines,
         read_plan_file,
         scaled,
     )
@@ -171,12 +234,15 @@ def cost(
         fail("give --min-capacity and --max-capacity together")
     if min_capacity is not None and not 1 <= min_capacity <= max_capacity:  # type: ignore[operator]
         fail(f"--min-capacity {min_capacity} and --max-capacity {max_capacity}: use 1 <= min <= max")
+    network = []
     try:
         priced = load_prices()["fargate"]
         if plan is None and region not in priced:
             raise CostError(f"no Fargate price for {region} in prices.json; known: {', '.join(priced)}")
         if plan is not None:
-            deployments = deployments_from_plan(read_plan_file(plan))
+            planned = read_plan_file(plan)
+            deployments = deployments_from_plan(planned)
+            network = network_lines(planned)
         else:
             strategy = [
                 {"capacity_provider": provider, "weight": weight, "base": base}
@@ -225,7 +291,7 @@ def cost(
         for heading, lines, total in (
             (f"{title}: Cloud Map A records (this module)", item.lines, item.total),
             (
-                "Alternative the seed rejected: an NLB with one listener and target group per port",
+                "The alternative not chosen: an NLB with one listener and target group per port",
                 item.alternative,
                 item.alternative_total,
             ),
@@ -249,6 +315,12 @@ def cost(
             )
         for assumption in item.assumptions:
             out.print(f"- {assumption}", highlight=False)
+    if network:
+        out.print("Also in this plan, the same for both designs:", highlight=False)
+        for line in network:
+            out.print(f"  {line.item}: {line.arithmetic} = ${line.monthly:.2f}", highlight=False)
+        total = sum(item.total for item in estimates) + sum(line.monthly for line in network)
+        out.print(f"The plan as a whole: ${total:.2f} a month.", highlight=False)
 
 
 @app.command()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +11,7 @@ from rich.table import Table
 from finfocus_ecs.cli.common import (
     EXIT_CHECK_FAILED,
     ImageOption,
+    ModuleDefaultsHelp,
     RegionPortsOption,
     app,
     err,
@@ -23,6 +21,7 @@ from finfocus_ecs.cli.common import (
     plan_or_fail,
     print_json,
     require_extra,
+    runnable,
 )
 
 
@@ -32,16 +31,15 @@ def _time_scale(value: float) -> float:
     return value
 
 
-@app.command()
+@app.command(cls=ModuleDefaultsHelp)
 def rehearse(
-    task_definition_file: Annotated[
-        Path | None,
+    task_definition: Annotated[
+        str | None,
         typer.Option(
             "--task-definition",
-            help="RegisterTaskDefinition JSON to run (e.g. from `finfocus-ecs task-definition`); "
-            "default: the module planned with the options below.",
-            exists=True,
-            dir_okay=False,
+            metavar="FAMILY[:REVISION]|ARN|FILE",
+            help="The task definition to run, as it is: read with ecs:DescribeTaskDefinition, or a JSON file (e.g. "
+            "from `finfocus-ecs task-definition`). Default: the module planned with --image and --region-ports.",
         ),
     ] = None,
     image: ImageOption = None,
@@ -50,6 +48,7 @@ def rehearse(
         str | None,
         typer.Option(
             "--image-regions",
+            metavar="REGION,...",
             help="Regions whose binaries the plugin image ships, comma-separated; default: its tag's layout. "
             "Leave one out to see how a missing region fails.",
         ),
@@ -58,11 +57,14 @@ def rehearse(
         float,
         typer.Option(
             "--time-scale",
+            metavar="FACTOR",
             callback=_time_scale,
             help="Shorten health-check interval and timeout by this factor (start period and stop timeouts stay real).",
         ),
     ] = 1.0,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for HEALTHY.")] = 600,
+    healthy_timeout: Annotated[
+        float, typer.Option("--healthy-timeout", metavar="SECONDS", help="Seconds to wait for the task to be HEALTHY.")
+    ] = 600,
     serve: Annotated[
         bool,
         typer.Option(
@@ -95,15 +97,19 @@ def rehearse(
     stopped within its stop timeouts; 1 it did not; 2 bad input or this
     machine cannot rehearse.
 
+    Without --task-definition it runs the module planned with --image and
+    --region-ports (default: the module's defaults); with it, that task
+    definition as it is: a file, or one read from ECS.
+
+    sudo resets the PATH: from the clone, run the command in .venv/bin by its path.
+
+    \b
     Examples:
-
-      sudo finfocus-ecs rehearse
-
-      sudo finfocus-ecs rehearse --serve
-
-      sudo finfocus-ecs rehearse --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --time-scale 0.1
-
-      finfocus-ecs task-definition > td.json && sudo finfocus-ecs rehearse --task-definition td.json --json
+      sudo .venv/bin/finfocus-ecs rehearse
+      sudo .venv/bin/finfocus-ecs rehearse --serve
+      sudo .venv/bin/finfocus-ecs rehearse --image ghcr.io/rshade/finfocus-plugin-aws-public:v0.1.2 --time-scale 0.1
+      finfocus-ecs task-definition > td.json
+      sudo .venv/bin/finfocus-ecs rehearse --task-definition td.json --json
     """
     require_extra("plugin", "rehearse")
     from finfocus_ecs.rehearsal.images import ImageError
@@ -117,13 +123,16 @@ def rehearse(
     unavailable = namespaces_unavailable()
     if unavailable:
         fail(f"cannot rehearse on this machine: {unavailable}")
-    if task_definition_file is not None:
+    if task_definition is not None:
+        from finfocus_ecs.deployment import TaskDefinitionError as ReadError
+        from finfocus_ecs.deployment import read_task_definition
+
         if image or region_ports:
-            fail("--task-definition runs that file as it is: leave out --image and --region-ports")
+            fail("--task-definition runs that task definition as it is: leave out --image and --region-ports")
         try:
-            definition = json.loads(task_definition_file.read_text())
-        except ValueError as error:
-            fail(f"{task_definition_file} is not JSON: {error}")
+            definition = read_task_definition(task_definition)
+        except ReadError as error:
+            fail(str(error))
     else:
         from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN
 
@@ -145,7 +154,7 @@ def rehearse(
     options = {
         "time_scale": time_scale,
         "plugin_regions": regions,
-        "timeout": timeout,
+        "timeout": healthy_timeout,
         "on_event": progress,
         "on_stopping": stopping,
     }
@@ -154,7 +163,7 @@ def rehearse(
             ports = regional_ports(definition)
             if not ports:
                 fail("--serve needs regional port mappings, named after their regions: this definition has none")
-            calls = layout_options(image, region_ports, task_definition_file, definition)
+            calls = layout_options(definition)
             first_port = min(ports.values())
             result = serve_rehearsal(
                 definition,
@@ -176,37 +185,39 @@ def rehearse(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def layout_options(
-    image: str | None, region_ports: str | None, task_definition_file: Path | None, definition: Mapping[str, Any]
-) -> list[str]:
-    """The options that tell `verify`, `price` and `connect` the layout and release of what is rehearsed."""
-    from finfocus_ecs.module import is_plugin_image
+def layout_options(definition: Mapping[str, Any]) -> list[str]:
+    """The options that tell `verify`, `price` and `connect` the layout and release of what is rehearsed.
+
+    Always given: without them those commands would take what `up` deployed
+    from this clone, which need not be what is rehearsed. --image alone when
+    its tag's layout is the task's; --region-ports too otherwise.
+    """
+    from finfocus_ecs.module import image_layout_for, image_tag, is_plugin_image
     from finfocus_ecs.rehearsal.run import regional_ports
 
-    if task_definition_file is not None:
-        plugin_image = next(c["image"] for c in definition["containerDefinitions"] if is_plugin_image(c["image"]))
-        ports = ",".join(f"{region}={port}" for region, port in regional_ports(definition).items())
-        return ["--image", plugin_image, "--region-ports", ports]
-    return [*(["--image", image] if image else []), *(["--region-ports", region_ports] if region_ports else [])]
-
-
-def _program() -> str:
-    """This command as the user typed it (e.g. .venv/bin/finfocus-ecs), for commands to copy."""
-    return sys.argv[0] if Path(sys.argv[0]).name == "finfocus-ecs" else "finfocus-ecs"
+    images = [c["image"] for c in definition["containerDefinitions"] if is_plugin_image(c["image"])]
+    ports = regional_ports(definition)
+    layout = ["--region-ports", ",".join(f"{region}={port}" for region, port in ports.items())]
+    if not images:
+        return layout
+    tag = image_tag(images[0])
+    if tag is not None and image_layout_for(tag) == ports:
+        return ["--image", images[0]]
+    return ["--image", images[0], *layout]
 
 
 def print_serving(task_ip: str, options: list[str], port: int) -> None:
     """The banner of a served task: where it is, that its answers are the stand-in's, and what to type."""
-    program, extra = _program(), "".join(f" {option}" for option in options)
+    extra = "".join(f" {option}" for option in options)
     lines = [
         f"Serving the rehearsed task at {task_ip}, reachable from this machine's own shell, until Ctrl-C.",
         "Its answers are the stand-in's: the rehearsal's region binaries price from a small table of their own,",
         "not from AWS. From another shell (no sudo needed):",
-        f"  {program} verify {task_ip}{extra}",
-        f"  {program} price {task_ip} --resource-type ec2 --sku t3.micro{extra}",
-        f"  {program} connect {task_ip}{extra}",
+        f"  {runnable(f'verify {task_ip}{extra}')}",
+        f"  {runnable(f'price {task_ip} --resource-type ec2 --sku t3.micro{extra}')}",
+        f"  {runnable(f'connect {task_ip}{extra}')}",
         f"  curl http://{task_ip}:{port}/healthz",
-        f"connect installs FinFocus's aws-public plugin pointing here: `{program} connect --remove` takes it out.",
+        f"connect installs FinFocus's aws-public plugin pointing here: `{runnable('connect --remove')}` takes it out.",
     ]
     err.print("\n".join(lines), highlight=False, soft_wrap=True)
 

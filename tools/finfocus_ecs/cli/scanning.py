@@ -22,10 +22,18 @@ from finfocus_ecs.cli.common import (
 def scan(
     path: Annotated[
         Path | None,
-        typer.Argument(help="A Terraform directory or a plan JSON (terraform show -json). Default: the module."),
+        typer.Argument(
+            metavar="PATH",
+            help="A Terraform directory or a plan JSON (terraform show -json). Default: the module.",
+            show_default=False,
+        ),
     ] = None,
-    sarif: Annotated[Path | None, typer.Option("--sarif", help="Also write a SARIF report here.")] = None,
-    junit: Annotated[Path | None, typer.Option("--junit", help="Also write a JUnit XML report here.")] = None,
+    sarif: Annotated[
+        Path | None, typer.Option("--sarif", metavar="FILE", help="Also write a SARIF report here.")
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", metavar="FILE", help="Also write a JUnit XML report here.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     setup: Annotated[bool, typer.Option("--setup", help="Only install checkov's own environment.")] = False,
 ) -> None:
@@ -41,12 +49,13 @@ def scan(
     KMS keys). Its findings fail the scan like checkov's, and appear in --json,
     --sarif (a second run) and --junit (a second test suite).
 
+    The first scan installs checkov into its own environment (.cache/checkov-venv,
+    about a minute), and says so; --setup does only that.
+
+    \b
     Examples:
-
       finfocus-ecs scan modules/finfocus_ecs
-
       finfocus-ecs scan plan.json --sarif checkov.sarif
-
       finfocus-ecs scan examples/quickstart --junit checkov.xml
     """
     require_extra("scan", "scan")
@@ -55,8 +64,9 @@ def scan(
     from finfocus_ecs.scan import scan as run_scan
 
     try:
+        # Before the spinner: the first install takes about a minute, which the user should know is not a hang.
+        ensure_checkov(progress=lambda message: err.print(f"{message}; this takes about a minute"))
         if setup:
-            ensure_checkov(progress=lambda message: err.print(message))
             out.print("checkov ready in its own environment")
             return
         target = path if path is not None else MODULE_DIR
