@@ -190,18 +190,23 @@ def preflights(chromium: Chromium, session: str) -> dict[str, tuple[str, int, di
         "both preflights' answers",
         lambda events: len(found := network(chromium, session, "Network.responseReceived", "Preflight")) == 2 and found,
     )
+    # Header names in any case, as HTTP has them: the plugin (Go) writes them in canonical case.
     return {
         answer["response"]["url"].rsplit("/", 1)[1]: (
-            asked[answer["requestId"]]["headers"]["Access-Control-Request-Headers"],
+            _lowered(asked[answer["requestId"]]["headers"])["access-control-request-headers"],
             answer["response"]["status"],
             {
                 name: value
-                for name, value in answer["response"]["headers"].items()
+                for name, value in _lowered(answer["response"]["headers"]).items()
                 if name.startswith("access-control-")
             },
         )
         for answer in answers
     }
+
+
+def _lowered(headers: dict[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def guide_asks(guide_code: str, field: str) -> str:
