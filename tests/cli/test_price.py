@@ -210,3 +210,24 @@ def test_a_later_release_prices_and_fails_the_same_way(protocol):
         ports, ("wrong-region", "FAILED_PRECONDITION")
     )
     assert errors["us-east-1"]["message"] == f"port {swapped['us-east-1']} serves eu-west-1, not us-east-1"
+
+
+def test_a_cause_shared_by_every_failed_row_is_printed_once_under_the_table():
+    ports = {"us-east-1": 8001, "us-west-2": 8002, "eu-west-1": 8003}
+    completed = run_cli(
+        "price",
+        "aws-public.finfocus.invalid",
+        "--region-ports",
+        ",".join(f"{r}={p}" for r, p in ports.items()),
+        "--resource-type",
+        "ec2",
+        "--sku",
+        "t3.micro",
+        "--timeout",
+        "1",
+    )
+    assert completed.returncode == 1, completed.stderr
+    [cause] = {row.error.cause for row in price("aws-public.finfocus.invalid", ports, "ec2", "t3.micro")}
+    printed = " ".join(completed.stdout.split())
+    assert printed.count(" ".join(cause.split())) == 1
+    assert printed.count("[1]") == len(ports) + 1, "each failed row refers to the one note"

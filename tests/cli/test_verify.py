@@ -20,6 +20,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from finfocus_ecs.module import default_region_ports
 from finfocus_ecs.plugin_api import SERVICE
 from finfocus_ecs.verify import verify
 from tests.cli.standins import (
@@ -291,3 +292,15 @@ def test_a_task_definition_without_the_plugin_is_a_usage_error(tmp_path):
     completed = run_cli("verify", "127.0.0.1", "--task-definition", described)
     assert completed.returncode == 2
     assert "does not run the finfocus-plugin-aws-public image" in " ".join(completed.stderr.split())
+
+
+def test_a_cause_shared_by_every_port_is_printed_once_under_the_table():
+    """A name that does not resolve fails all ten ports for one reason: one note, each row pointing at it."""
+    ports = {region: 8001 + index for index, region in enumerate(default_region_ports())}
+    completed = run_cli("verify", "aws-public.finfocus.invalid", "--region-ports", mapping(ports), "--timeout", "1")
+    assert completed.returncode == 1
+    [cause] = {check.cause for check in verify("aws-public.finfocus.invalid", ports, timeout=1)}
+    printed = " ".join(completed.stdout.split())
+    assert printed.count(" ".join(cause.split())) == 1
+    assert f"[1] {' '.join(cause.split())}" in printed
+    assert printed.count("[1]") == len(ports) + 1, "each row refers to the one note"

@@ -20,6 +20,7 @@ from finfocus_ecs.cli.common import (
     deployment_layout,
     err,
     fail,
+    numbered_causes,
     out,
     print_json,
     require_extra,
@@ -88,7 +89,8 @@ def verify(
         table = Table(title=f"{host}: {sum(c.ok for c in checks)} of {len(checks)} ports healthy", title_justify="left")
         for column in ("region", "port", "healthz", "grpc", "identity", "detail", "likely cause"):
             table.add_column(column)
-        for check in checks:
+        references, causes = numbered_causes([check.cause for check in checks])
+        for check, reference in zip(checks, references, strict=True):
             grpc = check.grpc.kind if check.grpc else "-"
             identity = check.identity.kind if check.identity else "-"
             details = [check.detail]
@@ -96,8 +98,10 @@ def verify(
                 details.append(f"grpc {check.grpc.detail}")
             if check.identity is not None:
                 details.append(f"serves {check.identity.detail}" if check.identity.ok else check.identity.detail)
-            table.add_row(check.region, str(check.port), check.status, grpc, identity, "; ".join(details), check.cause)
+            table.add_row(check.region, str(check.port), check.status, grpc, identity, "; ".join(details), reference)
         out.print(table)
+        for cause in causes:
+            out.print(cause, highlight=False)
         if layout.release is None:
             out.print(f"Release not checked: {layout.release_source}.", highlight=False)
         else:
@@ -215,10 +219,13 @@ def print_prices(host: str, resource_type: str, sku: str, rows: list[Any]) -> No
             f"${row.cost_per_month:,.2f}",
             row.billing_detail,
         )
-    for row in rows:
-        if not row.ok:
-            table.add_row("FAILED", row.region, str(row.port), row.error.kind, "", f"{row.error}: {row.error.cause}")
+    failed = [row for row in rows if not row.ok]
+    references, causes = numbered_causes([row.error.cause for row in failed])
+    for row, reference in zip(failed, references, strict=True):
+        table.add_row("FAILED", row.region, str(row.port), row.error.kind, "", f"{row.error} {reference}".strip())
     out.print(table)
+    for cause in causes:
+        out.print(cause, highlight=False)
 
 
 @app.command()

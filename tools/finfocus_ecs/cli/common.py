@@ -90,6 +90,23 @@ def note(message: str) -> None:
     err.print(f"note: {escape(message)}", highlight=False)
 
 
+def numbered_causes(causes: list[str]) -> tuple[list[str], list[str]]:
+    """Each row's cause as a short reference, and the distinct causes once each, numbered.
+
+    A failure that hits every port (a name that does not resolve, a security
+    group that drops the traffic) has one long cause for all of them: printed
+    in each row it buried the table (167 lines at 80 columns for ten ports).
+    Rows read "[1]" and the notes under the table "[1] CAUSE"; an empty cause
+    stays empty.
+    """
+    numbers: dict[str, int] = {}
+    for cause in causes:
+        if cause and cause not in numbers:
+            numbers[cause] = len(numbers) + 1
+    references = [f"[{numbers[cause]}]" if cause else "" for cause in causes]
+    return references, [f"[{number}] {cause}" for cause, number in numbers.items()]
+
+
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, sort_keys=True) + "\n")
 

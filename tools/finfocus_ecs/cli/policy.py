@@ -13,22 +13,35 @@ from finfocus_ecs.cli.common import EXIT_USAGE, app, fail, print_json
 def deployer_policy(
     account_id: Annotated[
         str | None,
-        typer.Option("--account-id", help="Account to write into the ARNs. Default: the account of your credentials."),
+        typer.Option(
+            "--account-id",
+            metavar="ACCOUNT_ID",
+            help="Account to write into the ARNs. Default: the account of your credentials.",
+        ),
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="The module's `name`. Default: the module's default name.")
+        str | None,
+        typer.Option("--name", metavar="NAME", help="The module's `name`. Default: the module's default name."),
     ] = None,
     partition: Annotated[
         str | None,
-        typer.Option("--partition", help="aws, aws-cn or aws-us-gov. Default: your credentials', else aws."),
+        typer.Option(
+            "--partition", metavar="PARTITION", help="aws, aws-cn or aws-us-gov. Default: your credentials', else aws."
+        ),
     ] = None,
     pass_role: Annotated[
         list[str] | None,
-        typer.Option("--pass-role", help="ARN of a role of yours that you give the module (repeatable)."),
+        typer.Option(
+            "--pass-role", metavar="ROLE_ARN", help="ARN of a role of yours that you give the module (repeatable)."
+        ),
     ] = None,
     permissions_boundary: Annotated[
         str | None,
-        typer.Option("--permissions-boundary", help="The module's iam_role_permissions_boundary, if you set it."),
+        typer.Option(
+            "--permissions-boundary",
+            metavar="POLICY_ARN",
+            help="The module's iam_role_permissions_boundary, if you set it.",
+        ),
     ] = None,
 ) -> None:
     """Print the least-privilege IAM policy a deployer needs for the module and the quick start's network.
