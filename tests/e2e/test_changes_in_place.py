@@ -28,6 +28,7 @@ from finfocus_ecs.deployment import IngressRule, ingress_rules
 from finfocus_ecs.roots import write_root
 from finfocus_ecs.terraform import Terraform
 from tests.e2e.permissions import lacking_from_guide, terraform_calls
+from tests.e2e.plans import action
 
 pytestmark = pytest.mark.e2e
 
@@ -113,17 +114,6 @@ MUST_STAY = (
     "aws_service_discovery_private_dns_namespace.this[0]",
     "aws_service_discovery_service.this",
 )
-
-
-def action(actions: list[str]) -> str:
-    return {
-        ("no-op",): "no-op",
-        ("create",): "create",
-        ("update",): "update",
-        ("delete",): "delete",
-        ("create", "delete"): "create-first",
-        ("delete", "create"): "delete-first",
-    }[tuple(actions)]
 
 
 @pytest.fixture(scope="module")

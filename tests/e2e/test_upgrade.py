@@ -37,6 +37,7 @@ from finfocus_ecs.project import MODULE_DIR, REPO_ROOT
 from finfocus_ecs.roots import write_root
 from finfocus_ecs.terraform import Terraform
 from tests.e2e.permissions import lacking_from_guide, role_calls_outside_policy, terraform_calls
+from tests.e2e.plans import action
 from tests.e2e.watching import CloudMapWatch, active_services
 
 pytestmark = pytest.mark.e2e
@@ -155,18 +156,10 @@ def write_calls(root: Path, calls: dict[str, dict], sources: dict[str, Path]) ->
 
 
 def actions_of(plan: dict, call: str) -> dict[str, str]:
-    """Address in the call's module => its planned action, in the words of test_changes_in_place."""
-    words = {
-        ("no-op",): "no-op",
-        ("create",): "create",
-        ("update",): "update",
-        ("delete",): "delete",
-        ("create", "delete"): "create-first",
-        ("delete", "create"): "delete-first",
-    }
+    """Address in the call's module => its planned action, in words (tests/e2e/plans.py)."""
     prefix = f"module.{call}."
     return {
-        change["address"].removeprefix(prefix): words[tuple(change["change"]["actions"])]
+        change["address"].removeprefix(prefix): action(change["change"]["actions"])
         for change in plan["resource_changes"]
         if change["address"].startswith(prefix) and change["mode"] == "managed"
     }

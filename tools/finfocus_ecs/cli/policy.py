@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from finfocus_ecs.cli.common import EXIT_USAGE, app, fail, print_json
+from finfocus_ecs.cli.common import EXIT_USAGE, ModuleDefaultsHelp, NameOption, app, fail, print_json
 
 
-@app.command("deployer-policy")
+@app.command("deployer-policy", cls=ModuleDefaultsHelp)
 def deployer_policy(
     account_id: Annotated[
         str | None,
@@ -19,10 +19,7 @@ def deployer_policy(
             help="Account to write into the ARNs. Default: the account of your credentials.",
         ),
     ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option("--name", metavar="NAME", help="The module's `name`. Default: the module's default name."),
-    ] = None,
+    name: NameOption = None,
     partition: Annotated[
         str | None,
         typer.Option(
