@@ -38,7 +38,10 @@ def environment(venv: Path, lock: str, editable: Path = REPO_ROOT) -> Path:
 
 
 def checkout_copy(copy: Path) -> Path:
-    """This checkout's package and lock files, copied to copy, with a .venv of its own: a clone a user could move."""
+    """This checkout's package and lock files, copied to copy, with the .venv `make up` gives a clone a user could move.
+
+    requirements/up.txt: what the main job and the commands that call the deployment need, as a user has it.
+    """
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
         cwd=REPO_ROOT,
@@ -50,5 +53,5 @@ def checkout_copy(copy: Path) -> Path:
         if name.startswith(("tools/", "requirements/")) or name in ("pyproject.toml", "README.md"):
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO_ROOT / name, copy / name)
-    environment(copy / ".venv", "dev.txt", editable=copy)
+    environment(copy / ".venv", "up.txt", editable=copy)
     return copy

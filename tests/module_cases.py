@@ -8,6 +8,8 @@ from finfocus_ecs.roots import offline_inputs
 LAYOUTS = {layout["name"]: layout for layout in image_layouts()}
 TEN_REGIONS = LAYOUTS["10-region"]["region_ports"]
 PLUGIN_REPOSITORY = "ghcr.io/rshade/finfocus-plugin-aws-public"
+# Two regions on their ports of the v0.1.8 layout.
+TWO_REGIONS = {"eu-west-1": 8003, "us-west-1": 8010}
 # A custom build: a tag the module does not know, so region_ports is the user's.
 CUSTOM_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/finfocus-custom:build-42"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:finfocus/token-AbCdEf"
@@ -55,6 +57,16 @@ CALLS = {
     # the stop signal (the 4 s TTL) and a plugin that never turns HEALTHY in seconds.
     "short_timings": offline_inputs(
         dns_ttl=4, termination_grace_seconds=3, health_check={"interval": 5, "timeout": 2, "retries": 1}
+    ),
+    # The same with two regions of a release the module does not know (its map given): the stop and the
+    # start script's limits do not depend on how many regions a task serves, and a region stand-in and its
+    # health checks cost a second of CPU each.
+    "short_timings_two_regions": offline_inputs(
+        image=f"{PLUGIN_REPOSITORY}:v0.2.0",
+        region_ports=TWO_REGIONS,
+        dns_ttl=4,
+        termination_grace_seconds=3,
+        health_check={"interval": 5, "timeout": 2, "retries": 1},
     ),
     # Every optional feature on at once, with the longest name and tags of every allowed kind
     # of character: tests/plan/test_aws_strings.py checks each string it plans against AWS's rules.

@@ -341,25 +341,33 @@ def test_upstreams_own_aws_public_is_refused_and_kept(deployment, tmp_path, vers
     assert removed.returncode == 0 and upstream.exists(), "--remove leaves a plugin it did not write"
 
 
-@pytest.fixture
-def moved_checkout(tmp_path) -> Path:
-    """A copy of this checkout with its own environment, as a user's clone is: connect runs from it."""
-    return checkout_copy(tmp_path / "checkout")
+@pytest.fixture(scope="module")
+def connected_from_a_gone_checkout(deployment, tmp_path_factory) -> dict[str, Path]:
+    """Mode => a plugin directory that `connect` wrote from a copy of this checkout, since deleted with its .venv.
+
+    The copy is a user's clone after `make up` (requirements/up.txt), made once for both modes.
+    """
+    moved_checkout = checkout_copy(tmp_path_factory.mktemp("checkout"))
+    written = {}
+    for mode in MODES:
+        plugins = tmp_path_factory.mktemp("plugins")
+
+        def from_copy(*arguments: str, where: Path = plugins) -> subprocess.CompletedProcess[str]:
+            command = [str(moved_checkout / ".venv" / "bin" / "finfocus-ecs"), *arguments]
+            return subprocess.run(command, capture_output=True, text=True, cwd=where)
+
+        completed = connect(plugins, deployment, cli=from_copy)
+        assert completed.returncode == 0, completed.stderr
+        assert str(moved_checkout) not in (plugins / VERSION_DIR / "finfocus-plugin-aws-public").read_text()
+        written[mode] = plugins
+    shutil.rmtree(moved_checkout)
+    return written
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_the_plugin_keeps_working_when_the_checkout_is_gone(deployment, tmp_path, moved_checkout, mode):
+def test_the_plugin_keeps_working_when_the_checkout_is_gone(connected_from_a_gone_checkout, tmp_path, mode):
     """Launched from lib/ with its own Python: deleting the checkout and its .venv changes nothing."""
-    plugins = tmp_path / "plugins"
-
-    def from_copy(*arguments: str) -> subprocess.CompletedProcess[str]:
-        command = [str(moved_checkout / ".venv" / "bin" / "finfocus-ecs"), *arguments]
-        return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
-
-    assert connect(plugins, deployment, cli=from_copy).returncode == 0
-    launcher = (plugins / VERSION_DIR / "finfocus-plugin-aws-public").read_text()
-    assert str(moved_checkout) not in launcher
-    shutil.rmtree(moved_checkout)
+    plugins = connected_from_a_gone_checkout[mode]
     report, _ = run_core(mode, plugins, [instance(region) for region in REGIONS], tmp_path)
     assert [plugin["launches"] for plugin in report["plugins"]] == [1], "bound at its first launch"
     assert {region: result.get("cost_per_month") for region, result in by_region(report).items()} == {

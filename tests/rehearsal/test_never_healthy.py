@@ -41,7 +41,9 @@ def assert_ended_by_the_plugin(task, why: str) -> None:
 
 
 def test_a_region_that_dies_before_the_first_passing_check_ends_the_task(module_cases, rehearse):
-    with rehearse(with_check_held_closed(module_cases.task_definition("defaults"))) as task:
+    two_regions = module_cases.output("short_timings_two_regions")["region_ports"]
+    task_definition = with_check_held_closed(module_cases.task_definition("short_timings_two_regions"))
+    with rehearse(task_definition, plugin_regions=list(two_regions)) as task:
         answered = task.wait_until(lambda: any(ANSWERED in line for line in task.log("finfocus-plugin")), 60)
         assert answered, failure_report(task)
         assert task.kill_process("finfocus-plugin", "finfocus-plugin-aws-public-eu-west-1") == 1
@@ -51,8 +53,10 @@ def test_a_region_that_dies_before_the_first_passing_check_ends_the_task(module_
 
 
 def test_a_plugin_with_no_passing_check_ends_the_task_instead_of_leaving_it_pending(module_cases, rehearse):
-    """short_timings: interval 5 s, timeout 2 s, retries 1, so the start script gives up 2 x 7 = 14 s after."""
-    with rehearse(with_check_held_closed(module_cases.task_definition("short_timings"))) as task:
+    """Interval 5 s, timeout 2 s, retries 1, so the start script gives up 2 x 7 = 14 s after."""
+    two_regions = module_cases.output("short_timings_two_regions")["region_ports"]
+    task_definition = with_check_held_closed(module_cases.task_definition("short_timings_two_regions"))
+    with rehearse(task_definition, plugin_regions=list(two_regions)) as task:
         answered = task.wait_until(lambda: any(ANSWERED in line for line in task.log("finfocus-plugin")), 60)
         assert answered, failure_report(task)
         # What ECS would keep: the bridge waiting for HEALTHY, the task PENDING.

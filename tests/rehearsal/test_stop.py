@@ -3,8 +3,8 @@
 ECS deregisters a stopping task from Cloud Map and signals it at once; clients that resolved the
 name keep the task's address for up to the record's TTL. ECS stops a container only once the
 containers that depend on it have stopped (the API's ContainerDependency: "for container shutdown
-it is reversed"), so the port bridge goes first and the plugin only after it. short_timings has a
-4 s TTL and a 3 s grace, so that the whole stop takes seconds.
+it is reversed"), so the port bridge goes first and the plugin only after it. short_timings_two_regions
+has a 4 s TTL and a 3 s grace, so that the whole stop takes seconds.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ ANSWERED = "regions answer /healthz"
 def test_the_bridge_answers_for_the_dns_ttl_after_the_stop_signal_then_every_container_exits_in_order(
     module_cases, rehearse
 ):
-    task_definition = module_cases.task_definition("short_timings")
+    task_definition = module_cases.task_definition("short_timings_two_regions")
     stop_timeouts = {c["name"]: c["stopTimeout"] for c in task_definition["containerDefinitions"] if "stopTimeout" in c}
-    regions = module_cases.output("short_timings")["region_ports"]
-    with rehearse(task_definition) as task:
+    regions = module_cases.output("short_timings_two_regions")["region_ports"]
+    with rehearse(task_definition, plugin_regions=list(regions)) as task:
         assert task.wait_until(lambda: any(ANSWERED in line for line in task.log("finfocus-plugin")), 60)
         answered = task.elapsed()
         assert task.wait_for_health("HEALTHY", HEALTHY_WITHIN), failure_report(task)
-        # A plugin whose check passed outlives the start script's first-pass limit: short_timings'
+        # A plugin whose check passed outlives the start script's first-pass limit: its
         # (1 + 1) x (5 + 2) = 14 s after every region answered.
         task.wait_until(lambda: task.elapsed() > answered + 14 + 2, 30)
         assert (task.last_status, task.health) == ("RUNNING", "HEALTHY"), failure_report(task)
