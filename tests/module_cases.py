@@ -58,11 +58,11 @@ CALLS = {
     "short_timings": offline_inputs(
         dns_ttl=4, termination_grace_seconds=3, health_check={"interval": 5, "timeout": 2, "retries": 1}
     ),
-    # The same with two regions of a release the module does not know (its map given): the stop and the
+    # The same with two regions of a release whose layout the module does not know (its map given): the stop and the
     # start script's limits do not depend on how many regions a task serves, and a region stand-in and its
     # health checks cost a second of CPU each.
     "short_timings_two_regions": offline_inputs(
-        image=f"{PLUGIN_REPOSITORY}:v0.2.0",
+        image=f"{PLUGIN_REPOSITORY}:v0.1.10",
         region_ports=TWO_REGIONS,
         dns_ttl=4,
         termination_grace_seconds=3,

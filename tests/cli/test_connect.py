@@ -350,7 +350,8 @@ def connected_from_a_gone_checkout(deployment, tmp_path_factory) -> dict[str, Pa
     moved_checkout = checkout_copy(tmp_path_factory.mktemp("checkout"))
     written = {}
     for mode in MODES:
-        plugins = tmp_path_factory.mktemp("plugins")
+        # v0.2.6 reads HOME/plugins only.
+        plugins = tmp_path_factory.mktemp(f"home-{mode}") / "plugins"
 
         def from_copy(*arguments: str, where: Path = plugins) -> subprocess.CompletedProcess[str]:
             command = [str(moved_checkout / ".venv" / "bin" / "finfocus-ecs"), *arguments]

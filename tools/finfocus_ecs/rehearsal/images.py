@@ -126,10 +126,14 @@ def plugin_version(reference: str) -> str:
     GoReleaser injects it at build time; a build without it reports 0.0.3
     (main.go's default), which stands for any image that names no release.
     """
+    from finfocus_ecs.plugin_api.releases import releases
+
     tag = image_tag(reference) or ("" if "@" in reference else "latest")
     if tag == "latest":
         tag = image_layouts()[-1]["tags"][-1]
-    return tag[1:] if image_layout_for(tag) is not None else "0.0.3"
+    # A release whose layout the module has not read (v0.1.9, v0.1.10) still reports its own version.
+    known = image_layout_for(tag) is not None or tag.removeprefix("v") in releases()
+    return tag.removeprefix("v") if tag.startswith("v") and known else "0.0.3"
 
 
 def _install(source: str, root: Path, target: str, mode: int = 0o755) -> None:
