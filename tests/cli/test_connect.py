@@ -353,7 +353,7 @@ def connected_from_a_gone_checkout(deployment, tmp_path_factory) -> dict[str, Pa
         # v0.2.6 reads HOME/plugins only.
         plugins = tmp_path_factory.mktemp(f"home-{mode}") / "plugins"
 
-        def from_copy(*arguments: str, where: Path = plugins) -> subprocess.CompletedProcess[str]:
+        def from_copy(*arguments: str, where: Path = plugins.parent) -> subprocess.CompletedProcess[str]:
             command = [str(moved_checkout / ".venv" / "bin" / "finfocus-ecs"), *arguments]
             return subprocess.run(command, capture_output=True, text=True, cwd=where)
 
