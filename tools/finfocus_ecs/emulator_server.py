@@ -747,6 +747,44 @@ def _service_from(response: Any) -> Any:
     return response.ecs_backend._get_service(cluster, name.split("/")[-1])
 
 
+def parse_managed_policies_once() -> None:
+    """Parse AWS's managed policies once per process, not for every IAM backend moto builds.
+
+    moto builds one IAM backend per partition when the server starts and again at every reset,
+    and each parsed and re-serialised the 1,582 policies from JSON: 0.075 s each, a fifth of
+    the emulator's CPU in the tests. Every backend still gets policy objects of its own, since
+    their attachment counts belong to one account.
+    """
+    from moto.iam import models
+
+    @functools.cache
+    def fields() -> tuple[tuple[str, dict[str, Any]], ...]:
+        policies = json.loads(models.aws_managed_policies_data)
+        return tuple(
+            (
+                name,
+                {
+                    "default_version_id": data.get("DefaultVersionId"),
+                    "path": data.get("Path"),
+                    "document": json.dumps(data.get("Document")),
+                    "create_date": datetime.datetime.fromisoformat(data["CreateDate"]),
+                    "update_date": datetime.datetime.fromisoformat(data["UpdateDate"]),
+                },
+            )
+            for name, data in policies.items()
+        )
+
+    def init_aws_policies(self: models.IAMBackend) -> list[models.ManagedPolicy]:
+        if not models.load_iam_aws_managed_policies():
+            return []
+        return [
+            models.AWSManagedPolicy(name, account_id=self.account_id, region=self.region_name, **values)
+            for name, values in fields()
+        ]
+
+    models.IAMBackend._init_aws_policies = init_aws_policies
+
+
 def warm_backends(region: str) -> None:
     """Build the backends the quick start uses before serving.
 
@@ -872,6 +910,7 @@ def main() -> None:
     add_autoscaling_tagging()
     honour_client_tokens()
     answer_sdk_retries_once()
+    parse_managed_policies_once()
     warm_backends(args.warm_region)
     from moto.server import ThreadedMotoServer
 
