@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -35,6 +36,11 @@ DUMMY_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
 }
 DEFAULT_REGION = "us-east-1"
+# A new boto3 session reads botocore's endpoint and service files again: 0.09 CPU-s for each client,
+# which the tests asked for a few hundred times. boto3's clients may be shared between threads, its
+# sessions may not; hence one client per emulator, service and region, made under a lock.
+_CLIENTS: dict[tuple[str, str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
 
 
 class EmulatorError(RuntimeError):
@@ -78,8 +84,12 @@ class Emulator:
         )
 
     def client(self, service: str, region: str = DEFAULT_REGION) -> Any:
-        """A boto3 client for one service, talking to the emulator."""
-        return self.session(region).client(service, endpoint_url=self.endpoint_url)
+        """A boto3 client for one service, talking to the emulator (one per service and region, shared)."""
+        key = (self.endpoint_url, service, region)
+        with _CLIENTS_LOCK:
+            if key not in _CLIENTS:
+                _CLIENTS[key] = self.session(region).client(service, endpoint_url=self.endpoint_url)
+            return _CLIENTS[key]
 
     def is_alive(self) -> bool:
         try:
