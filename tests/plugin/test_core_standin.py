@@ -229,7 +229,10 @@ def test_plugins_are_launched_one_after_another_in_v0_2_6_at_once_later(pricing)
     if pricing.mode == "v0.2.6":
         assert all(later[0] > earlier[1] for earlier, later in itertools.pairwise(opened)), opened
     else:
-        assert max(start for start, _ in opened) < min(answered for _, answered in opened), opened
+        # Some plugin starts while another is still being opened, which v0.2.6 never allows. Not
+        # "every start before any answer": on a busy machine the first plugin launched may be
+        # answered before the last one's Python has started (seen once in a loaded full run).
+        assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(opened)), opened
 
 
 def test_plugin_output_reaches_the_core_s_stderr_in_v0_2_6_only(pricing):
