@@ -36,10 +36,10 @@ install: compiled  ## Only install the command line into .venv/bin (what `make u
 	@echo "installed: $(CURDIR)/$(BIN)/finfocus-ecs"
 
 test: $(STAMP) $(CHECKOV_STAMP) system-packages compiled  ## The whole suite: static, plan, e2e, netns, rehearsal, scan, cli, docs
-	$(BIN)/pytest -n 4 --dist loadfile $(ARGS)
+	$(BIN)/pytest -n 4 --dist loadfile --no-loadscope-reorder $(ARGS)
 
 test-fast: $(STAMP) compiled  ## Everything that needs no emulator, namespaces or checkov
-	$(BIN)/pytest -n 4 --dist loadfile -m "not e2e and not netns and not rehearsal and not scan" $(ARGS)
+	$(BIN)/pytest -n 4 --dist loadfile --no-loadscope-reorder -m "not e2e and not netns and not rehearsal and not scan" $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check tools tests bench policies

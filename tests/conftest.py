@@ -22,12 +22,23 @@ from finfocus_ecs.taskdef import PLACEHOLDER_EXECUTION_ROLE_ARN, render_task_def
 from finfocus_ecs.terraform import Terraform, planned_resources, skip_lock_hashes
 
 # The longest files, first: pytest-xdist's loadfile scheduling hands files out
-# in collection order, and a long file handed out last sets the wall time.
+# in collection order (with --no-loadscope-reorder, as the Makefile runs it;
+# by default it hands out the files with the most tests first), and a long file
+# handed out last sets the wall time. The
+# rehearsal's files mostly wait (health-check intervals, the bridge's linger):
+# started early, their waits overlap other files' work instead of ending the run.
 LONGEST_FIRST = (
-    "tests/e2e/test_quickstart.py",
+    "tests/e2e/test_upgrade.py",
     "tests/scan/test_scan.py",
+    "tests/cli/test_connect.py",
     "tests/e2e/test_changes_in_place.py",
+    "tests/cli/test_rehearse.py",
+    "tests/e2e/test_up_aws.py",
+    "tests/e2e/test_service_lifecycle.py",
+    "tests/e2e/test_quickstart.py",
+    "tests/rehearsal/",
     "tests/e2e/",
+    "tests/netns/",
 )
 
 
