@@ -85,7 +85,8 @@ def skip_lock_hashes() -> None:
     """Throwaway roots of this process (the tests') keep no provider hashes in their lock files.
 
     Terraform then checks none: the lock still pins the provider's version, and what Terraform
-    plans is the same. Roots a user keeps (the quick start, their own) are never touched.
+    plans is the same. Only tests/conftest.py calls this; the command line never does, so the
+    roots a user keeps (the quick start, their own) keep their hashes.
     """
     global _check_lock_hashes
     _check_lock_hashes = False
